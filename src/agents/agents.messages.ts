@@ -1,0 +1,14 @@
+export const AgentsMessages = {
+  duplicateAgentId: (id: string, first: string, second: string) =>
+    `Duplicate agent id '${id}': declared by ${first} and by ${second}. Give one of them another id with @Agent({ id }).`,
+  duplicateCapability: (agentClass: string, capability: string) =>
+    `Agent ${agentClass} declares capability '${capability}' twice. Each @Capability name must be unique within an agent.`,
+  invalidCapabilityName: (agentClass: string, method: string, name: unknown) =>
+    `Capability name ${JSON.stringify(name)} on ${agentClass}.${method} is invalid: it must match ^[a-z][a-z0-9_.-]{0,63}$.`,
+  invalidAgentId: (agentClass: string, id: unknown) =>
+    `Agent id ${JSON.stringify(id)} of ${agentClass} is invalid: use 1-128 letters, digits, '.', '_', ':' or '-'.`,
+  skippedAlias: (token: string) => `Skipping alias provider ${token}: its class is registered under its own token.`,
+  skippedScoped: (className: string) =>
+    `Skipping ${className}: agents must be singletons (request- or transient-scoped providers cannot be agents).`,
+  registered: (id: string, capabilities: string[]) => `Registered agent ${id} with capabilities: ${capabilities.join(', ')}`,
+};

@@ -1,0 +1,68 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { AGENT_STATUSES, type AgentStatus } from '../agents.constants.js';
+
+export class CapabilityDto {
+  @ApiProperty({ example: 'echo' })
+  name!: string;
+
+  @ApiProperty({ example: 'Echo back the input text' })
+  description!: string;
+
+  @ApiProperty({ description: 'Flat map of field → type name', example: { text: 'string' } })
+  parameters!: Record<string, string>;
+
+  @ApiProperty({
+    description: 'JSON Schema of the input DTO, or {}',
+    example: { type: 'object', properties: { text: { type: 'string' } } },
+  })
+  input_schema!: Record<string, unknown>;
+}
+
+export class AgentMetadataDto {
+  @ApiProperty({ example: 'agent_example_001' })
+  agent_id!: string;
+
+  @ApiProperty({ example: 'Example Agent' })
+  name!: string;
+
+  @ApiProperty({ example: 'Example agent for testing orchestration' })
+  description!: string;
+
+  @ApiProperty({ type: [CapabilityDto] })
+  capabilities!: CapabilityDto[];
+
+  @ApiProperty({ enum: AGENT_STATUSES, example: 'available' })
+  status!: AgentStatus;
+
+  @ApiProperty({ example: '1.0.0' })
+  version!: string;
+
+  @ApiProperty({ enum: ['local'], example: 'local', description: 'How the agent is reached' })
+  kind!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'URL of a remote agent; null in-process' })
+  endpoint!: string | null;
+
+  @ApiProperty({ example: '2026-11-25T21:42:42.123Z' })
+  registered_at!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  last_heartbeat!: string | null;
+
+  @ApiProperty({ example: 12, description: 'Tasks completed since start' })
+  tasks_completed!: number;
+
+  @ApiProperty({ example: 0, description: 'Tasks failed since start' })
+  tasks_failed!: number;
+
+  @ApiProperty({ example: 0, description: 'Tasks running now' })
+  in_flight!: number;
+}
+
+export class AgentListDto {
+  @ApiProperty({ type: [AgentMetadataDto] })
+  agents!: AgentMetadataDto[];
+
+  @ApiProperty({ example: 1 })
+  total!: number;
+}

@@ -1,0 +1,18 @@
+import type { Type } from '@nestjs/common';
+
+export interface CapabilityOptions {
+  /** Matches `^[a-z][a-z0-9_.-]{0,63}$`; unique within an agent. */
+  name: string;
+  description: string;
+  /** A class-validator DTO class; parameters are validated against it before the handler runs. */
+  input?: Type<object>;
+}
+
+export interface AgentOptions {
+  /** Defaults to the class name in snake_case. */
+  id?: string;
+  /** Defaults to the class name. */
+  name?: string;
+  description?: string;
+  version?: string;
+}

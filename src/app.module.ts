@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { AgentsModule } from './agents/agents.module.js';
+import { appConfig } from './app.config.js';
+import { ContractsModule } from './contracts/contracts.module.js';
+import { IntegrationsModule } from './integrations/integrations.module.js';
+import { OrchestratorModule } from './orchestrator/orchestrator.module.js';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, cache: false, load: [appConfig] }),
+    AgentsModule,
+    ContractsModule,
+    IntegrationsModule,
+    OrchestratorModule,
+  ],
+})
+export class AppModule {}

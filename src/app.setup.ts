@@ -1,0 +1,35 @@
+import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { BODY_LIMIT_BYTES, SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from './app.constants.js';
+import type { AppConfig } from './app.config.js';
+import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
+
+/**
+ * Everything the HTTP application needs beyond the module graph; shared by `main.ts` and the e2e
+ * tests so that both run the same server. Create the app with `{ bodyParser: false }`.
+ */
+export function configureApp(app: INestApplication, config: Pick<AppConfig, 'corsOrigins'>): INestApplication {
+  const express = app as NestExpressApplication;
+  express.disable('x-powered-by');
+  express.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
+  express.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true });
+  // CORS with credentials is only allowed for an explicit list of origins, never with `*`.
+  express.enableCors(
+    config.corsOrigins === '*' ? { origin: '*', credentials: false } : { origin: config.corsOrigins, credentials: true },
+  );
+  app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidUnknownValues: false }));
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Agent Orchestrator')
+      .setDescription(`${SERVICE_DESCRIPTION}: routes capabilities to agents, records REQUEST/RESPONSE contracts, ships them to Trace and compresses sessions through MemAgent.`)
+      .setVersion(SERVICE_VERSION)
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: SERVICE_NAME });
+  return app;
+}

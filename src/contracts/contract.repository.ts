@@ -1,0 +1,69 @@
+import type {
+  Contract,
+  ContractFilter,
+  ContractStats,
+  OutboxEvent,
+  Page,
+  PageRequest,
+  SessionSummary,
+  TaskOutcome,
+} from './contract.model.js';
+
+export interface WriteOptions {
+  /** Also put a Trace outbox event for the contract, in the same transaction. */
+  outbox: boolean;
+}
+
+/**
+ * The contract store. An abstract class so that it is the DI token: the SQLite adapter implements it
+ * today, a PostgreSQL adapter later. Every write is one transaction; a failed write throws.
+ */
+export abstract class ContractRepository {
+  /** Step 1 of a task: insert the REQUEST (and its outbox event), upsert its session. */
+  abstract insertRequest(request: Contract, options: WriteOptions): Promise<void>;
+
+  /**
+   * Step 3 of a task: close the REQUEST with its outcome and insert the RESPONSE (and its outbox
+   * event), in one transaction. Returns the closed REQUEST.
+   */
+  abstract completeRequest(requestId: string, outcome: TaskOutcome, response: Contract, options: WriteOptions): Promise<Contract>;
+
+  /** Inserts contracts as they are (import). Contracts whose id exists already are skipped. Returns how many were added. */
+  abstract importContracts(contracts: Contract[]): Promise<number>;
+
+  /** Closes REQUESTs left `in_progress` (by a crash) as failed. Returns how many were closed. */
+  abstract failInterrupted(error: string, completedAt: string): Promise<number>;
+
+  abstract findById(contractId: string): Promise<Contract | undefined>;
+
+  /** Oldest first, keyset-paged. Throws InvalidCursorError for a cursor it did not issue. */
+  abstract find(filter: ContractFilter, page: PageRequest): Promise<Page<Contract>>;
+
+  abstract findSession(sessionId: string): Promise<SessionSummary | undefined>;
+
+  /** Newest (most recently updated) first, keyset-paged. */
+  abstract listSessions(page: PageRequest): Promise<Page<SessionSummary>>;
+
+  abstract stats(): Promise<ContractStats>;
+}
+
+/**
+ * The Trace outbox: events written by ContractRepository in the contract's transaction, read and
+ * retired by the dispatcher in IntegrationsModule.
+ */
+export abstract class OutboxRepository {
+  /**
+   * Up to `limit` events due at `now`, oldest first, such that no earlier undelivered event of the
+   * same session is left out (per-session order is kept).
+   */
+  abstract claimDue(now: Date, limit: number): Promise<OutboxEvent[]>;
+
+  /** Removes delivered events. */
+  abstract markDelivered(ids: number[]): Promise<void>;
+
+  /** Records a failed attempt; the event is due again at `nextAttemptAt`. */
+  abstract markFailed(id: number, error: string, nextAttemptAt: Date): Promise<void>;
+
+  /** Undelivered events and the age of the oldest. */
+  abstract backlog(): Promise<{ pending: number; oldest_created_at: string | null }>;
+}

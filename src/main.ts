@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadAppConfig } from './app.config.js';
+import { AppModule } from './app.module.js';
+import { configureApp } from './app.setup.js';
+import { logLevelsFrom } from './common/logging/log-levels.js';
+
+async function bootstrap(): Promise<void> {
+  const config = loadAppConfig();
+  const app = await NestFactory.create(AppModule, {
+    bodyParser: false,
+    abortOnError: false,
+    logger: logLevelsFrom(config.logLevel),
+  });
+  configureApp(app, config);
+  await app.listen(config.port, config.host);
+  Logger.log(`Agent Orchestrator listening on http://${config.host}:${config.port} (docs at /docs)`, 'Bootstrap');
+}
+
+try {
+  await bootstrap();
+} catch (error) {
+  // A bad configuration or an agent that breaks the rules stops start-up with its message.
+  console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+  process.exit(1);
+}

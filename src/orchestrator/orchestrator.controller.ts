@@ -1,0 +1,83 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  ApiBadGatewayResponse,
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
+import { CompressionService } from '../integrations/compression/compression.service.js';
+import { CompressRequestDto, CompressResponseDto } from './dto/compress.dto.js';
+import { OrchestrateRequestDto } from './dto/orchestrate-request.dto.js';
+import { OrchestrateResponseDto } from './dto/orchestrate-response.dto.js';
+import { HealthDto, ServiceInfoDto, StatusDto } from './dto/status.dto.js';
+import { OrchestratorService } from './orchestrator.service.js';
+import { StatusService } from './status.service.js';
+
+@ApiTags('orchestrator')
+@Controller('v1')
+export class OrchestratorController {
+  constructor(
+    private readonly orchestrator: OrchestratorService,
+    private readonly compression: CompressionService,
+    private readonly statusService: StatusService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Service information and the list of endpoints' })
+  @ApiOkResponse({ type: ServiceInfoDto })
+  info(): ServiceInfoDto {
+    return this.statusService.info();
+  }
+
+  @Get('health')
+  @ApiOperation({ summary: 'Liveness: answers without touching anything slow' })
+  @ApiOkResponse({ type: HealthDto })
+  health(): HealthDto {
+    return this.statusService.health();
+  }
+
+  @Get('status')
+  @ApiOperation({ summary: 'Agents, contract statistics and integration reachability (probes cached a few seconds)' })
+  @ApiOkResponse({ type: StatusDto })
+  status(): Promise<StatusDto> {
+    return this.statusService.status();
+  }
+
+  @Post('orchestrate')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Run a capability in a session',
+    description:
+      'Routes to an agent that provides the capability, records the REQUEST and RESPONSE contracts and answers once both are committed. An agent that throws or times out is `success:false` with HTTP 200.',
+  })
+  @ApiOkResponse({ type: OrchestrateResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Malformed body, bad session_id, or parameters failing the capability input' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No agent provides the capability' })
+  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'Body over 1 MiB' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Agents provide the capability but none is in service' })
+  orchestrate(@Body() body: OrchestrateRequestDto): Promise<OrchestrateResponseDto> {
+    return this.orchestrator.orchestrate(body);
+  }
+
+  @Post('compress')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: "Compress a session's conversation into a memory block",
+    description: 'Through MemAgent when MEMAGENT_URL is set, else with the local compressor.',
+  })
+  @ApiOkResponse({ type: CompressResponseDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'The session has no contracts' })
+  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
+  @ApiBadGatewayResponse({ type: ErrorResponseDto, description: 'MemAgent answered with an error' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'MemAgent unreachable or timed out' })
+  async compress(@Body() body: CompressRequestDto): Promise<CompressResponseDto> {
+    const memoryBlock = await this.compression.compress(body.session_id, body.intent);
+    return { status: 'ok', session_id: body.session_id, compressed: true, memory_block: memoryBlock };
+  }
+}
