@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadAppConfig } from './app.config.js';
@@ -15,7 +16,8 @@ async function bootstrap(): Promise<void> {
   });
   configureApp(app, config);
   await app.listen(config.port, config.host);
-  Logger.log(`Agent Orchestrator listening on http://${config.host}:${config.port} (docs at /docs)`, 'Bootstrap');
+  const address = app.getHttpServer().address() as AddressInfo;
+  Logger.log(`Agent Orchestrator listening on http://${config.host}:${address.port} (docs at /docs)`, 'Bootstrap');
 }
 
 try {

@@ -22,7 +22,7 @@ export function validateConfig<T extends object>(schema: ClassConstructor<T>, en
   const errors = validateSync(config, { skipMissingProperties: false, whitelist: false });
   if (errors.length > 0) {
     throw new ConfigValidationError(
-      errors.map((e) => `${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`),
+      errors.map((e) => `${e.property}=${JSON.stringify(raw[e.property] ?? e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`),
     );
   }
   return config;

@@ -36,10 +36,13 @@ export function toErrorResponse(exception: unknown): ErrorResponseDto {
     const body = exception.getResponse();
     if (typeof body === 'string') return { statusCode: status, error: reasonPhrase(status), message: body };
     const { message, error } = body as { message?: string | string[]; error?: string };
+    // Nest wraps body-parser errors in an HttpException; say what went wrong in our own words.
+    const cause = exception.cause as HttpishError | undefined;
+    const bodyParserMessage = cause?.type ? BODY_PARSER_MESSAGES[cause.type] : undefined;
     return {
       statusCode: status,
       error: error ?? reasonPhrase(status),
-      message: message ?? exception.message,
+      message: bodyParserMessage ?? message ?? exception.message,
     };
   }
   const httpish = exception as HttpishError | null;
@@ -58,7 +61,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = toErrorResponse(exception);
-    if (body.statusCode >= 500) {
+    if (!(exception instanceof HttpException) && body.statusCode >= 500) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (response.headersSent) return;

@@ -1,0 +1,26 @@
+/** DI token of the contract store's Kysely instance (`Kysely<ContractsDatabase>`). */
+export const CONTRACTS_DATABASE = Symbol('contracts:database');
+
+/** File name of the embedded store inside `DATA_DIR` (SPEC §5). */
+export const SQLITE_FILE_NAME = 'orchestrator.db';
+
+/** `busy_timeout` of the embedded store, in milliseconds. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/** Page size limits of the list endpoints (SPEC §4). */
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+
+/** Longest cursor accepted from a caller; the cursors this service issues are far shorter. */
+export const MAX_CONTRACT_CURSOR_LENGTH = 200;
+/** Session cursors carry `(updated_at, session_id)`, so they can be longer than contract cursors. */
+export const MAX_SESSION_CURSOR_LENGTH = 400;
+
+/** Longest agent/capability name accepted as a filter. */
+export const MAX_FILTER_LENGTH = 128;
+
+/** Batch size used when a whole conversation is read (compression). */
+export const CONVERSATION_BATCH_SIZE = 500;
+
+/** Error text given to REQUESTs a crash left `in_progress` (SPEC §5). */
+export const INTERRUPTED_TASK_ERROR = 'orchestrator restarted before the task finished';

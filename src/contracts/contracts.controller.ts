@@ -1,0 +1,46 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
+import type { Contract, ContractFilter } from './contract.model.js';
+import { ContractsService } from './contracts.service.js';
+import { ContractListResponseDto } from './dto/contract-list.dto.js';
+import { ContractDto } from './dto/contract.dto.js';
+import { ListContractsQueryDto } from './dto/list-contracts-query.dto.js';
+
+@ApiTags('contracts')
+@Controller('v1/contracts')
+export class ContractsController {
+  constructor(private readonly contracts: ContractsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List contracts',
+    description: 'Oldest first. Filters combine with AND; `total` counts all matches; page with `limit` and `next_cursor`.',
+  })
+  @ApiOkResponse({ type: ContractListResponseDto, description: 'One page of matching contracts' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A filter, `limit` or `cursor` is not valid' })
+  async list(@Query() query: ListContractsQueryDto): Promise<ContractListResponseDto> {
+    const page = await this.contracts.list(filterOf(query), { limit: query.limit, cursor: query.cursor });
+    return { session_id: query.session_id ?? null, contracts: page.items, total: page.total, next_cursor: page.next_cursor };
+  }
+
+  @Get(':contract_id')
+  @ApiOperation({ summary: 'Get one contract' })
+  @ApiParam({ name: 'contract_id', description: 'Contract id (ULID)', example: '01JD6Z8K3W5Q9X2M4N7P1R3T5V' })
+  @ApiOkResponse({ type: ContractDto, description: 'The contract' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No contract has this id' })
+  get(@Param('contract_id') contractId: string): Promise<Contract> {
+    return this.contracts.get(contractId);
+  }
+}
+
+function filterOf(query: ListContractsQueryDto): ContractFilter {
+  const filter: ContractFilter = {};
+  if (query.session_id !== undefined) filter.session_id = query.session_id;
+  if (query.from_agent !== undefined) filter.from_agent = query.from_agent;
+  if (query.to_agent !== undefined) filter.to_agent = query.to_agent;
+  if (query.contract_type !== undefined) filter.contract_type = query.contract_type;
+  if (query.status !== undefined) filter.status = query.status;
+  if (query.capability !== undefined) filter.capability = query.capability;
+  return filter;
+}

@@ -1,0 +1,18 @@
+/** Message texts of the ContractsModule (errors and log lines). */
+
+export const contractNotFoundMessage = (contractId: string): string => `Contract '${contractId}' not found`;
+
+export const sessionNotFoundMessage = (sessionId: string): string => `Session '${sessionId}' not found`;
+
+export const requestNotFoundMessage = (requestId: string): string =>
+  `Cannot close REQUEST '${requestId}': no REQUEST contract with that id exists`;
+
+export const INVALID_CURSOR_MESSAGE = 'cursor is not valid: pass the next_cursor of a previous page unchanged';
+
+export const interruptedTasksClosedMessage = (count: number): string =>
+  `Closed ${count} REQUEST contract${count === 1 ? '' : 's'} left in_progress by a previous run as failed`;
+
+export const migrationFailedMessage = (migrationName: string | undefined, cause: unknown): string =>
+  `Contract store migration ${migrationName ? `'${migrationName}' ` : ''}failed: ${
+    cause instanceof Error ? cause.message : String(cause)
+  }`;

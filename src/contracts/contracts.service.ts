@@ -1,0 +1,89 @@
+import { BadRequestException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import type { Contract, ContractFilter, ContractStats, Page, PageRequest, SessionSummary } from './contract.model.js';
+import { ContractRepository } from './contract.repository.js';
+import { CONVERSATION_BATCH_SIZE, DEFAULT_PAGE_LIMIT, INTERRUPTED_TASK_ERROR } from './contracts.constants.js';
+import { contractNotFoundMessage, interruptedTasksClosedMessage, sessionNotFoundMessage } from './contracts.messages.js';
+import { InvalidCursorError } from './errors/invalid-cursor.error.js';
+
+/** `GET /v1/sessions/:session_id`: the session and one page of its conversation (oldest first). */
+export interface SessionDetail extends SessionSummary {
+  conversation: Contract[];
+  next_cursor: string | null;
+}
+
+/**
+ * Read side of the contract store for controllers and other modules, with HTTP-ready errors
+ * (404 for unknown ids, 400 for a bad cursor). Writes go through ContractRepository directly.
+ */
+@Injectable()
+export class ContractsService implements OnModuleInit {
+  private readonly logger = new Logger(ContractsService.name);
+
+  constructor(private readonly repository: ContractRepository) {}
+
+  /**
+   * SPEC §5: REQUESTs a crash left `in_progress` are closed as failed at the next start. Runs in
+   * `onModuleInit` of this module, i.e. before any module that depends on the store initialises and
+   * before the HTTP server accepts a task, so only tasks of a previous run are affected.
+   */
+  async onModuleInit(): Promise<void> {
+    const closed = await this.repository.failInterrupted(INTERRUPTED_TASK_ERROR, new Date().toISOString());
+    if (closed > 0) this.logger.warn(interruptedTasksClosedMessage(closed));
+  }
+
+  /** Contracts matching every given filter, oldest first. */
+  list(filter: ContractFilter, page: Partial<PageRequest> = {}): Promise<Page<Contract>> {
+    return withCursorCheck(() => this.repository.find(filter, pageOf(page)));
+  }
+
+  /** One contract; NotFoundException if unknown. */
+  async get(contractId: string): Promise<Contract> {
+    const contract = await this.repository.findById(contractId);
+    if (contract === undefined) throw new NotFoundException(contractNotFoundMessage(contractId));
+    return contract;
+  }
+
+  /** Sessions, most recently updated first. */
+  listSessions(page: Partial<PageRequest> = {}): Promise<Page<SessionSummary>> {
+    return withCursorCheck(() => this.repository.listSessions(pageOf(page)));
+  }
+
+  /** A session with one page of its conversation; NotFoundException if unknown. */
+  async getSession(sessionId: string, page: Partial<PageRequest> = {}): Promise<SessionDetail> {
+    const session = await this.repository.findSession(sessionId);
+    if (session === undefined) throw new NotFoundException(sessionNotFoundMessage(sessionId));
+    const conversation = await withCursorCheck(() => this.repository.find({ session_id: sessionId }, pageOf(page)));
+    return { ...session, conversation: conversation.items, next_cursor: conversation.next_cursor };
+  }
+
+  /**
+   * Every contract of a session, oldest first, read in batches so that memory does not grow with the
+   * session (use `for await`). Yields nothing for an unknown session.
+   */
+  async *conversation(sessionId: string, batchSize: number = CONVERSATION_BATCH_SIZE): AsyncGenerator<Contract, void, undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.repository.find({ session_id: sessionId }, { limit: batchSize, cursor });
+      yield* page.items;
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  /** Totals for `GET /v1/status`. */
+  stats(): Promise<ContractStats> {
+    return this.repository.stats();
+  }
+}
+
+function pageOf(page: Partial<PageRequest>): PageRequest {
+  return { limit: page.limit ?? DEFAULT_PAGE_LIMIT, cursor: page.cursor };
+}
+
+async function withCursorCheck<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof InvalidCursorError) throw new BadRequestException(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,59 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * Tables of the contract store as Kysely sees them. JSON values are stored as text, times as
+ * ISO-8601 UTC strings (`…Z`, which sort chronologically as text), except `trace_outbox.next_attempt_at`
+ * (epoch milliseconds, compared with `now`).
+ */
+export interface ContractsTable {
+  /** Insertion order; orders every contract list and is what contract cursors encode. */
+  seq: Generated<number>;
+  contract_id: string;
+  session_id: string;
+  contract_type: string;
+  from_agent: string;
+  to_agent: string;
+  capability: string | null;
+  /** JSON */
+  payload: string;
+  status: string;
+  created_at: string;
+  completed_at: string | null;
+  /** JSON or NULL */
+  result: string | null;
+  error: string | null;
+  /** JSON object */
+  metadata: string;
+  parent_contract_id: string | null;
+}
+
+export interface SessionsTable {
+  session_id: string;
+  contract_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TraceOutboxTable {
+  id: Generated<number>;
+  session_id: string;
+  event_type: string;
+  /** JSON object: the `data` of the Trace event. */
+  data: string;
+  attempts: Generated<number>;
+  /** Epoch milliseconds. */
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: string;
+}
+
+export interface ContractsDatabase {
+  contracts: ContractsTable;
+  sessions: SessionsTable;
+  trace_outbox: TraceOutboxTable;
+}
+
+export type ContractRow = Selectable<ContractsTable>;
+export type NewContractRow = Insertable<ContractsTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type TraceOutboxRow = Selectable<TraceOutboxTable>;

@@ -1,0 +1,30 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { ContractStoreMigrationError } from '../../errors/contract-store-migration.error.js';
+import { initialMigration } from './0001-initial.migration.js';
+
+/**
+ * Every migration of the contract store, by name. Names sort in the order they must run; add new ones
+ * at the end (`0002_…`) and never edit one that has shipped.
+ */
+export const CONTRACTS_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_initial': initialMigration,
+});
+
+/** Static, in-code migration provider (no file-system scanning, so it works from `dist/` and in tests). */
+export const contractsMigrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...CONTRACTS_MIGRATIONS }),
+};
+
+/**
+ * Brings the schema up to date. Already applied migrations are skipped, so this is safe at every
+ * start. Throws ContractStoreMigrationError if a migration fails.
+ */
+export async function migrateContractsDatabase(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: contractsMigrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new ContractStoreMigrationError(failed?.migrationName, error);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,464 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kysely, Transaction } from 'kysely';
+import { CONTRACTS_DATABASE } from '../../contracts.constants.js';
+import type {
+  Contract,
+  ContractFilter,
+  ContractStats,
+  ContractStatus,
+  OutboxEvent,
+  Page,
+  PageRequest,
+  SessionSummary,
+  TaskOutcome,
+  TraceEventType,
+} from '../../contract.model.js';
+import { ContractRepository, OutboxRepository, type WriteOptions } from '../../contract.repository.js';
+import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
+import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession, traceEventDataJson } from '../contract-row.mapper.js';
+import type {
+  ContractRow,
+  ContractsDatabase,
+  ContractsTable,
+  NewContractRow,
+  SessionRow,
+  TraceOutboxRow,
+} from '../contracts-database.schema.js';
+import { decodeContractCursor, decodeSessionCursor, encodeContractCursor, encodeSessionCursor } from '../page-cursor.js';
+import { PreparedQuery } from '../prepared-query.js';
+
+/** Filter fields of ContractFilter, in a fixed order (bit i of a filter's shape = column i is filtered). */
+const FILTER_COLUMNS = ['session_id', 'from_agent', 'to_agent', 'contract_type', 'status', 'capability'] as const;
+type FilterColumn = (typeof FILTER_COLUMNS)[number];
+
+/** Longest `last_error` kept for an outbox event. */
+const MAX_LAST_ERROR_LENGTH = 2000;
+
+type ContractValues = { [K in Exclude<keyof ContractsTable, 'seq'>]: ContractsTable[K] };
+interface SessionUpsertValues {
+  session_id: string;
+  count: number;
+  created_at: string;
+  updated_at: string;
+}
+interface OutboxInsertValues {
+  session_id: string;
+  event_type: TraceEventType;
+  data: string;
+  next_attempt_at: number;
+  created_at: string;
+}
+interface CloseRequestValues {
+  contract_id: string;
+  status: TaskOutcome['status'];
+  result: string | null;
+  error: string | null;
+  completed_at: string;
+}
+type FindValues = { [K in FilterColumn]: string } & { after: number; limit: number };
+type FindParam = <K extends keyof FindValues & string>(name: K) => FindValues[K];
+
+type Db = Kysely<ContractsDatabase>;
+type Executor = Kysely<ContractsDatabase> | Transaction<ContractsDatabase>;
+
+/**
+ * The contract store and the Trace outbox on SQLite (through Kysely, so the same code is the basis of
+ * a PostgreSQL adapter). Registered under both ContractRepository and OutboxRepository.
+ *
+ * Statements that run on every task are compiled once (PreparedQuery) and their SQLite statements are
+ * cached by the connection (StatementCachingDatabase). Filtered lists compile once per filter shape
+ * (at most 2^6 × 2), lazily. Nothing here grows with the number of contracts.
+ */
+@Injectable()
+export class SqliteContractRepository implements ContractRepository, OutboxRepository {
+  readonly #db: Db;
+  readonly #insertContract: PreparedQuery<ContractValues, never>;
+  readonly #importContract: PreparedQuery<ContractValues, never>;
+  readonly #upsertSession: PreparedQuery<SessionUpsertValues, never>;
+  readonly #insertOutbox: PreparedQuery<OutboxInsertValues, never>;
+  readonly #closeRequest: PreparedQuery<CloseRequestValues, ContractRow>;
+  readonly #findById: PreparedQuery<{ contract_id: string }, ContractRow>;
+  readonly #findSession: PreparedQuery<{ session_id: string }, SessionRow>;
+  readonly #listSessions: PreparedQuery<{ limit: number }, SessionRow>;
+  readonly #listSessionsAfter: PreparedQuery<{ limit: number; updated_at: string; session_id: string }, SessionRow>;
+  readonly #countSessions: PreparedQuery<object, { n: number | string | bigint }>;
+  readonly #claimDue: PreparedQuery<{ now: number; limit: number }, TraceOutboxRow>;
+  readonly #markFailed: PreparedQuery<{ id: number; error: string; next_attempt_at: number }, never>;
+  readonly #deleteOutbox: PreparedQuery<{ id: number }, never>;
+  /** Page queries by filter shape (+ CURSOR_BIT), count queries by filter shape; filled lazily. */
+  readonly #findRows = new Map<number, PreparedQuery<FindValues, ContractRow>>();
+  readonly #findCount = new Map<number, PreparedQuery<FindValues, { n: number | string | bigint }>>();
+
+  constructor(@Inject(CONTRACTS_DATABASE) db: Db) {
+    this.#db = db;
+
+    const insertContract = (p: <K extends keyof ContractValues & string>(name: K) => ContractValues[K]) =>
+      db.insertInto('contracts').values({
+        contract_id: p('contract_id'),
+        session_id: p('session_id'),
+        contract_type: p('contract_type'),
+        from_agent: p('from_agent'),
+        to_agent: p('to_agent'),
+        capability: p('capability'),
+        payload: p('payload'),
+        status: p('status'),
+        created_at: p('created_at'),
+        completed_at: p('completed_at'),
+        result: p('result'),
+        error: p('error'),
+        metadata: p('metadata'),
+        parent_contract_id: p('parent_contract_id'),
+      });
+    this.#insertContract = PreparedQuery.prepare<ContractValues, never>(insertContract);
+    this.#importContract = PreparedQuery.prepare<ContractValues, never>((p) =>
+      insertContract(p).onConflict((oc) => oc.column('contract_id').doNothing()),
+    );
+
+    // created_at = the earliest, updated_at = the latest contract time seen (CASE instead of
+    // min()/max(), which are aggregates on PostgreSQL).
+    this.#upsertSession = PreparedQuery.prepare<SessionUpsertValues, never>((p) =>
+      db
+        .insertInto('sessions')
+        .values({
+          session_id: p('session_id'),
+          contract_count: p('count'),
+          created_at: p('created_at'),
+          updated_at: p('updated_at'),
+        })
+        .onConflict((oc) =>
+          oc.column('session_id').doUpdateSet((eb) => ({
+            contract_count: eb('sessions.contract_count', '+', eb.ref('excluded.contract_count')),
+            created_at: eb
+              .case()
+              .when('excluded.created_at', '<', eb.ref('sessions.created_at'))
+              .then(eb.ref('excluded.created_at'))
+              .else(eb.ref('sessions.created_at'))
+              .end(),
+            updated_at: eb
+              .case()
+              .when('excluded.updated_at', '>', eb.ref('sessions.updated_at'))
+              .then(eb.ref('excluded.updated_at'))
+              .else(eb.ref('sessions.updated_at'))
+              .end(),
+          })),
+        ),
+    );
+
+    this.#insertOutbox = PreparedQuery.prepare<OutboxInsertValues, never>((p) =>
+      db.insertInto('trace_outbox').values({
+        session_id: p('session_id'),
+        event_type: p('event_type'),
+        data: p('data'),
+        next_attempt_at: p('next_attempt_at'),
+        created_at: p('created_at'),
+      }),
+    );
+
+    this.#closeRequest = PreparedQuery.prepare<CloseRequestValues, ContractRow>((p) =>
+      db
+        .updateTable('contracts')
+        .set({ status: p('status'), result: p('result'), error: p('error'), completed_at: p('completed_at') })
+        .where('contract_id', '=', p('contract_id'))
+        .where('contract_type', '=', 'REQUEST')
+        .returningAll(),
+    );
+
+    this.#findById = PreparedQuery.prepare<{ contract_id: string }, ContractRow>((p) =>
+      db.selectFrom('contracts').selectAll().where('contract_id', '=', p('contract_id')),
+    );
+
+    this.#findSession = PreparedQuery.prepare<{ session_id: string }, SessionRow>((p) =>
+      db.selectFrom('sessions').selectAll().where('session_id', '=', p('session_id')),
+    );
+    this.#listSessions = PreparedQuery.prepare<{ limit: number }, SessionRow>((p) =>
+      db.selectFrom('sessions').selectAll().orderBy('updated_at', 'desc').orderBy('session_id', 'desc').limit(p('limit')),
+    );
+    this.#listSessionsAfter = PreparedQuery.prepare<{ limit: number; updated_at: string; session_id: string }, SessionRow>(
+      (p) =>
+        db
+          .selectFrom('sessions')
+          .selectAll()
+          .where((eb) => eb(eb.refTuple('updated_at', 'session_id'), '<', eb.tuple(p('updated_at'), p('session_id'))))
+          .orderBy('updated_at', 'desc')
+          .orderBy('session_id', 'desc')
+          .limit(p('limit')),
+    );
+    this.#countSessions = PreparedQuery.prepare<object, { n: number | string | bigint }>(() =>
+      db.selectFrom('sessions').select((eb) => eb.fn.countAll().as('n')),
+    );
+
+    // Due events, oldest first, leaving out every event that has an earlier event of its session
+    // still waiting (not due): Trace sees each session's events in order.
+    this.#claimDue = PreparedQuery.prepare<{ now: number; limit: number }, TraceOutboxRow>((p) =>
+      db
+        .selectFrom('trace_outbox as o')
+        .selectAll('o')
+        .where('o.next_attempt_at', '<=', p('now'))
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('trace_outbox as e')
+                .select('e.id')
+                .whereRef('e.session_id', '=', 'o.session_id')
+                .whereRef('e.id', '<', 'o.id')
+                .where('e.next_attempt_at', '>', p('now')),
+            ),
+          ),
+        )
+        .orderBy('o.id')
+        .limit(p('limit')),
+    );
+    this.#markFailed = PreparedQuery.prepare<{ id: number; error: string; next_attempt_at: number }, never>((p) =>
+      db
+        .updateTable('trace_outbox')
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          last_error: p('error'),
+          next_attempt_at: p('next_attempt_at'),
+        }))
+        .where('id', '=', p('id')),
+    );
+    this.#deleteOutbox = PreparedQuery.prepare<{ id: number }, never>((p) => db.deleteFrom('trace_outbox').where('id', '=', p('id')));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Writes
+
+  async insertRequest(request: Contract, options: WriteOptions): Promise<void> {
+    const row = contractToRow(request);
+    await this.#db.transaction().execute(async (trx) => {
+      await this.#insertWithSession(trx, row);
+      if (options.outbox) await this.#enqueue(trx, 'contract.request', row);
+    });
+  }
+
+  async completeRequest(requestId: string, outcome: TaskOutcome, response: Contract, options: WriteOptions): Promise<Contract> {
+    const row = contractToRow(response);
+    const closed = {
+      contract_id: requestId,
+      status: outcome.status,
+      result: outcome.result === null || outcome.result === undefined ? null : JSON.stringify(outcome.result),
+      error: outcome.error ?? null,
+      completed_at: outcome.completed_at,
+    };
+    return this.#db.transaction().execute(async (trx) => {
+      const { rows } = await trx.executeQuery(this.#closeRequest.bind(closed));
+      const request = rows[0];
+      if (request === undefined) throw new RequestNotFoundError(requestId);
+      await this.#insertWithSession(trx, row);
+      if (options.outbox) await this.#enqueue(trx, 'contract.response', row);
+      return rowToContract(request);
+    });
+  }
+
+  async importContracts(contracts: Contract[]): Promise<number> {
+    if (contracts.length === 0) return 0;
+    const rows = contracts.map(contractToRow);
+    return this.#db.transaction().execute(async (trx) => {
+      // Per session touched by this call: inserted count and time span (bounded by the call's size).
+      const sessions = new Map<string, SessionUpsertValues>();
+      let inserted = 0;
+      for (const row of rows) {
+        const result = await trx.executeQuery(this.#importContract.bind(row as ContractValues));
+        if (!result.numAffectedRows) continue;
+        inserted += 1;
+        const session = sessions.get(row.session_id);
+        if (session === undefined) {
+          sessions.set(row.session_id, { session_id: row.session_id, count: 1, created_at: row.created_at, updated_at: row.created_at });
+        } else {
+          session.count += 1;
+          if (row.created_at < session.created_at) session.created_at = row.created_at;
+          if (row.created_at > session.updated_at) session.updated_at = row.created_at;
+        }
+      }
+      for (const session of sessions.values()) {
+        await trx.executeQuery(this.#upsertSession.bind(session));
+      }
+      return inserted;
+    });
+  }
+
+  async failInterrupted(error: string, completedAt: string): Promise<number> {
+    const result = await this.#db
+      .updateTable('contracts')
+      .set({ status: 'failed' satisfies ContractStatus, error, completed_at: completedAt })
+      .where('status', '=', 'in_progress' satisfies ContractStatus)
+      .where('contract_type', '=', 'REQUEST')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async #insertWithSession(trx: Executor, row: NewContractRow): Promise<void> {
+    await trx.executeQuery(this.#insertContract.bind(row as ContractValues));
+    await trx.executeQuery(
+      this.#upsertSession.bind({ session_id: row.session_id, count: 1, created_at: row.created_at, updated_at: row.created_at }),
+    );
+  }
+
+  async #enqueue(trx: Executor, eventType: TraceEventType, row: NewContractRow): Promise<void> {
+    const now = Date.now();
+    await trx.executeQuery(
+      this.#insertOutbox.bind({
+        session_id: row.session_id,
+        event_type: eventType,
+        data: traceEventDataJson(row),
+        next_attempt_at: now,
+        created_at: new Date(now).toISOString(),
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  async findById(contractId: string): Promise<Contract | undefined> {
+    const { rows } = await this.#db.executeQuery(this.#findById.bind({ contract_id: contractId }));
+    return rows[0] === undefined ? undefined : rowToContract(rows[0]);
+  }
+
+  async find(filter: ContractFilter, page: PageRequest): Promise<Page<Contract>> {
+    const limit = checkLimit(page.limit);
+    const after = page.cursor === undefined ? undefined : decodeContractCursor(page.cursor);
+
+    let shape = 0;
+    const values = { limit: limit + 1, after: after ?? 0 } as FindValues;
+    FILTER_COLUMNS.forEach((column, i) => {
+      const value = filter[column];
+      if (value !== undefined && value !== null) {
+        shape |= 1 << i;
+        values[column] = value;
+      }
+    });
+    const rowsShape = after === undefined ? shape : shape | CURSOR_BIT;
+    const rowsQuery = cached(this.#findRows, rowsShape, () =>
+      PreparedQuery.prepare<FindValues, ContractRow>((p) =>
+        this.#whereShape(this.#db.selectFrom('contracts').selectAll(), rowsShape, p).orderBy('seq').limit(p('limit')),
+      ),
+    );
+    const countQuery = cached(this.#findCount, shape, () =>
+      PreparedQuery.prepare<FindValues, { n: number | string | bigint }>((p) =>
+        this.#whereShape(this.#db.selectFrom('contracts').select((eb) => eb.fn.countAll().as('n')), shape, p),
+      ),
+    );
+
+    const [{ rows }, counted] = await Promise.all([
+      this.#db.executeQuery(rowsQuery.bind(values)),
+      this.#db.executeQuery(countQuery.bind(values)),
+    ]);
+    const more = rows.length > limit;
+    const items = (more ? rows.slice(0, limit) : rows).map(rowToContract);
+    const last = more ? rows[limit - 1] : undefined;
+    return {
+      items,
+      total: Number(counted.rows[0]?.n ?? 0),
+      next_cursor: last === undefined ? null : encodeContractCursor(Number(last.seq)),
+    };
+  }
+
+  async findSession(sessionId: string): Promise<SessionSummary | undefined> {
+    const { rows } = await this.#db.executeQuery(this.#findSession.bind({ session_id: sessionId }));
+    return rows[0] === undefined ? undefined : rowToSession(rows[0]);
+  }
+
+  async listSessions(page: PageRequest): Promise<Page<SessionSummary>> {
+    const limit = checkLimit(page.limit);
+    const after = page.cursor === undefined ? undefined : decodeSessionCursor(page.cursor);
+    const rowsQuery =
+      after === undefined
+        ? this.#listSessions.bind({ limit: limit + 1 })
+        : this.#listSessionsAfter.bind({ limit: limit + 1, ...after });
+    const [{ rows }, counted] = await Promise.all([
+      this.#db.executeQuery(rowsQuery),
+      this.#db.executeQuery(this.#countSessions.bind({})),
+    ]);
+    const more = rows.length > limit;
+    const items = (more ? rows.slice(0, limit) : rows).map(rowToSession);
+    const last = more ? items[items.length - 1] : undefined;
+    return {
+      items,
+      total: Number(counted.rows[0]?.n ?? 0),
+      next_cursor: last === undefined ? null : encodeSessionCursor(last),
+    };
+  }
+
+  async stats(): Promise<ContractStats> {
+    const [sessions, byStatus] = await Promise.all([
+      this.#db.executeQuery(this.#countSessions.bind({})),
+      this.#db
+        .selectFrom('contracts')
+        .select((eb) => ['status', eb.fn.countAll().as('n')])
+        .groupBy('status')
+        .execute(),
+    ]);
+    const by_status: ContractStats['by_status'] = {};
+    let total = 0;
+    for (const { status, n } of byStatus) {
+      const count = Number(n);
+      by_status[status as ContractStatus] = count;
+      total += count;
+    }
+    return { total_sessions: Number(sessions.rows[0]?.n ?? 0), total_contracts: total, by_status };
+  }
+
+  /** Adds the WHERE conditions of a filter shape (equality per filtered column, `seq > after` with a cursor). */
+  #whereShape<Q extends { where: (...args: any[]) => Q }>(query: Q, shape: number, p: FindParam): Q {
+    let q = query;
+    FILTER_COLUMNS.forEach((column, i) => {
+      if (shape & (1 << i)) q = q.where(column, '=', p(column));
+    });
+    if (shape & CURSOR_BIT) q = q.where('seq', '>', p('after'));
+    return q;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Outbox
+
+  async claimDue(now: Date, limit: number): Promise<OutboxEvent[]> {
+    if (!(limit >= 1)) return [];
+    const { rows } = await this.#db.executeQuery(this.#claimDue.bind({ now: now.getTime(), limit: Math.floor(limit) }));
+    return rows.map(rowToOutboxEvent);
+  }
+
+  async markDelivered(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    // One prepared statement per id in one transaction: an `IN (…)` list would give every batch size
+    // its own SQL text (and its own cached statement).
+    await this.#db.transaction().execute(async (trx) => {
+      for (const id of ids) await trx.executeQuery(this.#deleteOutbox.bind({ id }));
+    });
+  }
+
+  async markFailed(id: number, error: string, nextAttemptAt: Date): Promise<void> {
+    await this.#db.executeQuery(
+      this.#markFailed.bind({ id, error: error.slice(0, MAX_LAST_ERROR_LENGTH), next_attempt_at: nextAttemptAt.getTime() }),
+    );
+  }
+
+  async backlog(): Promise<{ pending: number; oldest_created_at: string | null }> {
+    // Events are written in time order, so the oldest is the one with the lowest id (an index lookup,
+    // where min(created_at) would scan the whole backlog).
+    const [counted, oldest] = await Promise.all([
+      this.#db.selectFrom('trace_outbox').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+      this.#db.selectFrom('trace_outbox').select('created_at').orderBy('id').limit(1).executeTakeFirst(),
+    ]);
+    return { pending: Number(counted.n), oldest_created_at: oldest?.created_at ?? null };
+  }
+}
+
+/** Bit of a find shape: the query continues after a cursor. */
+const CURSOR_BIT = 1 << FILTER_COLUMNS.length;
+
+function cached<V>(map: Map<number, V>, key: number, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`page limit must be a positive integer, got ${limit}`);
+  return limit;
+}

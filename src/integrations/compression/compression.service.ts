@@ -1,0 +1,70 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import type { Contract, JsonObject } from '../../contracts/contract.model.js';
+import { ContractRepository } from '../../contracts/contract.repository.js';
+import { IntegrationsMessages } from '../integrations.messages.js';
+import { MemAgentClient, type MemAgentMessage } from '../memagent/memagent.client.js';
+import { LocalCompressor, type LocalMemoryBlock } from './local-compressor.js';
+
+const PAGE_SIZE = 1_000;
+
+/** The memory block of `POST /v1/compress`: MemAgent's reply, or the local compressor's block. */
+export type MemoryBlock = JsonObject | LocalMemoryBlock;
+
+/** A contract as a MemAgent conversation message (REQUEST → user, RESPONSE → assistant). */
+export function toMessage(contract: Contract): MemAgentMessage {
+  const isRequest = contract.contract_type === 'REQUEST';
+  const content = isRequest
+    ? `${contract.capability ?? 'unknown'}: ${JSON.stringify(contract.payload ?? null)}`
+    : contract.error
+      ? `Error: ${contract.error}`
+      : JSON.stringify(contract.result ?? contract.payload ?? null);
+  return {
+    role: isRequest ? 'user' : 'assistant',
+    content,
+    timestamp: contract.created_at,
+    metadata: {
+      contract_id: contract.contract_id,
+      capability: contract.capability,
+      from_agent: contract.from_agent,
+      to_agent: contract.to_agent,
+      status: contract.status,
+    },
+  };
+}
+
+/** Compresses a session (SPEC §6): through MemAgent when MEMAGENT_URL is set, else locally. */
+@Injectable()
+export class CompressionService {
+  constructor(
+    private readonly contracts: ContractRepository,
+    private readonly memagent: MemAgentClient,
+    private readonly local: LocalCompressor,
+  ) {}
+
+  /** `memagent` when MEMAGENT_URL is set, else `local`. */
+  get mode(): 'memagent' | 'local' {
+    return this.memagent.enabled ? 'memagent' : 'local';
+  }
+
+  /** 404 if the session has no contracts; 502/503 from MemAgent as MemAgentClient raises them. */
+  async compress(sessionId: string, intent?: string | null): Promise<MemoryBlock> {
+    const conversation = await this.loadConversation(sessionId);
+    if (conversation.length === 0) throw new NotFoundException(IntegrationsMessages.sessionNotFound(sessionId));
+    if (this.memagent.enabled) {
+      return this.memagent.compress(sessionId, intent, conversation.map(toMessage));
+    }
+    return this.local.compress(sessionId, intent, conversation);
+  }
+
+  /** Every contract of the session, oldest first. */
+  private async loadConversation(sessionId: string): Promise<Contract[]> {
+    const all: Contract[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.contracts.find({ session_id: sessionId }, { limit: PAGE_SIZE, cursor });
+      all.push(...page.items);
+      if (page.next_cursor === null || page.items.length === 0) return all;
+      cursor = page.next_cursor;
+    }
+  }
+}

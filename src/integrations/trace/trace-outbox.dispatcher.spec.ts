@@ -1,0 +1,332 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import type { JsonObject, OutboxEvent, TraceEventType } from '../../contracts/contract.model.js';
+import { OutboxRepository } from '../../contracts/contract.repository.js';
+import { json, startServer, type RealServer, type RecordedRequest } from '../../../test/utils/http-server.js';
+import { IntegrationsHttpModule } from '../http/integrations-http.module.js';
+import { integrationsConfig, loadIntegrationsConfig } from '../integrations.config.js';
+import { backoffDelay, TraceOutboxDispatcher } from './trace-outbox.dispatcher.js';
+import { TraceClient } from './trace.client.js';
+
+interface Row extends OutboxEvent {
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
+/**
+ * An in-memory OutboxRepository with the semantics of the abstract class (a repository fake, not an
+ * HTTP mock): oldest first, and a session whose head is not due yet is left out entirely.
+ */
+class InMemoryOutbox extends OutboxRepository {
+  readonly rows: Row[] = [];
+  readonly failures: Array<{ id: number; attempts: number; error: string; delayMs: number }> = [];
+  readonly deliveredBatches: number[][] = [];
+  claimCalls = 0;
+  failClaims = 0;
+  private nextId = 1;
+
+  add(sessionId: string, count: number, type: TraceEventType = 'contract.request'): OutboxEvent[] {
+    const added: Row[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = this.nextId++;
+      const data: JsonObject = { contract_id: `c${id}`, session_id: sessionId, seq: i };
+      const row: Row = {
+        id,
+        session_id: sessionId,
+        event_type: type,
+        data,
+        attempts: 0,
+        created_at: new Date().toISOString(),
+        next_attempt_at: 0,
+        last_error: null,
+      };
+      this.rows.push(row);
+      added.push(row);
+    }
+    return added;
+  }
+
+  async claimDue(now: Date, limit: number): Promise<OutboxEvent[]> {
+    this.claimCalls++;
+    if (this.failClaims > 0) {
+      this.failClaims--;
+      throw new Error('database is locked');
+    }
+    const blocked = new Set<string>();
+    const out: OutboxEvent[] = [];
+    for (const row of this.rows) {
+      if (out.length >= limit) break;
+      if (blocked.has(row.session_id)) continue;
+      if (row.next_attempt_at > now.getTime()) {
+        blocked.add(row.session_id);
+        continue;
+      }
+      const { next_attempt_at: _n, last_error: _e, ...event } = row;
+      out.push(structuredClone(event));
+    }
+    return out;
+  }
+
+  async markDelivered(ids: number[]): Promise<void> {
+    this.deliveredBatches.push([...ids]);
+    const gone = new Set(ids);
+    for (let i = this.rows.length - 1; i >= 0; i--) if (gone.has(this.rows[i].id)) this.rows.splice(i, 1);
+  }
+
+  async markFailed(id: number, error: string, nextAttemptAt: Date): Promise<void> {
+    const row = this.rows.find((r) => r.id === id);
+    if (!row) throw new Error(`no outbox event ${id}`);
+    this.failures.push({ id, attempts: row.attempts, error, delayMs: nextAttemptAt.getTime() - Date.now() });
+    row.attempts++;
+    row.last_error = error;
+    row.next_attempt_at = nextAttemptAt.getTime();
+  }
+
+  async backlog(): Promise<{ pending: number; oldest_created_at: string | null }> {
+    return { pending: this.rows.length, oldest_created_at: this.rows[0]?.created_at ?? null };
+  }
+}
+
+async function waitFor(condition: () => boolean, what: string, deadlineMs = 15_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`gave up waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function createDispatcher(outbox: OutboxRepository, env: Record<string, string | undefined>): Promise<TestingModule> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [IntegrationsHttpModule],
+    providers: [
+      { provide: integrationsConfig.KEY, useValue: loadIntegrationsConfig(env) },
+      { provide: OutboxRepository, useValue: outbox },
+      TraceClient,
+      TraceOutboxDispatcher,
+    ],
+  }).compile();
+  moduleRef.useLogger(false);
+  await moduleRef.init();
+  return moduleRef;
+}
+
+/** X-Event-Id of the requests answered 2xx, per session (in arrival order). */
+function acceptedBySession(requests: RecordedRequest[], accepted: Set<RecordedRequest>): Map<string, number[]> {
+  const bySession = new Map<string, number[]>();
+  for (const req of requests) {
+    if (!accepted.has(req)) continue;
+    const session = decodeURIComponent(req.url.split('/')[3]);
+    const list = bySession.get(session) ?? [];
+    list.push(Number(req.headers['x-event-id']));
+    bySession.set(session, list);
+  }
+  return bySession;
+}
+
+describe('backoffDelay', () => {
+  it('grows exponentially with equal jitter and is capped', () => {
+    expect(backoffDelay(0, 500, 60_000, () => 0)).toBe(250);
+    expect(backoffDelay(0, 500, 60_000, () => 1)).toBe(500);
+    expect(backoffDelay(3, 500, 60_000, () => 0)).toBe(2_000);
+    expect(backoffDelay(3, 500, 60_000, () => 1)).toBe(4_000);
+    expect(backoffDelay(20, 500, 60_000, () => 1)).toBe(60_000);
+    expect(backoffDelay(5_000, 500, 60_000, () => 0.5)).toBe(45_000);
+  });
+});
+
+describe('TraceOutboxDispatcher (real HTTP server)', () => {
+  let moduleRef: TestingModule | undefined;
+  let server: RealServer | undefined;
+
+  afterEach(async () => {
+    await moduleRef?.close();
+    await server?.close();
+    moduleRef = undefined;
+    server = undefined;
+  });
+
+  it('delivers every event exactly once and in order per session while Trace answers 503 at first', async () => {
+    const failFirst = 7;
+    let seen = 0;
+    const accepted = new Set<RecordedRequest>();
+    server = await startServer((req, res) => {
+      if (++seen <= failFirst) return json(res, 503, { detail: 'warming up' });
+      accepted.add(req);
+      json(res, 200, { ok: true });
+    });
+    const outbox = new InMemoryOutbox();
+    const sessions = ['alpha', 'beta:2', 'gamma.3', 'delta'];
+    const expected = new Map<string, number[]>();
+    for (const s of sessions) expected.set(s, outbox.add(s, 12).map((e) => e.id));
+    outbox.add('alpha', 1, 'contract.response');
+    expected.get('alpha')?.push(outbox.rows[outbox.rows.length - 1].id);
+
+    moduleRef = await createDispatcher(outbox, {
+      TRACE_URL: `${server.url}/`,
+      TRACE_RETRY_BASE_MS: '5',
+      TRACE_RETRY_MAX_MS: '40',
+      TRACE_POLL_INTERVAL_MS: '20',
+      TRACE_BATCH_SIZE: '10',
+      TRACE_CONCURRENCY: '3',
+    });
+    const dispatcher = moduleRef.get(TraceOutboxDispatcher);
+    await waitFor(() => outbox.rows.length === 0, 'the outbox to drain');
+
+    const delivered = acceptedBySession(server.requests, accepted);
+    expect(new Map([...delivered].sort())).toEqual(new Map([...expected].sort()));
+    expect(outbox.failures).toHaveLength(failFirst);
+    expect(outbox.failures[0].error).toContain('503');
+    expect(outbox.failures[0].error).toContain('warming up');
+    for (const batch of outbox.deliveredBatches) expect(batch.length).toBeLessThanOrEqual(500);
+
+    const stats = dispatcher.stats();
+    expect(stats).toMatchObject({ enabled: true, delivered: 49, failed_attempts: failFirst });
+    expect(stats.last_error).toContain('503');
+    expect(stats.last_delivery_at).toMatch(/Z$/);
+    expect(await dispatcher.backlog()).toEqual({ pending: 0, oldest_created_at: null });
+  });
+
+  it('sends the SPEC §6 request: path, body and X-Event-Id', async () => {
+    server = await startServer((_req, res) => json(res, 201, {}));
+    const outbox = new InMemoryOutbox();
+    const [event] = outbox.add('sess/../x y', 1, 'contract.response');
+    moduleRef = await createDispatcher(outbox, { TRACE_URL: server.url, TRACE_POLL_INTERVAL_MS: '20' });
+    await waitFor(() => outbox.rows.length === 0, 'delivery');
+
+    expect(server.requests).toHaveLength(1);
+    const [req] = server.requests;
+    expect(req.method).toBe('POST');
+    expect(req.url).toBe(`/v1/sessions/${encodeURIComponent('sess/../x y')}/events`);
+    expect(req.headers['content-type']).toContain('application/json');
+    expect(req.headers['x-event-id']).toBe(String(event.id));
+    expect(req.json).toEqual({ event_type: 'contract.response', data: event.data });
+    expect(Object.keys(req.json as object)).toEqual(['event_type', 'data']);
+  });
+
+  it('keeps events while Trace is down, backs off exponentially, and drains once it is up', async () => {
+    const probe = await startServer(() => undefined);
+    const port = probe.port;
+    await probe.close(); // a dead port
+
+    const outbox = new InMemoryOutbox();
+    outbox.add('s1', 3);
+    outbox.add('s2', 2);
+    moduleRef = await createDispatcher(outbox, {
+      TRACE_URL: `http://127.0.0.1:${port}`,
+      TRACE_RETRY_BASE_MS: '20',
+      TRACE_RETRY_MAX_MS: '1000',
+      TRACE_POLL_INTERVAL_MS: '20',
+    });
+    const dispatcher = moduleRef.get(TraceOutboxDispatcher);
+    const head = outbox.rows[0].id;
+    await waitFor(() => outbox.failures.filter((f) => f.id === head).length >= 4, 'four failed attempts of the first event');
+
+    expect(outbox.rows).toHaveLength(5);
+    expect((await dispatcher.backlog()).pending).toBe(5);
+    const headFailures = outbox.failures.filter((f) => f.id === head).slice(0, 4);
+    headFailures.forEach((f, k) => {
+      expect(f.attempts).toBe(k);
+      expect(f.error).toMatch(/unreachable/i);
+      expect(f.delayMs).toBeGreaterThanOrEqual((20 * 2 ** k) / 2 - 2);
+      expect(f.delayMs).toBeLessThanOrEqual(20 * 2 ** k);
+    });
+    expect(headFailures[3].delayMs).toBeGreaterThan(headFailures[0].delayMs);
+    // Only the head of each session is attempted; the events behind it wait.
+    expect(new Set(outbox.failures.map((f) => f.id))).toEqual(new Set([1, 4]));
+    expect(dispatcher.stats().delivered).toBe(0);
+    expect(dispatcher.stats().failed_attempts).toBeGreaterThanOrEqual(4);
+
+    const accepted = new Set<RecordedRequest>();
+    server = await startServer((req, res) => {
+      accepted.add(req);
+      json(res, 200, {});
+    }, port);
+    await waitFor(() => outbox.rows.length === 0, 'the outbox to drain after Trace came up');
+    const delivered = acceptedBySession(server.requests, accepted);
+    expect(delivered.get('s1')).toEqual([1, 2, 3]);
+    expect(delivered.get('s2')).toEqual([4, 5]);
+    expect(dispatcher.stats().delivered).toBe(5);
+  });
+
+  it('treats a timeout as a failed attempt', async () => {
+    let calls = 0;
+    server = await startServer((_req, res) => {
+      if (++calls === 1) return; // hang
+      json(res, 200, {});
+    });
+    const outbox = new InMemoryOutbox();
+    outbox.add('s', 2);
+    moduleRef = await createDispatcher(outbox, {
+      TRACE_URL: server.url,
+      TRACE_TIMEOUT_MS: '200',
+      TRACE_RETRY_BASE_MS: '10',
+      TRACE_POLL_INTERVAL_MS: '20',
+    });
+    await waitFor(() => outbox.rows.length === 0, 'delivery after the timeout');
+    expect(outbox.failures).toHaveLength(1);
+    expect(outbox.failures[0].error).toContain('did not answer within 200 ms');
+  });
+
+  it('wakes up on notify() instead of waiting for the poll interval', async () => {
+    server = await startServer((_req, res) => json(res, 200, {}));
+    const outbox = new InMemoryOutbox();
+    moduleRef = await createDispatcher(outbox, { TRACE_URL: server.url, TRACE_POLL_INTERVAL_MS: '3600000' });
+    const dispatcher = moduleRef.get(TraceOutboxDispatcher);
+    await waitFor(() => outbox.claimCalls >= 1, 'the first round');
+
+    outbox.add('s', 2);
+    dispatcher.notify();
+    dispatcher.notify();
+    await waitFor(() => outbox.rows.length === 0, 'delivery after notify()');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('keeps running after a round that throws', async () => {
+    server = await startServer((_req, res) => json(res, 200, {}));
+    const outbox = new InMemoryOutbox();
+    outbox.failClaims = 2;
+    outbox.add('s', 3);
+    moduleRef = await createDispatcher(outbox, {
+      TRACE_URL: server.url,
+      TRACE_RETRY_BASE_MS: '10',
+      TRACE_POLL_INTERVAL_MS: '20',
+    });
+    await waitFor(() => outbox.rows.length === 0, 'delivery after the failing rounds');
+    expect(outbox.claimCalls).toBeGreaterThanOrEqual(3);
+    expect(moduleRef.get(TraceOutboxDispatcher).stats().last_error).toContain('database is locked');
+  });
+
+  it('waits for the in-flight round at shutdown', async () => {
+    let release: (() => void) | undefined;
+    server = await startServer((_req, res) => {
+      release = () => json(res, 200, {});
+    });
+    const outbox = new InMemoryOutbox();
+    outbox.add('s', 1);
+    moduleRef = await createDispatcher(outbox, { TRACE_URL: server.url, TRACE_POLL_INTERVAL_MS: '20' });
+    await waitFor(() => release !== undefined, 'the request to arrive');
+
+    let closed = false;
+    const closing = moduleRef.close().then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    release?.();
+    await closing;
+    moduleRef = undefined;
+    expect(outbox.rows).toHaveLength(0);
+  });
+
+  it('stays idle when TRACE_URL is unset', async () => {
+    const outbox = new InMemoryOutbox();
+    outbox.add('s', 1);
+    moduleRef = await createDispatcher(outbox, {});
+    const dispatcher = moduleRef.get(TraceOutboxDispatcher);
+    expect(dispatcher.enabled).toBe(false);
+    expect(dispatcher.traceEnabled).toBe(false);
+    expect(() => dispatcher.notify()).not.toThrow();
+    expect(dispatcher.stats()).toEqual({ enabled: false, delivered: 0, failed_attempts: 0, last_error: null, last_delivery_at: null });
+    expect(outbox.claimCalls).toBe(0);
+    expect((await dispatcher.backlog()).pending).toBe(1);
+  });
+});

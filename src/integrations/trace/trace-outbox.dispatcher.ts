@@ -1,0 +1,234 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { OutboxEvent } from '../../contracts/contract.model.js';
+import { OutboxRepository } from '../../contracts/contract.repository.js';
+import { integrationsConfig } from '../integrations.config.js';
+import { IntegrationsMessages } from '../integrations.messages.js';
+import { TraceClient } from './trace.client.js';
+
+/** Counters since start, shown in `/v1/status`. */
+export interface TraceDispatcherStats {
+  enabled: boolean;
+  delivered: number;
+  failed_attempts: number;
+  last_error: string | null;
+  last_delivery_at: string | null;
+}
+
+/** What one round did. */
+export interface TraceRoundResult {
+  claimed: number;
+  delivered: number;
+  failed: number;
+}
+
+/** How many delivered ids go into one `markDelivered` call. */
+const DELIVERED_CHUNK = 500;
+
+/** Capped exponential backoff with equal jitter: a delay in [cap/2, cap], cap = min(max, base·2^attempt). */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const cap = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt));
+  const half = cap / 2;
+  return Math.round(half + random() * half);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message || error.name : String(error);
+}
+
+/**
+ * Delivers the Trace outbox (SPEC §6). A single background loop claims due events, sends each
+ * session's events strictly in order (sessions in parallel), removes delivered events and records
+ * failed attempts with capped exponential backoff. Never throws out of the loop; never blocks the
+ * request path (`notify()` only wakes the loop).
+ */
+@Injectable()
+export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(TraceOutboxDispatcher.name);
+
+  private running = false;
+  private loopDone: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private sleepWakesOnNotify = false;
+  private notified = false;
+
+  private counters: Omit<TraceDispatcherStats, 'enabled'> = {
+    delivered: 0,
+    failed_attempts: 0,
+    last_error: null,
+    last_delivery_at: null,
+  };
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly client: TraceClient,
+    @Inject(integrationsConfig.KEY) private readonly config: ConfigType<typeof integrationsConfig>,
+  ) {}
+
+  /** Whether Trace is configured; the orchestrator writes outbox events only then. */
+  get enabled(): boolean {
+    return this.config.trace.url !== null;
+  }
+
+  /** Same as `enabled`, under the name the rest of the app asks for. */
+  get traceEnabled(): boolean {
+    return this.enabled;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.enabled) {
+      this.logger.log(IntegrationsMessages.dispatcherDisabled());
+      return;
+    }
+    this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Starts the loop (idempotent). Called at bootstrap when TRACE_URL is set. */
+  start(): void {
+    if (this.running || !this.enabled) return;
+    this.running = true;
+    this.logger.log(IntegrationsMessages.dispatcherStarted(this.config.trace.url ?? ''));
+    this.loopDone = this.loop();
+  }
+
+  /** Stops the loop: wakes it if asleep and waits for the in-flight round. No timer is left behind. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake(true);
+    await this.loopDone;
+    this.loopDone = null;
+  }
+
+  /** Wakes the loop after a commit so a new event goes out without waiting for the poll interval. Cheap; never throws. */
+  notify(): void {
+    if (!this.running) return;
+    this.notified = true;
+    this.wake(false);
+  }
+
+  stats(): TraceDispatcherStats {
+    return { enabled: this.enabled, ...this.counters };
+  }
+
+  /** Undelivered events and the age of the oldest (for `/v1/status`). */
+  backlog(): Promise<{ pending: number; oldest_created_at: string | null }> {
+    return this.outbox.backlog();
+  }
+
+  /** One round: claim due events, deliver them, record the outcomes. Throws only if claiming fails. */
+  async runOnce(): Promise<TraceRoundResult> {
+    const { batchSize, concurrency, retryBaseMs, retryMaxMs } = this.config.trace;
+    const events = await this.outbox.claimDue(new Date(), batchSize);
+    if (events.length === 0) return { claimed: 0, delivered: 0, failed: 0 };
+
+    const sessions = new Map<string, OutboxEvent[]>();
+    for (const event of events) {
+      const queue = sessions.get(event.session_id);
+      if (queue) queue.push(event);
+      else sessions.set(event.session_id, [event]);
+    }
+    const queues = [...sessions.values()];
+
+    const delivered: number[] = [];
+    const failures: Promise<void>[] = [];
+    let failed = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < queues.length) {
+        const queue = queues[next++];
+        for (const event of queue) {
+          const result = await this.client.send(event);
+          if (result.ok) {
+            delivered.push(event.id);
+            continue;
+          }
+          failed++;
+          this.counters.failed_attempts++;
+          this.counters.last_error = result.error;
+          const retryAt = new Date(Date.now() + backoffDelay(event.attempts, retryBaseMs, retryMaxMs));
+          failures.push(
+            this.outbox.markFailed(event.id, result.error, retryAt).catch((error: unknown) => {
+              this.logger.error(IntegrationsMessages.dispatcherMarkFailed(errorText(error)));
+            }),
+          );
+          break; // the rest of this session waits for the failed event
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+
+    for (let i = 0; i < delivered.length; i += DELIVERED_CHUNK) {
+      try {
+        await this.outbox.markDelivered(delivered.slice(i, i + DELIVERED_CHUNK));
+      } catch (error) {
+        // They stay in the outbox and are sent again (at least once; Trace can dedupe on X-Event-Id).
+        this.logger.error(IntegrationsMessages.dispatcherMarkFailed(errorText(error)));
+      }
+    }
+    await Promise.all(failures);
+    if (delivered.length > 0) {
+      this.counters.delivered += delivered.length;
+      this.counters.last_delivery_at = new Date().toISOString();
+    }
+    return { claimed: events.length, delivered: delivered.length, failed };
+  }
+
+  private async loop(): Promise<void> {
+    const { batchSize, pollIntervalMs, retryBaseMs, retryMaxMs } = this.config.trace;
+    let failingRounds = 0;
+    while (this.running) {
+      this.notified = false;
+      let result: TraceRoundResult;
+      let roundFailed = false;
+      try {
+        result = await this.runOnce();
+      } catch (error) {
+        roundFailed = true;
+        result = { claimed: 0, delivered: 0, failed: 0 };
+        this.counters.last_error = IntegrationsMessages.dispatcherRoundFailed(errorText(error));
+        this.logger.error(this.counters.last_error);
+      }
+      if (!this.running) break;
+
+      if (result.delivered === 0 && (result.failed > 0 || roundFailed)) {
+        // Nothing got through: back off as a whole (commits do not wake the loop meanwhile).
+        const waitMs = backoffDelay(failingRounds, retryBaseMs, retryMaxMs);
+        if (failingRounds === 0) this.logger.warn(IntegrationsMessages.dispatcherTraceDown(this.counters.last_error ?? '', waitMs));
+        failingRounds++;
+        await this.sleep(waitMs, false);
+        continue;
+      }
+      if (result.delivered > 0 && failingRounds > 0) {
+        this.logger.log(IntegrationsMessages.dispatcherTraceRecovered());
+        failingRounds = 0;
+      }
+      if (result.claimed >= batchSize || this.notified) continue;
+      await this.sleep(pollIntervalMs, true);
+    }
+  }
+
+  private sleep(ms: number, wakesOnNotify: boolean): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        if (self.wakeUp === done) self.wakeUp = null;
+        resolve();
+      }
+      this.wakeUp = done;
+      this.sleepWakesOnNotify = wakesOnNotify;
+    });
+  }
+
+  private wake(force: boolean): void {
+    if (this.wakeUp && (force || this.sleepWakesOnNotify)) this.wakeUp();
+  }
+}
