@@ -11,10 +11,8 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;
 
-/** Longest cursor accepted from a caller; the cursors this service issues are far shorter. */
-export const MAX_CONTRACT_CURSOR_LENGTH = 200;
-/** Session cursors carry `(updated_at, session_id)`, so they can be longer than contract cursors. */
-export const MAX_SESSION_CURSOR_LENGTH = 400;
+/** Longest cursor accepted from a caller; session cursors carry `(updated_at, session_id)` and are the longest issued. */
+export const MAX_CURSOR_LENGTH = 400;
 
 /** Longest agent/capability name accepted as a filter. */
 export const MAX_FILTER_LENGTH = 128;

@@ -3,7 +3,6 @@ import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { SESSION_ID_PATTERN } from '../common/validation/session-id.js';
 import { ContractsService, type SessionDetail } from './contracts.service.js';
-import { ListSessionsQueryDto } from './dto/list-sessions-query.dto.js';
 import { PageQueryDto } from './dto/page-query.dto.js';
 import { SessionDetailResponseDto, SessionListResponseDto } from './dto/session.dto.js';
 import { ParseSessionIdPipe } from './pipes/parse-session-id.pipe.js';
@@ -17,7 +16,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'List sessions', description: 'Most recently updated first; page with `limit` and `next_cursor`.' })
   @ApiOkResponse({ type: SessionListResponseDto, description: 'One page of sessions' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: '`limit` or `cursor` is not valid' })
-  async list(@Query() query: ListSessionsQueryDto): Promise<SessionListResponseDto> {
+  async list(@Query() query: PageQueryDto): Promise<SessionListResponseDto> {
     const page = await this.contracts.listSessions({ limit: query.limit, cursor: query.cursor });
     return { sessions: page.items, total: page.total, next_cursor: page.next_cursor };
   }

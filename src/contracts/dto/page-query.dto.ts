@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { DEFAULT_PAGE_LIMIT, MAX_CONTRACT_CURSOR_LENGTH, MAX_PAGE_LIMIT } from '../contracts.constants.js';
+import { DEFAULT_PAGE_LIMIT, MAX_CURSOR_LENGTH, MAX_PAGE_LIMIT } from '../contracts.constants.js';
 
-/** `limit` and `cursor` of a list of contracts (also the conversation of a session). */
+/** `limit` and `cursor` of a paged list (contracts, sessions, a session's conversation). */
 export class PageQueryDto {
   @ApiPropertyOptional({
     type: 'integer',
@@ -22,12 +22,12 @@ export class PageQueryDto {
 
   @ApiPropertyOptional({
     type: String,
-    maxLength: MAX_CONTRACT_CURSOR_LENGTH,
+    maxLength: MAX_CURSOR_LENGTH,
     description: '`next_cursor` of the previous page, unchanged',
     example: 'YzE6MTAw',
   })
   @IsOptional()
   @IsString()
-  @MaxLength(MAX_CONTRACT_CURSOR_LENGTH)
+  @MaxLength(MAX_CURSOR_LENGTH)
   cursor?: string;
 }
