@@ -15,15 +15,22 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
+/** The child's environment: ours, the test defaults, then `env` (an `undefined` value unsets the variable). */
+function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete merged[key];
+  return merged;
+}
+
 /**
  * Starts the built server (`dist/main.js`, built by `npm test`'s pretest step) as a child process on
  * a free loopback port and waits until it listens.
  */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<ServerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm test does it first)`);
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -58,4 +65,38 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
       return exited;
     },
   };
+}
+
+export interface ExitedProcess {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+  /** Whether it logged that it listens (it was then stopped with SIGKILL). */
+  listened: boolean;
+}
+
+/**
+ * Runs the built server with `env` until it exits by itself, for start-up failures. If it starts
+ * listening instead, or is still running after `timeoutMs`, it is killed and reported as such.
+ */
+export async function runServerProcessUntilExit(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<ExitedProcess> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm test does it first)`);
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let listened = false;
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (!listened && /listening on http:\/\//.test(output)) {
+      listened = true;
+      child.kill('SIGKILL');
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('close', (c: number | null, s: NodeJS.Signals | null) => resolve([c, s])),
+  );
+  clearTimeout(timer);
+  return { code, signal, output, listened };
 }

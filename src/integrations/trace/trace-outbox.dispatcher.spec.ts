@@ -185,6 +185,25 @@ describe('TraceOutboxDispatcher (real HTTP server)', () => {
     expect(await dispatcher.backlog()).toEqual({ pending: 0, oldest_created_at: null });
   });
 
+  it('on shutdown finishes only the request in flight and leaves the rest of the round in the outbox', async () => {
+    let release: (() => void) | undefined;
+    server = await startServer(async (_req, res) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      json(res, 200, {});
+    });
+    const outbox = new InMemoryOutbox();
+    outbox.add('one-session', 20);
+    moduleRef = await createDispatcher(outbox, { TRACE_URL: server.url, TRACE_POLL_INTERVAL_MS: '20' });
+    await waitFor(() => server!.requests.length === 1, 'the first delivery to start');
+    const closing = moduleRef.close();
+    moduleRef = undefined;
+    release!();
+    await closing;
+
+    expect(server.requests).toHaveLength(1);
+    expect(outbox.rows).toHaveLength(19);
+  });
+
   it('sends the SPEC §6 request: path, body and X-Event-Id', async () => {
     server = await startServer((_req, res) => json(res, 201, {}));
     const outbox = new InMemoryOutbox();

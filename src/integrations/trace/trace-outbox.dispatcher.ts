@@ -120,8 +120,8 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
     return this.outbox.backlog();
   }
 
-  /** One round: claim due events, deliver them, record the outcomes. Throws only if claiming fails. */
-  async runOnce(): Promise<TraceRoundResult> {
+  /** One round: claim due events, deliver them, record the outcomes. Throws only if claiming fails. Runs only while started. */
+  private async runOnce(): Promise<TraceRoundResult> {
     const { batchSize, concurrency, retryBaseMs, retryMaxMs } = this.config.trace;
     const events = await this.outbox.claimDue(new Date(), batchSize);
     if (events.length === 0) return { claimed: 0, delivered: 0, failed: 0 };
@@ -139,9 +139,11 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
     let failed = 0;
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < queues.length) {
+      // On shutdown, only the requests already in flight are finished; the rest stay in the outbox.
+      while (next < queues.length && this.running) {
         const queue = queues[next++];
         for (const event of queue) {
+          if (!this.running) break;
           const result = await this.client.send(event);
           if (result.ok) {
             delivered.push(event.id);
