@@ -1,0 +1,502 @@
+// `npm run bench [-- --quick] [-- --only=name,name] [-- --profile]`
+//
+// Builds nothing itself (the npm script builds first); starts the built server (dist/main.js) as a
+// child process per scenario on 127.0.0.1 with a fresh temporary DATA_DIR, drives it with autocannon
+// from this process, prints one table and writes test/bench/results/latest.json. Every figure is a
+// ratio to a reference measured in the same run, or an absolute figure stated with the machine.
+//
+// --quick     every scenario at reduced size (the whole run in under a minute); the file says "quick": true
+// --only=a,b  run only these scenarios: orchestrate (with health), history_10000, outbox (outbox_cost,
+//             trace_outage, outbox_delivery), big_store (with rss), in_process; result names work too
+// BENCH_DIST=<dir>  run against another build of the app (e.g. a patched copy of dist/, for an A/B test)
+// --profile   the servers run with --cpu-prof; profiles go to test/bench/results/tmp/profiles/<date>/
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, release } from 'node:os';
+import { join } from 'node:path';
+import { inProcess } from './in-process.mjs';
+import { freshSessions, health, interleave, load, orchestrate, round } from './load.mjs';
+import { seedStore } from './seed.mjs';
+import { httpJson, makeDataDir, removeDataDir, RESULTS_DIR, sleep, startServer } from './server.mjs';
+import { startTraceServer } from './trace-server.mjs';
+
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+/** Result names that are measured by another scenario function. */
+const ALIASES = { outbox_cost: 'outbox', trace_outage: 'outbox', outbox_delivery: 'outbox', rss: 'big_store', health: 'orchestrate' };
+const ONLY =
+  args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',')
+    .filter(Boolean)
+    .map((name) => ALIASES[name] ?? name) ?? null;
+const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
+const PROFILE_DIR = args.includes('--profile') ? join(RESULTS_DIR, 'tmp', 'profiles', STAMP) : null;
+
+/** Sizes of the run. The full run follows the issue's numbers; quick keeps the shapes at reduced size. */
+const SIZE = QUICK
+  ? { duration: 2, warmup: 0.5, history: 10_000, backlog: 5_000, bigContracts: 100_000, bigSessions: 1_000, rssCalls: 1_000, inProcessWarmup: 1_000, inProcessCalls: 3_000 }
+  : { duration: 10, warmup: 2, history: 10_000, backlog: 20_000, bigContracts: 1_000_000, bigSessions: 10_000, rssCalls: 10_000, inProcessWarmup: 2_000, inProcessCalls: 5_000 };
+
+/** Connections of the orchestrate scenarios that are not about concurrency. */
+const C = 10;
+
+const rows = [];
+const notes = [];
+const t0 = Date.now();
+
+function log(message) {
+  const s = ((Date.now() - t0) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`[bench ${s}s] ${message}\n`);
+}
+
+/** A target: `{figure, op: '>=' | '<=', value, unit?}`. */
+function judge(value, target) {
+  if (!Number.isFinite(value)) return false;
+  return target.op === '>=' ? value >= target.value : value <= target.value;
+}
+
+function targetText(t) {
+  return `${t.op} ${t.value}${t.unit ? ` ${t.unit}` : ''}`;
+}
+
+/** A row of load figures (reference or target row). */
+function addRow({ name, kase, connections, m, figure, value, target, reference, details }) {
+  const row = {
+    name,
+    ...(kase ? { case: kase } : {}),
+    connections: connections ?? null,
+    requests_per_sec: m?.requests_per_sec ?? null,
+    p50_ms: m?.p50_ms ?? null,
+    p99_ms: m?.p99_ms ?? null,
+  };
+  if (figure) {
+    row.figure = figure;
+    row[figure] = value;
+    row.target = targetText(target);
+    row.target_value = target.value;
+    const valid = m === undefined || m === null || m.valid !== false;
+    row.met = valid && judge(value, target);
+    if (!valid) row.invalid = `non-2xx: ${m.non_2xx}, errors: ${m.errors}${m.first_error ? ` (${m.first_error})` : ''}`;
+  } else {
+    row.figure = 'reference';
+  }
+  if (reference) row.reference = reference;
+  if (details) row.details = details;
+  if (m) {
+    row.load = { requests: m.requests, duration_s: m.duration_s, mean_ms: m.mean_ms, non_2xx: m.non_2xx, errors: m.errors };
+    if (m.segments) row.load.segments_requests_per_sec = m.segments;
+    if (m.server_cpu_ms_per_request !== undefined) {
+      row.load.server_cpu_ms_per_request = m.server_cpu_ms_per_request;
+      row.load.server_cpu_share = m.server_cpu_share;
+    }
+  }
+  rows.push(row);
+  return row;
+}
+
+function ratio(a, b) {
+  return round(a / b, 3);
+}
+
+async function withServer(options, body) {
+  const dataDir = options.dataDir ?? makeDataDir(options.name);
+  let server;
+  try {
+    server = await startServer({ ...options, env: { DATA_DIR: dataDir, ...options.env }, profile: PROFILE_DIR });
+    return await body(server, dataDir);
+  } finally {
+    if (server) await server.stop();
+    removeDataDir(dataDir);
+  }
+}
+
+async function warm(url, ...makers) {
+  for (const request of makers) await load({ url, connections: C, duration: SIZE.warmup, request });
+}
+
+async function backlogOf(url) {
+  const res = await httpJson(`${url}/v1/status`, { timeoutMs: 30_000 });
+  if (res.status !== 200) throw new Error(`GET /v1/status answered ${res.status}`);
+  return res.body.integrations.details.trace.outbox_backlog;
+}
+
+function runPrefix(label) {
+  return `${label}-${Date.now().toString(36)}`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Scenarios
+
+const scenarios = {
+  /** POST /v1/orchestrate (echo, fresh session ids) vs GET /v1/health of the same server, at 10 and 100 connections. */
+  async orchestrate() {
+    await withServer({ name: 'orchestrate' }, async (server) => {
+      const orch = orchestrate(freshSessions(runPrefix('o')));
+      await warm(server.url, health(), orch);
+      for (const connections of [10, 100]) {
+        log(`health vs orchestrate at ${connections} connections`);
+        const [h, o] = await interleave(
+          [
+            { run: (duration) => load({ url: server.url, pid: server.pid, connections, duration, request: health() }) },
+            { run: (duration) => load({ url: server.url, pid: server.pid, connections, duration, request: orch }) },
+          ],
+          SIZE.duration,
+        );
+        addRow({ name: 'health', connections, m: h, details: { start_ms: round(server.startMs, 1) } });
+        addRow({
+          name: 'orchestrate',
+          connections,
+          m: o,
+          figure: 'ratio',
+          value: ratio(o.requests_per_sec, h.requests_per_sec),
+          target: { op: '>=', value: 0.5 },
+          reference: { name: 'health', connections, requests_per_sec: h.requests_per_sec },
+        });
+      }
+    });
+  },
+
+  /** Orchestrate into a session already holding 10 000 contracts vs into empty (fresh) sessions, same server. */
+  async history_10000() {
+    const dataDir = makeDataDir('history');
+    const session = 'history-10000';
+    log(`seeding ${SIZE.history} contracts into one session`);
+    const seeded = await seedStore({ dataDir, contracts: SIZE.history, sessionIds: [session] }).catch((error) => {
+      removeDataDir(dataDir);
+      throw error;
+    });
+    await withServer({ name: 'history_10000', dataDir }, async (server) => {
+      const empty = orchestrate(freshSessions(runPrefix('h')));
+      const full = orchestrate(() => session);
+      await warm(server.url, empty, full);
+      log('orchestrate into empty sessions vs into the 10 000-contract session');
+      const [e, f] = await interleave(
+        [
+          { run: (duration) => load({ url: server.url, pid: server.pid, connections: C, duration, request: empty }) },
+          { run: (duration) => load({ url: server.url, pid: server.pid, connections: C, duration, request: full }) },
+        ],
+        SIZE.duration,
+      );
+      addRow({ name: 'history_10000', kase: 'empty_session', connections: C, m: e, details: { session_contracts_at_start: 0 } });
+      addRow({
+        name: 'history_10000',
+        kase: 'session_with_10000',
+        connections: C,
+        m: f,
+        figure: 'ratio',
+        value: ratio(f.requests_per_sec, e.requests_per_sec),
+        target: { op: '>=', value: 0.9 },
+        reference: { name: 'history_10000/empty_session', requests_per_sec: e.requests_per_sec },
+        details: { session_contracts_at_start: SIZE.history, seed_ms: round(seeded.ms, 0) },
+      });
+    });
+  },
+
+  /**
+   * Three fresh servers side by side, measured in turns: no Trace (the reference), TRACE_URL → a
+   * Trace answering 200 (outbox_cost), TRACE_URL → a Trace answering 503 throughout (trace_outage).
+   * After each turn of the 200 server, the bench waits until its outbox is empty again, so that its
+   * dispatcher does not run during another server's turn (the time is reported). The 503 server then
+   * serves outbox_delivery: its backlog is topped up, Trace comes back, and the drain is timed.
+   */
+  async outbox() {
+    const trace200 = await startTraceServer({ status: 200 });
+    const trace503 = await startTraceServer({ status: 503 });
+    const dirs = [makeDataDir('no-trace'), makeDataDir('trace-200'), makeDataDir('trace-503')];
+    const servers = [];
+    try {
+      log('starting three servers: no Trace, Trace 200, Trace 503');
+      // TRACE_RETRY_MAX_MS=1000 on the outage server: its dispatcher retries at least every second
+      // (the default backs off to 60 s), a harsher outage for the request path, and Trace's return is
+      // noticed within a second for outbox_delivery.
+      const started = await Promise.allSettled([
+        startServer({ name: 'no_trace', env: { DATA_DIR: dirs[0] }, profile: PROFILE_DIR }),
+        startServer({ name: 'outbox_cost', env: { DATA_DIR: dirs[1], TRACE_URL: trace200.url }, profile: PROFILE_DIR }),
+        startServer({ name: 'trace_outage', env: { DATA_DIR: dirs[2], TRACE_URL: trace503.url, TRACE_RETRY_MAX_MS: '1000' }, profile: PROFILE_DIR }),
+      ]);
+      for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const [ref, ok, down] = servers;
+      const requests = servers.map((_, i) => orchestrate(freshSessions(runPrefix(`t${i}`))));
+      let drainWaitMs = 0;
+      const waitForEmptyOutbox = async () => {
+        const t = Date.now();
+        while ((await backlogOf(ok.url)) > 0) {
+          if (Date.now() - t > 60_000) throw new Error('the Trace-200 server did not empty its outbox within 60 s');
+          await sleep(50);
+        }
+        drainWaitMs += Date.now() - t;
+      };
+      for (const [i, server] of servers.entries()) await warm(server.url, requests[i]);
+      await waitForEmptyOutbox();
+      drainWaitMs = 0;
+      log('orchestrate: no Trace vs Trace 200 vs Trace 503, in turns');
+      const backlogs = [];
+      const [r, t, o] = await interleave(
+        [
+          { run: (duration) => load({ url: ref.url, pid: ref.pid, connections: C, duration, request: requests[0] }) },
+          {
+            run: async (duration) => {
+              const m = await load({ url: ok.url, pid: ok.pid, connections: C, duration, request: requests[1] });
+              backlogs.push(await backlogOf(ok.url));
+              return m;
+            },
+            after: waitForEmptyOutbox,
+          },
+          { run: (duration) => load({ url: down.url, pid: down.pid, connections: C, duration, request: requests[2] }) },
+        ],
+        SIZE.duration,
+      );
+      addRow({ name: 'outbox_cost', kase: 'no_trace', connections: C, m: r });
+      addRow({
+        name: 'outbox_cost',
+        kase: 'trace_200',
+        connections: C,
+        m: t,
+        figure: 'ratio',
+        value: ratio(t.requests_per_sec, r.requests_per_sec),
+        target: { op: '>=', value: 0.85 },
+        reference: { name: 'outbox_cost/no_trace', requests_per_sec: r.requests_per_sec },
+        details: {
+          backlog_at_end_of_each_turn: backlogs,
+          drain_after_turns_ms: drainWaitMs,
+          trace: await trace200.stats(),
+        },
+      });
+      const outageBacklog = await backlogOf(down.url);
+      addRow({
+        name: 'trace_outage',
+        connections: C,
+        m: o,
+        figure: 'ratio',
+        value: ratio(o.requests_per_sec, r.requests_per_sec),
+        target: { op: '>=', value: 0.85 },
+        reference: { name: 'outbox_cost/no_trace', requests_per_sec: r.requests_per_sec },
+        details: { backlog_after_load: outageBacklog, trace_retry_max_ms: 1000, trace: await trace503.stats() },
+      });
+
+      // outbox_delivery on the outage server, alone on the machine.
+      await Promise.all(servers.splice(0, 2).map((s) => s.stop()));
+      const missing = SIZE.backlog - outageBacklog;
+      let topUp = null;
+      if (missing > 0) {
+        const calls = Math.ceil(missing / 2);
+        log(`topping the backlog up: ${calls} more orchestrate calls while Trace answers 503`);
+        topUp = await load({ url: down.url, connections: C, amount: calls, request: requests[2] });
+        if (!topUp.valid) throw new Error(`topping up the backlog failed: ${JSON.stringify(topUp)}`);
+      }
+      const backlog = await backlogOf(down.url);
+      if (backlog < SIZE.backlog) throw new Error(`backlog is ${backlog}, expected at least ${SIZE.backlog}`);
+      log(`backlog ${backlog}; Trace answers 200 from now on`);
+      let timer;
+      const drained = await Promise.race([
+        trace503.watch(backlog, 200),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('backlog not delivered within 180 s')), 180_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      const left = await backlogOf(down.url);
+      addRow({
+        name: 'outbox_delivery',
+        figure: 'events_per_sec',
+        value: round(drained.events / (drained.since_watch_ms / 1000), 1),
+        target: { op: '>=', value: 2000, unit: 'events/s' },
+        details: {
+          backlog,
+          delivered: drained.events,
+          drain_ms: round(drained.since_watch_ms, 0),
+          first_delivery_after_ms: round(drained.first_after_ms, 0),
+          events_per_sec_first_to_last: round(drained.events / (drained.first_to_last_ms / 1000), 1),
+          duplicates: drained.duplicates,
+          backlog_after: left,
+          trace_retry_max_ms: 1000,
+          measured: 'from the instant Trace answers 200 to the last distinct event accepted by Trace',
+        },
+      });
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      await Promise.all([trace200.close(), trace503.close()]);
+      dirs.forEach(removeDataDir);
+    }
+  },
+
+  /**
+   * 1 000 000 contracts over 10 000 sessions, seeded through the repository before the server starts:
+   * p50 of GET /v1/contracts?session_id=… and GET /v1/contracts/:id (one connection: the latency of
+   * one request, no queueing), process start to the first 200 of /v1/health, and the server's RSS
+   * after start and after a run of orchestrate calls.
+   */
+  async big_store() {
+    const dataDir = makeDataDir('big');
+    const sessionIds = Array.from({ length: SIZE.bigSessions }, (_, i) => `big-${String(i).padStart(5, '0')}`);
+    log(`seeding ${SIZE.bigContracts} contracts over ${SIZE.bigSessions} sessions`);
+    let lastLog = Date.now();
+    const seeded = await seedStore({
+      dataDir,
+      contracts: SIZE.bigContracts,
+      sessionIds,
+      sample: 10_000,
+      onProgress: (n) => {
+        if (Date.now() - lastLog > 5000) {
+          lastLog = Date.now();
+          log(`  ${n} contracts`);
+        }
+      },
+    }).catch((error) => {
+      removeDataDir(dataDir);
+      throw error;
+    });
+    log(`seeded in ${(seeded.ms / 1000).toFixed(1)} s; starting the server on it`);
+    await withServer({ name: 'big_store', dataDir }, async (server) => {
+      await sleep(100);
+      const rssStart = server.rssMiB();
+      const pick = (list) => list[Math.floor(Math.random() * list.length)];
+      const bySession = () => ({ method: 'GET', path: `/v1/contracts?session_id=${pick(sessionIds)}` });
+      const byId = () => ({ method: 'GET', path: `/v1/contracts/${pick(seeded.sampleIds)}` });
+      const check = await httpJson(`${server.url}${bySession().path}`);
+      if (check.status !== 200 || check.body.contracts.length === 0) throw new Error(`list by session: ${check.status} ${JSON.stringify(check.body).slice(0, 200)}`);
+      const perSession = check.body.total;
+
+      await load({ url: server.url, connections: 1, duration: SIZE.warmup, request: bySession });
+      await load({ url: server.url, connections: 1, duration: SIZE.warmup, request: byId });
+      log('GET /v1/contracts?session_id=… and GET /v1/contracts/:id on the big store');
+      const [list, one] = await interleave(
+        [
+          { run: (duration) => load({ url: server.url, pid: server.pid, connections: 1, duration, request: bySession }) },
+          { run: (duration) => load({ url: server.url, pid: server.pid, connections: 1, duration, request: byId }) },
+        ],
+        SIZE.duration,
+      );
+      const store = { contracts: seeded.inserted, sessions: SIZE.bigSessions, contracts_per_session: perSession, seed_ms: round(seeded.ms, 0) };
+      addRow({ name: 'big_store', kase: 'list_by_session', connections: 1, m: list, figure: 'p50_ms', value: list.p50_ms, target: { op: '<=', value: 5, unit: 'ms' }, details: { ...store, page: 'default limit 100' } });
+      addRow({ name: 'big_store', kase: 'get_by_id', connections: 1, m: one, figure: 'p50_ms', value: one.p50_ms, target: { op: '<=', value: 5, unit: 'ms' }, details: store });
+      addRow({ name: 'big_store', kase: 'start_to_health', figure: 'start_ms', value: round(server.startMs, 1), target: { op: '<=', value: 2000, unit: 'ms' }, details: { ...store, measured: 'spawn of node dist/main.js to the first 200 of GET /v1/health (polled every 5 ms)' } });
+      addRow({ name: 'rss', kase: 'after_start', figure: 'rss_mb', value: round(rssStart, 1), target: { op: '<=', value: 250, unit: 'MB' }, details: { store: 'big_store', source: '/proc/<pid>/status VmRSS, MiB' } });
+
+      log(`${SIZE.rssCalls} orchestrate calls on the big store`);
+      const orch = await load({ url: server.url, pid: server.pid, connections: C, amount: SIZE.rssCalls, request: orchestrate(freshSessions(runPrefix('r'))) });
+      await sleep(100);
+      const rssAfter = server.rssMiB();
+      addRow({ name: 'rss', kase: `after_${SIZE.rssCalls}_orchestrate`, connections: C, m: orch, figure: 'rss_mb', value: round(rssAfter, 1), target: { op: '<=', value: 250, unit: 'MB' }, details: { store: 'big_store', calls: SIZE.rssCalls, source: '/proc/<pid>/status VmRSS, MiB' } });
+    });
+  },
+
+  /** OrchestratorService.orchestrate() called directly (no HTTP), echo, p50 per call. */
+  async in_process() {
+    log(`in-process: ${SIZE.inProcessCalls} calls after ${SIZE.inProcessWarmup} warm-up calls`);
+    const r = await inProcess({ warmup: SIZE.inProcessWarmup, calls: SIZE.inProcessCalls });
+    addRow({
+      name: 'in_process',
+      connections: 1,
+      m: { requests_per_sec: r.calls_per_sec, p50_ms: r.p50_ms, p99_ms: r.p99_ms },
+      figure: 'p50_ms',
+      value: r.p50_ms,
+      target: { op: '<=', value: 0.3, unit: 'ms' },
+      details: r,
+    });
+  },
+};
+
+// ------------------------------------------------------------------------------------------------
+// Run, print, write
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memory_gb: round(totalmem() / 2 ** 30, 1),
+  node: process.version,
+  platform: `${process.platform} ${release()}`,
+};
+log(`${QUICK ? 'quick' : 'full'} run on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
+
+const errors = [];
+for (const [name, scenario] of Object.entries(scenarios)) {
+  if (ONLY && !ONLY.includes(name)) continue;
+  try {
+    await scenario();
+  } catch (error) {
+    log(`${name} failed: ${error?.stack ?? error}`);
+    errors.push({ scenario: name, error: String(error?.message ?? error) });
+    rows.push({ name, figure: 'error', error: String(error?.message ?? error), met: false });
+  }
+}
+const wallS = round((Date.now() - t0) / 1000, 1);
+
+function cell(v, digits = 1) {
+  return v === null || v === undefined ? '' : typeof v === 'number' ? v.toFixed(digits) : String(v);
+}
+function figureText(row) {
+  switch (row.figure) {
+    case 'reference':
+      return 'reference';
+    case 'ratio':
+      return `ratio ${row.ratio.toFixed(3)}`;
+    case 'events_per_sec':
+      return `${row.events_per_sec.toFixed(0)} events/s`;
+    case 'p50_ms':
+      return `p50 ${row.p50_ms.toFixed(3)} ms`;
+    case 'start_ms':
+      return `${row.start_ms.toFixed(0)} ms`;
+    case 'rss_mb':
+      return `${row.rss_mb.toFixed(1)} MB`;
+    case 'error':
+      return `error: ${row.error.slice(0, 60)}`;
+    default:
+      return '';
+  }
+}
+const header = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'figure', 'target', 'result'];
+const table = rows.map((r) => [
+  r.case ? `${r.name} ${r.case}` : r.name,
+  cell(r.connections, 0),
+  cell(r.requests_per_sec, 0),
+  cell(r.p50_ms, 3),
+  cell(r.p99_ms, 3),
+  figureText(r),
+  r.target ?? '',
+  r.figure === 'reference' ? '' : r.met ? 'pass' : r.invalid ? 'MISS (invalid)' : 'MISS',
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+const line = (cells) => cells.map((c, i) => (i >= 1 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+const judged = rows.filter((r) => r.figure !== 'reference');
+const metCount = judged.filter((r) => r.met).length;
+console.log(
+  [
+    '',
+    `Agent Orchestrator benchmark (${QUICK ? 'quick' : 'full'}) — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${new Date().toISOString()}`,
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...table.map(line),
+    '',
+    `${metCount} of ${judged.length} targets met; wall time ${wallS} s${PROFILE_DIR ? `; CPU profiles in ${PROFILE_DIR}` : ''}`,
+  ].join('\n'),
+);
+
+const results = {
+  quick: QUICK,
+  ...(ONLY ? { only: ONLY } : {}),
+  date: new Date().toISOString(),
+  machine,
+  wall_time_s: wallS,
+  sizes: SIZE,
+  notes: [
+    'Server: node dist/main.js as a child process on 127.0.0.1, fresh DATA_DIR per scenario, LOG_LEVEL=warn. Load: autocannon in the bench process; Trace: a node:http server in its own child process.',
+    'requests_per_sec counts 2xx answers only; p50_ms/p99_ms are per-request latencies measured by autocannon (float ms), over 2xx answers.',
+    'ratio = requests_per_sec of the row / requests_per_sec of its reference, both measured in this run. A row and its reference are measured in turns (A B B A, half the duration each) so that drift of the machine weighs on both alike; segments_requests_per_sec shows the turns.',
+    'Trace runs in its own process so that it does not share the load generator\'s event loop (it would delay autocannon\'s reads and inflate exactly the with-Trace latencies); it still shares the machine\'s cores with the server and autocannon.',
+    'outbox_cost: after each turn of the Trace-200 server the bench waits until its outbox is empty (drain_after_turns_ms), so that its dispatcher never runs during another server\'s turn. trace_outage and outbox_delivery run with TRACE_RETRY_MAX_MS=1000 (dispatcher retries at least every second: a harsher outage than the 60 s default, and Trace\'s return is noticed within a second).',
+    'big_store latencies are measured with one connection (the time of one request, without queueing behind others); start_ms is the time from spawning node dist/main.js to the first 200 of GET /v1/health.',
+    'server_cpu_ms_per_request: user+system CPU of the server process (all its threads) during the measurement, per answered request (Linux /proc).',
+    ...notes,
+  ],
+  targets_met: metCount,
+  targets_total: judged.length,
+  scenarios: rows,
+};
+mkdirSync(RESULTS_DIR, { recursive: true });
+writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+log(`wrote ${join(RESULTS_DIR, 'latest.json')}`);
+process.exitCode = errors.length > 0 ? 1 : 0;

@@ -1,0 +1,168 @@
+// The built server (dist/main.js) as a child process on loopback, for the benchmark.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'node:http';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The compiled app. BENCH_DIST points the bench at another build (e.g. a patched copy, for an A/B test). */
+export const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(ROOT, 'dist');
+export const RESULTS_DIR = join(ROOT, 'test/bench/results');
+const MAIN = join(DIST, 'main.js');
+
+/** A fresh temporary DATA_DIR; the caller removes it with `removeDataDir`. */
+export function makeDataDir(label) {
+  return mkdtempSync(join(tmpdir(), `orchestrator-bench-${label}-`));
+}
+
+export function removeDataDir(dir) {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A port that was free a moment ago (bind 0, read, close). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One HTTP request with a JSON answer (or raw text); resolves `{status, body}`. Never keeps the socket. */
+export function httpJson(url, { method = 'GET', body, timeoutMs = 5000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = request(
+      url,
+      {
+        method,
+        agent: false,
+        timeout: timeoutMs,
+        headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {},
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode, body: json ?? text });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${method} ${url}`)));
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** VmRSS of a process in MiB (Linux /proc), or null where /proc is not available. */
+export function rssMiB(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts `node dist/main.js` with `env` on 127.0.0.1:<free port> and polls `GET /v1/health` until it
+ * answers 200. `startMs` is the time from spawn to that first 200.
+ *
+ * `profile`: a directory; the server then runs with `--cpu-prof` and writes `<name>.cpuprofile` there
+ * when it exits (stop() waits for that).
+ */
+export async function startServer({ env = {}, name = 'server', profile = null, timeoutMs = 60_000 } = {}) {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build`);
+  const port = await freePort();
+  const nodeArgs = [];
+  if (profile) {
+    mkdirSync(profile, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${name}.cpuprofile`);
+  }
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      // Throttling does not exist yet; once it does, the bench must not be throttled.
+      RATE_LIMIT_PER_MINUTE: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk) => {
+    output += chunk.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exitCode;
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitCode = code ?? signal;
+      resolve(exitCode);
+    }),
+  );
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  let startMs;
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`${name}: server exited with ${exitCode} before answering:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name}: no 200 from /v1/health within ${timeoutMs} ms:\n${output}`);
+    }
+    try {
+      const res = await httpJson(`${url}/v1/health`, { timeoutMs: 1000 });
+      if (res.status === 200) {
+        startMs = Number(process.hrtime.bigint() - started) / 1e6;
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    await sleep(5);
+  }
+
+  return {
+    name,
+    url,
+    pid: child.pid,
+    startMs,
+    output: () => output,
+    rssMiB: () => rssMiB(child.pid),
+    /** SIGINT (Nest's shutdown hooks run, and --cpu-prof writes its profile), then SIGKILL after 15 s. */
+    async stop() {
+      if (exitCode !== undefined) return exitCode;
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
