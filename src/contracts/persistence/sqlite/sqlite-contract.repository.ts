@@ -26,6 +26,7 @@ import type {
 } from '../contracts-database.schema.js';
 import { decodeContractCursor, decodeSessionCursor, encodeContractCursor, encodeSessionCursor } from '../page-cursor.js';
 import { PreparedQuery } from '../prepared-query.js';
+import { WriteBatcher } from '../write-batcher.js';
 
 /** Filter fields of ContractFilter, in a fixed order (bit i of a filter's shape = column i is filtered). */
 const FILTER_COLUMNS = ['session_id', 'from_agent', 'to_agent', 'contract_type', 'status', 'capability'] as const;
@@ -72,6 +73,8 @@ type Executor = Kysely<ContractsDatabase> | Transaction<ContractsDatabase>;
 @Injectable()
 export class SqliteContractRepository implements ContractRepository, OutboxRepository {
   readonly #db: Db;
+  /** Task writes (insertRequest, completeRequest) go through group commit. */
+  readonly #writes: WriteBatcher<ContractsDatabase>;
   readonly #insertContract: PreparedQuery<ContractValues, never>;
   readonly #importContract: PreparedQuery<ContractValues, never>;
   readonly #upsertSession: PreparedQuery<SessionUpsertValues, never>;
@@ -91,6 +94,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   constructor(@Inject(CONTRACTS_DATABASE) db: Db) {
     this.#db = db;
+    this.#writes = new WriteBatcher(db);
 
     const insertContract = (p: <K extends keyof ContractValues & string>(name: K) => ContractValues[K]) =>
       db.insertInto('contracts').values({
@@ -227,7 +231,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   async insertRequest(request: Contract, options: WriteOptions): Promise<void> {
     const row = contractToRow(request);
-    await this.#db.transaction().execute(async (trx) => {
+    await this.#writes.run(async (trx) => {
       await this.#insertWithSession(trx, row);
       if (options.outbox) await this.#enqueue(trx, 'contract.request', row);
     });
@@ -242,7 +246,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       error: outcome.error ?? null,
       completed_at: outcome.completed_at,
     };
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#writes.run(async (trx) => {
       const { rows } = await trx.executeQuery(this.#closeRequest.bind(closed));
       const request = rows[0];
       if (request === undefined) throw new RequestNotFoundError(requestId);

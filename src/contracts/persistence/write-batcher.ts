@@ -1,0 +1,82 @@
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+
+/** Most writes committed together in one transaction. */
+export const MAX_WRITES_PER_COMMIT = 256;
+
+const SAVEPOINT = CompiledQuery.raw('SAVEPOINT batched_write');
+const RELEASE = CompiledQuery.raw('RELEASE batched_write');
+const ROLLBACK_TO = CompiledQuery.raw('ROLLBACK TO batched_write');
+
+interface Job<DB> {
+  work: (trx: Transaction<DB>) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Group commit: write transactions requested while another is being committed (or in the same turn
+ * of the event loop) are committed together, each inside its own savepoint. A caller's promise
+ * settles only after the commit that holds its write, so "answered" still means "durable"; a write
+ * that fails rolls back to its savepoint and fails alone. Under concurrency this turns many small
+ * commits (each writing its own WAL frames) into one.
+ */
+export class WriteBatcher<DB> {
+  readonly #db: Kysely<DB>;
+  #queue: Job<DB>[] = [];
+  #draining = false;
+
+  constructor(db: Kysely<DB>) {
+    this.#db = db;
+  }
+
+  run<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#draining) {
+        this.#draining = true;
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_WRITES_PER_COMMIT);
+      const outcomes = await this.#commit(batch);
+      batch.forEach((job, i) => {
+        const outcome = outcomes[i];
+        if (outcome.ok) job.resolve(outcome.value);
+        else job.reject(outcome.error);
+      });
+    }
+    this.#draining = false;
+  }
+
+  async #commit(batch: Job<DB>[]): Promise<Outcome[]> {
+    const outcomes: Array<Outcome | undefined> = new Array(batch.length);
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        if (batch.length === 1) {
+          outcomes[0] = { ok: true, value: await batch[0].work(trx) };
+          return;
+        }
+        for (let i = 0; i < batch.length; i++) {
+          await trx.executeQuery(SAVEPOINT);
+          try {
+            outcomes[i] = { ok: true, value: await batch[i].work(trx) };
+          } catch (error) {
+            await trx.executeQuery(ROLLBACK_TO);
+            outcomes[i] = { ok: false, error };
+          }
+          await trx.executeQuery(RELEASE);
+        }
+      });
+    } catch (error) {
+      // The transaction did not commit: every write of the batch is lost, so every caller hears of it.
+      return batch.map((_, i) => (outcomes[i]?.ok === false ? outcomes[i] : { ok: false, error }));
+    }
+    return outcomes as Outcome[];
+  }
+}
