@@ -109,18 +109,20 @@ export function merge(parts) {
 }
 
 /**
- * Measures several loads against each other in a palindromic order (A B C C B A, each segment half
- * the duration), so that a drift of the machine over the run (other tenants, page-cache writeback,
- * a growing database) weighs on every load alike. `loads`: `[{ run(duration) => Promise<measurement>,
- * after?() }]`; `after` runs after each segment (e.g. wait for a dispatcher to catch up). Returns one
- * merged measurement per load, in order.
+ * Measures several loads against each other in turns, in palindromic order (A B C C B A, repeated),
+ * `turns` segments of `duration / turns` seconds per load, so that a drift of the machine over the run
+ * (other tenants, page-cache writeback, a growing database) weighs on every load alike. `loads`:
+ * `[{ run(duration) => Promise<measurement>, after?() }]`; `after` runs after each segment (e.g. wait
+ * for a dispatcher to catch up). Returns one merged measurement per load, in order.
  */
-export async function interleave(loads, duration) {
-  const half = duration / 2;
+export async function interleave(loads, duration, turns = 2) {
+  const segment = duration / turns;
   const parts = loads.map(() => []);
-  const order = [...loads.keys(), ...[...loads.keys()].reverse()];
+  const forward = [...loads.keys()];
+  const order = [];
+  for (let t = 0; t < turns; t++) order.push(...(t % 2 === 0 ? forward : [...forward].reverse()));
   for (const i of order) {
-    parts[i].push(await loads[i].run(half));
+    parts[i].push(await loads[i].run(segment));
     if (loads[i].after) await loads[i].after();
   }
   return parts.map(merge);

@@ -6,23 +6,24 @@
 // ratio to a reference measured in the same run, or an absolute figure stated with the machine.
 //
 // --quick     every scenario at reduced size (the whole run in under a minute); the file says "quick": true
-// --only=a,b  run only these scenarios: orchestrate (with health), history_10000, outbox (outbox_cost,
+// --only=a,b  run only these scenarios: orchestrate (with health and history_10000), outbox (outbox_cost,
 //             trace_outage, outbox_delivery), big_store (with rss), in_process; result names work too
 // BENCH_DIST=<dir>  run against another build of the app (e.g. a patched copy of dist/, for an A/B test)
 // --profile   the servers run with --cpu-prof; profiles go to test/bench/results/tmp/profiles/<date>/
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { inProcess } from './in-process.mjs';
 import { freshSessions, health, interleave, load, orchestrate, round } from './load.mjs';
 import { seedStore } from './seed.mjs';
-import { httpJson, makeDataDir, removeDataDir, RESULTS_DIR, sleep, startServer } from './server.mjs';
+import { DIST, httpJson, makeDataDir, removeDataDir, RESULTS_DIR, ROOT, sleep, startServer } from './server.mjs';
 import { startTraceServer } from './trace-server.mjs';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 /** Result names that are measured by another scenario function. */
-const ALIASES = { outbox_cost: 'outbox', trace_outage: 'outbox', outbox_delivery: 'outbox', rss: 'big_store', health: 'orchestrate' };
+const ALIASES = { outbox_cost: 'outbox', trace_outage: 'outbox', outbox_delivery: 'outbox', rss: 'big_store', health: 'orchestrate', history_10000: 'orchestrate' };
 const ONLY =
   args
     .find((a) => a.startsWith('--only='))
@@ -35,14 +36,18 @@ const PROFILE_DIR = args.includes('--profile') ? join(RESULTS_DIR, 'tmp', 'profi
 
 /** Sizes of the run. The full run follows the issue's numbers; quick keeps the shapes at reduced size. */
 const SIZE = QUICK
-  ? { duration: 2, warmup: 0.5, history: 10_000, backlog: 5_000, bigContracts: 100_000, bigSessions: 1_000, rssCalls: 1_000, inProcessWarmup: 1_000, inProcessCalls: 3_000 }
-  : { duration: 10, warmup: 2, history: 10_000, backlog: 20_000, bigContracts: 1_000_000, bigSessions: 10_000, rssCalls: 10_000, inProcessWarmup: 2_000, inProcessCalls: 5_000 };
+  ? { duration: 2, turns: 2, warmup: 0.5, history: 10_000, backlog: 5_000, bigContracts: 100_000, bigSessions: 1_000, rssCalls: 1_000, inProcessWarmup: 1_000, inProcessCalls: 3_000 }
+  : { duration: 10, turns: 4, warmup: 2, history: 10_000, backlog: 20_000, bigContracts: 1_000_000, bigSessions: 10_000, rssCalls: 10_000, inProcessWarmup: 2_000, inProcessCalls: 5_000 };
 
 /** Connections of the orchestrate scenarios that are not about concurrency. */
 const C = 10;
 
 const rows = [];
-const notes = [];
+const notes = QUICK
+  ? [
+      'quick run: reduced sizes (see sizes), 1 s turns; figures are indicative. outbox_delivery drains 5 000 events instead of 20 000, so the dispatcher\'s recovery delay after Trace returns (up to TRACE_RETRY_MAX_MS = 1 s) weighs four times as much as in the full run.',
+    ]
+  : [];
 const t0 = Date.now();
 
 function log(message) {
@@ -129,11 +134,24 @@ function runPrefix(label) {
 // Scenarios
 
 const scenarios = {
-  /** POST /v1/orchestrate (echo, fresh session ids) vs GET /v1/health of the same server, at 10 and 100 connections. */
+  /**
+   * One server, on a store seeded (through the repository, before the start) with one session of
+   * 10 000 contracts:
+   * - orchestrate: POST /v1/orchestrate (echo, fresh session ids) vs GET /v1/health, at 10 and 100 connections;
+   * - history_10000: orchestrate into the 10 000-contract session vs into empty (fresh) sessions.
+   */
   async orchestrate() {
-    await withServer({ name: 'orchestrate' }, async (server) => {
+    const dataDir = makeDataDir('orchestrate');
+    const session = 'history-10000';
+    log(`seeding one session with ${SIZE.history} contracts`);
+    const seeded = await seedStore({ dataDir, contracts: SIZE.history, sessionIds: [session] }).catch((error) => {
+      removeDataDir(dataDir);
+      throw error;
+    });
+    await withServer({ name: 'orchestrate', dataDir }, async (server) => {
       const orch = orchestrate(freshSessions(runPrefix('o')));
-      await warm(server.url, health(), orch);
+      const full = orchestrate(() => session);
+      await warm(server.url, health(), orch, full);
       for (const connections of [10, 100]) {
         log(`health vs orchestrate at ${connections} connections`);
         const [h, o] = await interleave(
@@ -142,6 +160,7 @@ const scenarios = {
             { run: (duration) => load({ url: server.url, pid: server.pid, connections, duration, request: orch }) },
           ],
           SIZE.duration,
+          SIZE.turns,
         );
         addRow({ name: 'health', connections, m: h, details: { start_ms: round(server.startMs, 1) } });
         addRow({
@@ -154,29 +173,15 @@ const scenarios = {
           reference: { name: 'health', connections, requests_per_sec: h.requests_per_sec },
         });
       }
-    });
-  },
 
-  /** Orchestrate into a session already holding 10 000 contracts vs into empty (fresh) sessions, same server. */
-  async history_10000() {
-    const dataDir = makeDataDir('history');
-    const session = 'history-10000';
-    log(`seeding ${SIZE.history} contracts into one session`);
-    const seeded = await seedStore({ dataDir, contracts: SIZE.history, sessionIds: [session] }).catch((error) => {
-      removeDataDir(dataDir);
-      throw error;
-    });
-    await withServer({ name: 'history_10000', dataDir }, async (server) => {
-      const empty = orchestrate(freshSessions(runPrefix('h')));
-      const full = orchestrate(() => session);
-      await warm(server.url, empty, full);
       log('orchestrate into empty sessions vs into the 10 000-contract session');
       const [e, f] = await interleave(
         [
-          { run: (duration) => load({ url: server.url, pid: server.pid, connections: C, duration, request: empty }) },
+          { run: (duration) => load({ url: server.url, pid: server.pid, connections: C, duration, request: orch }) },
           { run: (duration) => load({ url: server.url, pid: server.pid, connections: C, duration, request: full }) },
         ],
         SIZE.duration,
+        SIZE.turns,
       );
       addRow({ name: 'history_10000', kase: 'empty_session', connections: C, m: e, details: { session_contracts_at_start: 0 } });
       addRow({
@@ -248,6 +253,7 @@ const scenarios = {
           { run: (duration) => load({ url: down.url, pid: down.pid, connections: C, duration, request: requests[2] }) },
         ],
         SIZE.duration,
+        SIZE.turns,
       );
       addRow({ name: 'outbox_cost', kase: 'no_trace', connections: C, m: r });
       addRow({
@@ -368,6 +374,7 @@ const scenarios = {
           { run: (duration) => load({ url: server.url, pid: server.pid, connections: 1, duration, request: byId }) },
         ],
         SIZE.duration,
+        SIZE.turns,
       );
       const store = { contracts: seeded.inserted, sessions: SIZE.bigSessions, contracts_per_session: perSession, seed_ms: round(seeded.ms, 0) };
       addRow({ name: 'big_store', kase: 'list_by_session', connections: 1, m: list, figure: 'p50_ms', value: list.p50_ms, target: { op: '<=', value: 5, unit: 'ms' }, details: { ...store, page: 'default limit 100' } });
@@ -402,6 +409,19 @@ const scenarios = {
 // ------------------------------------------------------------------------------------------------
 // Run, print, write
 
+/** Which code ran: the commit of the tree, whether src/ had uncommitted changes, and the build used. */
+function codeInfo() {
+  const git = (...a) => {
+    try {
+      return execFileSync('git', a, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const status = git('status', '--porcelain', '--', 'src');
+  return { commit: git('rev-parse', '--short', 'HEAD'), src_uncommitted_changes: status === null ? null : status.length > 0, dist: DIST };
+}
+
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
@@ -409,6 +429,7 @@ const machine = {
   node: process.version,
   platform: `${process.platform} ${release()}`,
 };
+const CODE = codeInfo();
 log(`${QUICK ? 'quick' : 'full'} run on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
 
 const errors = [];
@@ -480,12 +501,13 @@ const results = {
   ...(ONLY ? { only: ONLY } : {}),
   date: new Date().toISOString(),
   machine,
+  code: CODE,
   wall_time_s: wallS,
   sizes: SIZE,
   notes: [
-    'Server: node dist/main.js as a child process on 127.0.0.1, fresh DATA_DIR per scenario, LOG_LEVEL=warn. Load: autocannon in the bench process; Trace: a node:http server in its own child process.',
+    'Server: node dist/main.js as a child process on 127.0.0.1, a fresh temporary DATA_DIR per server (removed afterwards), LOG_LEVEL=warn. orchestrate, health and history_10000 share one server whose store holds the seeded 10 000-contract session; outbox_cost, trace_outage and their no-Trace reference run on three fresh servers; outbox_delivery drains the trace_outage server. Load: autocannon in the bench process; Trace: a node:http server in its own child process.',
     'requests_per_sec counts 2xx answers only; p50_ms/p99_ms are per-request latencies measured by autocannon (float ms), over 2xx answers.',
-    'ratio = requests_per_sec of the row / requests_per_sec of its reference, both measured in this run. A row and its reference are measured in turns (A B B A, half the duration each) so that drift of the machine weighs on both alike; segments_requests_per_sec shows the turns.',
+    'ratio = requests_per_sec of the row / requests_per_sec of its reference, both measured in this run. A row and its reference are measured in turns (A B B A …, sizes.turns segments of sizes.duration / sizes.turns seconds each) so that drift of the machine weighs on both alike; segments_requests_per_sec shows the turns.',
     'Trace runs in its own process so that it does not share the load generator\'s event loop (it would delay autocannon\'s reads and inflate exactly the with-Trace latencies); it still shares the machine\'s cores with the server and autocannon.',
     'outbox_cost: after each turn of the Trace-200 server the bench waits until its outbox is empty (drain_after_turns_ms), so that its dispatcher never runs during another server\'s turn. trace_outage and outbox_delivery run with TRACE_RETRY_MAX_MS=1000 (dispatcher retries at least every second: a harsher outage than the 60 s default, and Trace\'s return is noticed within a second).',
     'big_store latencies are measured with one connection (the time of one request, without queueing behind others); start_ms is the time from spawning node dist/main.js to the first 200 of GET /v1/health.',
