@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { monotonicFactory } from 'ulid';
 import { AgentRegistry } from '../agents/agent.registry.js';
+import { newUlid } from '../common/ids/ulid.js';
 import type { Contract, JsonObject } from '../contracts/contract.model.js';
 import { ORCHESTRATOR_AGENT_ID } from '../contracts/contract.model.js';
 import { ContractRepository } from '../contracts/contract.repository.js';
@@ -18,8 +18,6 @@ import { runTask } from './task-runner.js';
  */
 @Injectable()
 export class OrchestratorService {
-  private readonly ulid = monotonicFactory();
-
   constructor(
     private readonly registry: AgentRegistry,
     private readonly contracts: ContractRepository,
@@ -42,7 +40,7 @@ export class OrchestratorService {
     const outbox = { outbox: this.trace.enabled };
     const metadata: JsonObject = request.intent === undefined ? {} : { intent: request.intent };
     const requestContract: Contract = {
-      contract_id: this.ulid(),
+      contract_id: newUlid(),
       session_id,
       contract_type: 'REQUEST',
       from_agent: ORCHESTRATOR_AGENT_ID,
@@ -76,7 +74,7 @@ export class OrchestratorService {
       requestContract.contract_id,
       { status, result: data, error, completed_at: completedAt },
       {
-        contract_id: this.ulid(),
+        contract_id: newUlid(),
         session_id,
         contract_type: 'RESPONSE',
         from_agent: agentId,
