@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { Contract, JsonObject } from '../../contracts/contract.model.js';
-import { ContractRepository } from '../../contracts/contract.repository.js';
+import { ContractsService } from '../../contracts/contracts.service.js';
 import { IntegrationsMessages } from '../integrations.messages.js';
 import { MemAgentClient, type MemAgentMessage } from '../memagent/memagent.client.js';
 import { LocalCompressor, type LocalMemoryBlock } from './local-compressor.js';
@@ -36,7 +36,7 @@ export function toMessage(contract: Contract): MemAgentMessage {
 @Injectable()
 export class CompressionService {
   constructor(
-    private readonly contracts: ContractRepository,
+    private readonly contracts: ContractsService,
     private readonly memagent: MemAgentClient,
     private readonly local: LocalCompressor,
   ) {}
@@ -59,12 +59,7 @@ export class CompressionService {
   /** Every contract of the session, oldest first. */
   private async loadConversation(sessionId: string): Promise<Contract[]> {
     const all: Contract[] = [];
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await this.contracts.find({ session_id: sessionId }, { limit: PAGE_SIZE, cursor });
-      all.push(...page.items);
-      if (page.next_cursor === null || page.items.length === 0) return all;
-      cursor = page.next_cursor;
-    }
+    for await (const contract of this.contracts.conversation(sessionId, PAGE_SIZE)) all.push(contract);
+    return all;
   }
 }
