@@ -141,18 +141,22 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
     const failures: Promise<void>[] = [];
     let failed = 0;
     let next = 0;
+    // Trace down (no answer, or a 5xx): trying every other session's event now would only fail the
+    // same way, so the round stops taking events; they stay due for the next round.
+    let traceDown = false;
     const worker = async (): Promise<void> => {
       // On shutdown, only the requests already in flight are finished; the rest stay in the outbox.
-      while (next < queues.length && this.running) {
+      while (next < queues.length && this.running && !traceDown) {
         const queue = queues[next++];
         for (const event of queue) {
-          if (!this.running) break;
+          if (!this.running || traceDown) break;
           const result = await this.client.send(event);
           if (result.ok) {
             delivered.push(event.id);
             continue;
           }
           failed++;
+          if (result.status === null || result.status >= 500) traceDown = true;
           this.counters.failed_attempts++;
           this.counters.last_error = result.error;
           const retryAt = new Date(Date.now() + backoffDelay(event.attempts, retryBaseMs, retryMaxMs));
