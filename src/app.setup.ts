@@ -12,6 +12,8 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 export function configureApp(app: INestApplication, config: Pick<AppConfig, 'corsOrigins'>): INestApplication {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
+  // JSON answers change with every task; hashing each body for an ETag costs CPU on every request.
+  express.disable('etag');
   express.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
   express.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true });
   // CORS with credentials is only allowed for an explicit list of origins, never with `*`.

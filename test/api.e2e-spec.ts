@@ -46,6 +46,8 @@ describe('REST API (SPEC §4)', () => {
     it('GET /v1/health', async () => {
       const res = await request(t.server).get('/v1/health').expect(200);
       expect(res.body).toEqual({ service: 'agent-orchestrator', status: 'healthy', version: '1.0.0' });
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers.etag).toBeUndefined();
     });
 
     it('GET /v1 lists the endpoints', async () => {
