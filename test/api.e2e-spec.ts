@@ -138,7 +138,7 @@ describe('REST API (SPEC §4)', () => {
         completed_at: expect.stringMatching(ISO_Z),
         result: { message: 'Echo: x' },
         error: null,
-        metadata: { intent: 'pairing' },
+        metadata: { intent: 'pairing', traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/) },
         parent_contract_id: null,
       });
       expect(resp).toMatchObject({

@@ -78,6 +78,8 @@ export interface OutboxEvent {
   data: JsonObject;
   attempts: number;
   created_at: string;
+  /** W3C traceparent of the task, sent to Trace as a header. */
+  traceparent: string | null;
 }
 
 /** Closing a REQUEST: outcome of the task. */

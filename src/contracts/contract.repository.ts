@@ -12,6 +12,8 @@ import type {
 export interface WriteOptions {
   /** Also put a Trace outbox event for the contract, in the same transaction. */
   outbox: boolean;
+  /** W3C traceparent of the task, kept with the outbox event. */
+  traceparent?: string;
 }
 
 /**

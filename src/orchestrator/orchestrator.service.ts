@@ -2,6 +2,7 @@ import { BadRequestException, Inject, Injectable, NotFoundException, ServiceUnav
 import type { ConfigType } from '@nestjs/config';
 import { AgentRegistry } from '../agents/agent.registry.js';
 import { newUlid } from '../common/ids/ulid.js';
+import { traceparentFrom } from '../common/tracing/traceparent.js';
 import type { Contract, JsonObject } from '../contracts/contract.model.js';
 import { ORCHESTRATOR_AGENT_ID } from '../contracts/contract.model.js';
 import { ContractRepository } from '../contracts/contract.repository.js';
@@ -25,7 +26,11 @@ export class OrchestratorService {
     @Inject(orchestratorConfig.KEY) private readonly config: ConfigType<typeof orchestratorConfig>,
   ) {}
 
-  async orchestrate(request: OrchestrateRequestDto): Promise<OrchestrateResponseDto> {
+  /**
+   * `traceparent`: the caller's W3C trace context header; kept in the contracts' metadata and sent with
+   * their Trace events. A new trace is started when it is absent or invalid.
+   */
+  async orchestrate(request: OrchestrateRequestDto, traceparent?: string): Promise<OrchestrateResponseDto> {
     const { session_id, capability: capabilityName } = request;
     const route = this.registry.lookup(capabilityName);
     if (!route.found) throw new NotFoundException(OrchestratorMessages.noAgent(capabilityName));
@@ -37,8 +42,9 @@ export class OrchestratorService {
     if (!input.ok) throw new BadRequestException(input.errors);
 
     const agentId = agent.definition.agent_id;
-    const outbox = { outbox: this.trace.enabled };
-    const metadata: JsonObject = request.intent === undefined ? {} : { intent: request.intent };
+    const trace = traceparentFrom(traceparent);
+    const outbox = { outbox: this.trace.enabled, traceparent: trace };
+    const metadata: JsonObject = request.intent === undefined ? { traceparent: trace } : { intent: request.intent, traceparent: trace };
     const requestContract: Contract = {
       contract_id: newUlid(),
       session_id,
@@ -86,7 +92,7 @@ export class OrchestratorService {
         completed_at: completedAt,
         result: data,
         error,
-        metadata: {},
+        metadata: { traceparent: trace },
         parent_contract_id: requestContract.contract_id,
       },
       outbox,

@@ -67,6 +67,7 @@ export function rowToOutboxEvent(row: TraceOutboxRow): OutboxEvent {
     data: JSON.parse(row.data) as JsonObject,
     attempts: Number(row.attempts),
     created_at: row.created_at,
+    traceparent: row.traceparent ?? null,
   };
 }
 

@@ -45,6 +45,8 @@ export interface TraceOutboxTable {
   next_attempt_at: number;
   last_error: string | null;
   created_at: string;
+  /** W3C traceparent of the task, or null. */
+  traceparent: string | null;
 }
 
 export interface ContractsDatabase {

@@ -38,6 +38,7 @@ class InMemoryOutbox extends OutboxRepository {
         created_at: new Date().toISOString(),
         next_attempt_at: 0,
         last_error: null,
+        traceparent: null,
       };
       this.rows.push(row);
       added.push(row);

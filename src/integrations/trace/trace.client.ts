@@ -46,7 +46,11 @@ export class TraceClient {
       // CanceledError each time), which costs ~10-15% of the drain rate.
       const response = await this.http.axiosRef.post<string>(this.eventUrl(event.session_id), JSON.stringify(body), {
         timeout: this.config.trace.timeoutMs,
-        headers: { 'Content-Type': 'application/json', 'X-Event-Id': String(event.id) },
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Event-Id': String(event.id),
+          ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+        },
         responseType: 'text',
         transformResponse: (data: unknown) => data,
       });

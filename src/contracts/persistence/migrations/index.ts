@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { ContractStoreMigrationError } from '../../errors/contract-store-migration.error.js';
 import { initialMigration } from './0001-initial.migration.js';
+import { outboxTraceparentMigration } from './0002-outbox-traceparent.migration.js';
 
 /**
  * Every migration of the contract store, by name. Names sort in the order they must run; add new ones
@@ -8,6 +9,7 @@ import { initialMigration } from './0001-initial.migration.js';
  */
 export const CONTRACTS_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initialMigration,
+  '0002_outbox_traceparent': outboxTraceparentMigration,
 });
 
 /** Static, in-code migration provider (no file-system scanning, so it works from `dist/` and in tests). */

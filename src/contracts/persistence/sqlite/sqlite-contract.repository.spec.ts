@@ -50,7 +50,7 @@ describe('SqliteContractRepository', () => {
       repo = new SqliteContractRepository(db);
       expect(await migrateContractsDatabase(db)).toEqual([]);
       const migrations = await db.selectFrom('kysely_migration' as never).select(sql<string>`name`.as('name')).execute();
-      expect(migrations.map((m) => m.name)).toEqual(['0001_initial']);
+      expect(migrations.map((m) => m.name)).toEqual(['0001_initial', '0002_outbox_traceparent']);
       expect(await repo.findById(request.contract_id)).toEqual(request);
       expect(await repo.backlog()).toMatchObject({ pending: 1 });
     });

@@ -48,6 +48,7 @@ interface OutboxInsertValues {
   data: string;
   next_attempt_at: number;
   created_at: string;
+  traceparent: string | null;
 }
 interface CloseRequestValues {
   contract_id: string;
@@ -155,6 +156,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         data: p('data'),
         next_attempt_at: p('next_attempt_at'),
         created_at: p('created_at'),
+        traceparent: p('traceparent'),
       }),
     );
 
@@ -233,7 +235,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     const row = contractToRow(request);
     await this.#writes.run(async (trx) => {
       await this.#insertWithSession(trx, row);
-      if (options.outbox) await this.#enqueue(trx, 'contract.request', row);
+      if (options.outbox) await this.#enqueue(trx, 'contract.request', row, options);
     });
   }
 
@@ -251,7 +253,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       const request = rows[0];
       if (request === undefined) throw new RequestNotFoundError(requestId);
       await this.#insertWithSession(trx, row);
-      if (options.outbox) await this.#enqueue(trx, 'contract.response', row);
+      if (options.outbox) await this.#enqueue(trx, 'contract.response', row, options);
       return rowToContract(request);
     });
   }
@@ -302,7 +304,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     );
   }
 
-  async #enqueue(trx: Executor, eventType: TraceEventType, row: NewContractRow): Promise<void> {
+  async #enqueue(trx: Executor, eventType: TraceEventType, row: NewContractRow, options: WriteOptions): Promise<void> {
     const now = Date.now();
     await trx.executeQuery(
       this.#insertOutbox.bind({
@@ -311,6 +313,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         data: traceEventDataJson(row),
         next_attempt_at: now,
         created_at: new Date(now).toISOString(),
+        traceparent: options.traceparent ?? null,
       }),
     );
   }
