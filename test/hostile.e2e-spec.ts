@@ -26,7 +26,7 @@ describe('Hostile input (SPEC §4: never a 500)', () => {
 
   it('POST /v1/orchestrate and /v1/compress with random JSON', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('/v1/orchestrate', '/v1/compress'), bodyish, async (path, body) => {
+      fc.asyncProperty(fc.constantFrom('/v1/orchestrate', '/v1/tasks', '/v1/compress'), bodyish, async (path, body) => {
         notServerError(await request(t.server).post(path).set('content-type', 'application/json').send(JSON.stringify(body)));
       }),
       { numRuns: 150 },
@@ -54,7 +54,7 @@ describe('Hostile input (SPEC §4: never a 500)', () => {
     );
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('/v1/contracts', '/v1/contracts/', '/v1/sessions', '/v1/sessions/', '/v1/agents', '/v1/status', '/v1/'),
+        fc.constantFrom('/v1/contracts', '/v1/contracts/', '/v1/sessions', '/v1/sessions/', '/v1/tasks/', '/v1/agents', '/v1/status', '/v1/'),
         fc.string(),
         query,
         async (base, segment, q) => {

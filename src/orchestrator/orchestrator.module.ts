@@ -7,12 +7,14 @@ import { orchestratorConfig } from './orchestrator.config.js';
 import { OrchestratorController } from './orchestrator.controller.js';
 import { OrchestratorService } from './orchestrator.service.js';
 import { StatusService } from './status.service.js';
+import { TasksController } from './tasks.controller.js';
+import { TasksService } from './tasks.service.js';
 
-/** Routing and execution of tasks, compression, status and health. */
+/** Routing and execution of tasks (synchronous and submitted), compression, status and health. */
 @Module({
   imports: [ConfigModule.forFeature(orchestratorConfig), AgentsModule, ContractsModule, IntegrationsModule],
-  controllers: [OrchestratorController],
-  providers: [OrchestratorService, StatusService],
+  controllers: [OrchestratorController, TasksController],
+  providers: [OrchestratorService, StatusService, TasksService],
   exports: [OrchestratorService],
 })
 export class OrchestratorModule {}

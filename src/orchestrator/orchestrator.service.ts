@@ -1,11 +1,19 @@
-import { BadRequestException, Inject, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { AgentRegistry } from '../agents/agent.registry.js';
+import { AgentRegistry, type RegisteredAgent } from '../agents/agent.registry.js';
 import { newUlid } from '../common/ids/ulid.js';
 import { traceparentFrom } from '../common/tracing/traceparent.js';
 import type { Contract, JsonObject } from '../contracts/contract.model.js';
 import { ORCHESTRATOR_AGENT_ID } from '../contracts/contract.model.js';
-import { ContractRepository } from '../contracts/contract.repository.js';
+import { ContractRepository, type WriteOptions } from '../contracts/contract.repository.js';
 import { TraceOutboxDispatcher } from '../integrations/trace/trace-outbox.dispatcher.js';
 import type { OrchestrateRequestDto } from './dto/orchestrate-request.dto.js';
 import type { OrchestrateResponseDto } from './dto/orchestrate-response.dto.js';
@@ -13,12 +21,22 @@ import { orchestratorConfig } from './orchestrator.config.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
 import { runTask } from './task-runner.js';
 
+interface AcceptedTask {
+  request: Contract;
+  agent: RegisteredAgent;
+  input: unknown;
+  context: Record<string, unknown>;
+  outbox: WriteOptions & { traceparent: string };
+}
+
 /**
  * Routes a task to an agent, runs it, and records it (SPEC §5): one transaction for the REQUEST,
  * the agent's run, one transaction closing the REQUEST and adding the RESPONSE, then the answer.
  */
 @Injectable()
-export class OrchestratorService {
+export class OrchestratorService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(OrchestratorService.name);
+
   constructor(
     private readonly registry: AgentRegistry,
     private readonly contracts: ContractRepository,
@@ -26,11 +44,40 @@ export class OrchestratorService {
     @Inject(orchestratorConfig.KEY) private readonly config: ConfigType<typeof orchestratorConfig>,
   ) {}
 
+  /** Background tasks (`submit`) still running; shutdown waits for them. */
+  private readonly running = new Set<Promise<unknown>>();
+
   /**
+   * Runs a task and answers once both contracts are committed (`POST /v1/orchestrate`).
    * `traceparent`: the caller's W3C trace context header; kept in the contracts' metadata and sent with
    * their Trace events. A new trace is started when it is absent or invalid.
    */
   async orchestrate(request: OrchestrateRequestDto, traceparent?: string): Promise<OrchestrateResponseDto> {
+    const task = await this.accept(request, traceparent);
+    return this.run(task);
+  }
+
+  /**
+   * Accepts a task, commits its REQUEST and runs it in the background (`POST /v1/tasks`). Returns the
+   * task id (the REQUEST contract id) once the REQUEST is durable; routing and validation errors are
+   * thrown before anything is written, as for `orchestrate`.
+   */
+  async submit(request: OrchestrateRequestDto, traceparent?: string): Promise<string> {
+    const task = await this.accept(request, traceparent);
+    const done = this.run(task)
+      .catch((error: unknown) => this.logger.error(OrchestratorMessages.backgroundTaskFailed(task.request.contract_id, error)))
+      .finally(() => this.running.delete(done));
+    this.running.add(done);
+    return task.request.contract_id;
+  }
+
+  /** Lets background tasks finish (each is bounded by TASK_TIMEOUT_MS) before the store closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Routes and validates the task, then commits its REQUEST (SPEC §5 step 1). */
+  private async accept(request: OrchestrateRequestDto, traceparent: string | undefined): Promise<AcceptedTask> {
     const { session_id, capability: capabilityName } = request;
     const route = this.registry.lookup(capabilityName);
     if (!route.found) throw new NotFoundException(OrchestratorMessages.noAgent(capabilityName));
@@ -41,7 +88,6 @@ export class OrchestratorService {
     const input = await capability.validate(parameters);
     if (!input.ok) throw new BadRequestException(input.errors);
 
-    const agentId = agent.definition.agent_id;
     const trace = traceparentFrom(traceparent);
     const outbox = { outbox: this.trace.enabled, traceparent: trace };
     const metadata: JsonObject = request.intent === undefined ? { traceparent: trace } : { intent: request.intent, traceparent: trace };
@@ -50,7 +96,7 @@ export class OrchestratorService {
       session_id,
       contract_type: 'REQUEST',
       from_agent: ORCHESTRATOR_AGENT_ID,
-      to_agent: agentId,
+      to_agent: agent.definition.agent_id,
       capability: capabilityName,
       payload: parameters as JsonObject,
       status: 'in_progress',
@@ -62,12 +108,18 @@ export class OrchestratorService {
       parent_contract_id: null,
     };
     await this.contracts.insertRequest(requestContract, outbox);
+    return { request: requestContract, agent, input: input.value, context: request.context ?? {}, outbox };
+  }
 
+  /** Runs the agent and commits the outcome (SPEC §5 steps 2-3). */
+  private async run({ request, agent, input, context, outbox }: AcceptedTask): Promise<OrchestrateResponseDto> {
+    const agentId = agent.definition.agent_id;
+    const { session_id, capability } = request as Contract & { capability: string };
     this.registry.taskStarted(agent);
     const outcome = await runTask(
       agent,
-      input.value,
-      { task_id: requestContract.contract_id, session_id, capability: capabilityName, context: request.context ?? {}, agent_id: agentId },
+      input,
+      { task_id: request.contract_id, session_id, capability, context, agent_id: agentId },
       this.config.taskTimeoutMs,
     );
     this.registry.taskFinished(agent, outcome.success);
@@ -77,7 +129,7 @@ export class OrchestratorService {
     const error = outcome.success ? null : outcome.error;
     const status = outcome.success ? 'completed' : 'failed';
     await this.contracts.completeRequest(
-      requestContract.contract_id,
+      request.contract_id,
       { status, result: data, error, completed_at: completedAt },
       {
         contract_id: newUlid(),
@@ -85,27 +137,20 @@ export class OrchestratorService {
         contract_type: 'RESPONSE',
         from_agent: agentId,
         to_agent: ORCHESTRATOR_AGENT_ID,
-        capability: capabilityName,
+        capability,
         payload: { success: outcome.success, data, error },
         status,
         created_at: completedAt,
         completed_at: completedAt,
         result: data,
         error,
-        metadata: { traceparent: trace },
-        parent_contract_id: requestContract.contract_id,
+        metadata: { traceparent: outbox.traceparent },
+        parent_contract_id: request.contract_id,
       },
       outbox,
     );
     this.trace.notify();
 
-    return {
-      success: outcome.success,
-      data,
-      error,
-      contract_id: requestContract.contract_id,
-      agent_id: agentId,
-      timestamp: completedAt,
-    };
+    return { success: outcome.success, data, error, contract_id: request.contract_id, agent_id: agentId, timestamp: completedAt };
   }
 }

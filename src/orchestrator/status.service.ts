@@ -32,6 +32,8 @@ export class StatusService {
         status: '/v1/status',
         agents: '/v1/agents',
         orchestrate: '/v1/orchestrate',
+        tasks: '/v1/tasks',
+        task: '/v1/tasks/{task_id}',
         contracts: '/v1/contracts',
         contract: '/v1/contracts/{contract_id}',
         sessions: '/v1/sessions',

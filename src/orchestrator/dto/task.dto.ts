@@ -1,0 +1,41 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export const TASK_STATUSES = ['submitted', 'working', 'completed', 'failed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export class TaskAcceptedDto {
+  @ApiProperty({ example: '01JDQ3V6T4W5X6Y7Z8A9B0C1D2', description: 'Id of the REQUEST contract' })
+  task_id!: string;
+
+  @ApiProperty({ enum: ['submitted'], example: 'submitted' })
+  status!: 'submitted';
+}
+
+export class TaskDto {
+  @ApiProperty({ example: '01JDQ3V6T4W5X6Y7Z8A9B0C1D2' })
+  task_id!: string;
+
+  @ApiProperty({ example: 'session_001' })
+  session_id!: string;
+
+  @ApiProperty({ example: 'echo' })
+  capability!: string;
+
+  @ApiProperty({ example: 'agent_example_001' })
+  agent_id!: string;
+
+  @ApiProperty({ enum: TASK_STATUSES, example: 'completed' })
+  status!: TaskStatus;
+
+  @ApiProperty({ type: Object, nullable: true, example: { message: 'Echo: Hello' } })
+  result!: unknown;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  error!: string | null;
+
+  @ApiProperty({ example: '2026-11-25T21:42:42.123Z' })
+  created_at!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: '2026-11-25T21:42:42.125Z' })
+  completed_at!: string | null;
+}

@@ -1,0 +1,48 @@
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
+import { OrchestrateRequestDto } from './dto/orchestrate-request.dto.js';
+import { TaskAcceptedDto, TaskDto } from './dto/task.dto.js';
+import { OrchestratorService } from './orchestrator.service.js';
+import { TasksService } from './tasks.service.js';
+
+@ApiTags('tasks')
+@Controller('v1/tasks')
+export class TasksController {
+  constructor(
+    private readonly orchestrator: OrchestratorService,
+    private readonly tasks: TasksService,
+  ) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Submit a task and return at once',
+    description: 'Same body as /v1/orchestrate. Answers 202 once the REQUEST is committed; poll GET /v1/tasks/{task_id}.',
+  })
+  @ApiAcceptedResponse({ type: TaskAcceptedDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No agent provides the capability' })
+  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'No agent providing the capability is in service' })
+  async submit(@Body() body: OrchestrateRequestDto, @Headers('traceparent') traceparent?: string): Promise<TaskAcceptedDto> {
+    return { task_id: await this.orchestrator.submit(body, traceparent), status: 'submitted' };
+  }
+
+  @Get(':task_id')
+  @ApiOperation({ summary: 'State of a task' })
+  @ApiOkResponse({ type: TaskDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No task has this id' })
+  get(@Param('task_id') taskId: string): Promise<TaskDto> {
+    return this.tasks.get(taskId);
+  }
+}
