@@ -93,7 +93,7 @@ describe('REST API (SPEC §4)', () => {
       await request(t.server).get('/docs').expect(200).expect('content-type', /html/);
       const res = await request(t.server).get('/docs-json').expect(200);
       const paths = Object.keys(res.body.paths);
-      for (const path of ['/v1/tasks', '/v1/tasks/{task_id}', '/v1', '/v1/health', '/v1/status', '/v1/agents', '/v1/orchestrate', '/v1/compress', '/v1/contracts', '/v1/contracts/{contract_id}', '/v1/sessions', '/v1/sessions/{session_id}']) {
+      for (const path of ['/v1/tasks', '/v1/tasks/{task_id}', '/v1/tasks/{task_id}/cancel', '/v1', '/v1/health', '/v1/status', '/v1/agents', '/v1/orchestrate', '/v1/compress', '/v1/contracts', '/v1/contracts/{contract_id}', '/v1/sessions', '/v1/sessions/{session_id}']) {
         expect(paths).toContain(path);
       }
       const post = res.body.paths['/v1/orchestrate'].post;

@@ -5,6 +5,8 @@ export const OrchestratorMessages = {
   notJson: (reason: string) => `Agent returned a value that cannot be stored as JSON: ${reason}`,
   backgroundTaskFailed: (taskId: string, error: unknown) =>
     `Task ${taskId} could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
+  cancelled: () => 'Task cancelled',
+  alreadyFinished: (taskId: string, status: string) => `Task '${taskId}' already finished (${status}); it cannot be cancelled`,
   taskNotFound: (taskId: string) => `Task '${taskId}' not found`,
   threw: (value: unknown) => (value instanceof Error ? value.message || value.name : `Agent threw ${String(value)}`),
 };

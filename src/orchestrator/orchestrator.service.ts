@@ -19,7 +19,7 @@ import type { OrchestrateRequestDto } from './dto/orchestrate-request.dto.js';
 import type { OrchestrateResponseDto } from './dto/orchestrate-response.dto.js';
 import { orchestratorConfig } from './orchestrator.config.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
-import { runTask } from './task-runner.js';
+import { runTask, TaskCancelledError } from './task-runner.js';
 
 interface AcceptedTask {
   request: Contract;
@@ -46,6 +46,8 @@ export class OrchestratorService implements BeforeApplicationShutdown {
 
   /** Background tasks (`submit`) still running; shutdown waits for them. */
   private readonly running = new Set<Promise<unknown>>();
+  /** Tasks whose agent is running, by task id, with the way to cancel them and their completion. */
+  private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
 
   /**
    * Runs a task and answers once both contracts are committed (`POST /v1/orchestrate`).
@@ -69,6 +71,18 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       .finally(() => this.running.delete(done));
     this.running.add(done);
     return task.request.contract_id;
+  }
+
+  /**
+   * Cancels a running task: its `ctx.signal` fires and, unless it finishes first, its REQUEST ends
+   * `cancelled`. Resolves once the outcome is committed; false when the task was not running.
+   */
+  async cancel(taskId: string): Promise<boolean> {
+    const task = this.inFlight.get(taskId);
+    if (!task) return false;
+    task.controller.abort(new TaskCancelledError(OrchestratorMessages.cancelled()));
+    await task.done.catch(() => undefined);
+    return true;
   }
 
   /** Lets background tasks finish (each is bounded by TASK_TIMEOUT_MS) before the store closes. */
@@ -112,7 +126,14 @@ export class OrchestratorService implements BeforeApplicationShutdown {
   }
 
   /** Runs the agent and commits the outcome (SPEC §5 steps 2-3). */
-  private async run({ request, agent, input, context, outbox }: AcceptedTask): Promise<OrchestrateResponseDto> {
+  private run(task: AcceptedTask): Promise<OrchestrateResponseDto> {
+    const controller = new AbortController();
+    const done = this.execute(task, controller).finally(() => this.inFlight.delete(task.request.contract_id));
+    this.inFlight.set(task.request.contract_id, { controller, done });
+    return done;
+  }
+
+  private async execute({ request, agent, input, context, outbox }: AcceptedTask, controller: AbortController): Promise<OrchestrateResponseDto> {
     const agentId = agent.definition.agent_id;
     const { session_id, capability } = request as Contract & { capability: string };
     this.registry.taskStarted(agent);
@@ -121,13 +142,14 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       input,
       { task_id: request.contract_id, session_id, capability, context, agent_id: agentId },
       this.config.taskTimeoutMs,
+      controller,
     );
     this.registry.taskFinished(agent, outcome.success);
 
     const completedAt = new Date().toISOString();
     const data = outcome.success ? outcome.data : null;
     const error = outcome.success ? null : outcome.error;
-    const status = outcome.success ? 'completed' : 'failed';
+    const status = outcome.success ? 'completed' : outcome.cancelled ? 'cancelled' : 'failed';
     await this.contracts.completeRequest(
       request.contract_id,
       { status, result: data, error, completed_at: completedAt },

@@ -1,6 +1,6 @@
 import type { RegisteredAgent } from '../agents/agent.registry.js';
 import type { TaskContext } from '../agents/interfaces/task-context.interface.js';
-import { runTask, toResultData } from './task-runner.js';
+import { runTask, TaskCancelledError, toResultData } from './task-runner.js';
 
 function agentRunning(handler: (input: unknown, ctx: TaskContext) => unknown): RegisteredAgent {
   return {
@@ -58,6 +58,19 @@ describe('runTask', () => {
         }),
     );
     await expect(runTask(slow, {}, ctx, 20)).resolves.toEqual({ success: false, error: 'Task timed out after 20 ms' });
+    expect(signal?.aborted).toBe(true);
+  });
+
+  it('a cancel aborts the signal and ends the task as cancelled', async () => {
+    const controller = new AbortController();
+    let signal: AbortSignal | undefined;
+    const slow = agentRunning((_input, c) => {
+      signal = c.signal;
+      return new Promise(() => undefined);
+    });
+    const running = runTask(slow, {}, ctx, 10_000, controller);
+    controller.abort(new TaskCancelledError('Task cancelled'));
+    await expect(running).resolves.toEqual({ success: false, error: 'Task cancelled', cancelled: true });
     expect(signal?.aborted).toBe(true);
   });
 });

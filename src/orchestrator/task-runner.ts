@@ -3,9 +3,12 @@ import type { TaskContext } from '../agents/interfaces/task-context.interface.js
 import type { JsonObject, JsonValue } from '../contracts/contract.model.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
 
-export type TaskResult = { success: true; data: JsonObject } | { success: false; error: string };
+export type TaskResult = { success: true; data: JsonObject } | { success: false; error: string; cancelled?: true };
 
 class TaskTimeoutError extends Error {}
+
+/** Abort reason of a task cancelled by a caller. */
+export class TaskCancelledError extends Error {}
 
 /** A handler's return value as the result data: JSON only, a non-object wrapped as `{result}`. */
 export function toResultData(value: unknown): JsonObject {
@@ -15,36 +18,36 @@ export function toResultData(value: unknown): JsonObject {
 
 /**
  * Runs one capability of one agent with a timeout. Never throws: a handler that throws, returns
- * something that is not JSON, or runs past the timeout is a failed task.
+ * something that is not JSON, or runs past the timeout is a failed task. Aborting `controller` with a
+ * TaskCancelledError cancels the task; the handler sees both as `ctx.signal` firing.
  */
 export async function runTask(
   agent: RegisteredAgent,
   input: unknown,
   ctx: Omit<TaskContext, 'signal'>,
   timeoutMs: number,
+  controller: AbortController = new AbortController(),
 ): Promise<TaskResult> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new TaskTimeoutError(OrchestratorMessages.timedOut(timeoutMs));
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
+  const { signal } = controller;
+  const timer = setTimeout(() => controller.abort(new TaskTimeoutError(OrchestratorMessages.timedOut(timeoutMs))), timeoutMs);
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    const value = await Promise.race([
-      agent.definition.execute(ctx.capability, input, { ...ctx, signal: controller.signal }),
-      timeout,
-    ]);
+    const value = await Promise.race([agent.definition.execute(ctx.capability, input, { ...ctx, signal }), stopped]);
     try {
       return { success: true, data: toResultData(value) };
     } catch (error) {
       return { success: false, error: OrchestratorMessages.notJson((error as Error).message) };
     }
   } catch (error) {
+    if (error instanceof TaskCancelledError) return { success: false, error: error.message, cancelled: true };
     return { success: false, error: OrchestratorMessages.threw(error) };
   } finally {
     clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort!);
   }
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } fro
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -36,6 +37,19 @@ export class TasksController {
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'No agent providing the capability is in service' })
   async submit(@Body() body: OrchestrateRequestDto, @Headers('traceparent') traceparent?: string): Promise<TaskAcceptedDto> {
     return { task_id: await this.orchestrator.submit(body, traceparent), status: 'submitted' };
+  }
+
+  @Post(':task_id/cancel')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Cancel a running task',
+    description: "Fires the handler's AbortSignal; the REQUEST ends `cancelled`. Cancelling a cancelled task answers 200 again.",
+  })
+  @ApiOkResponse({ type: TaskDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No task has this id' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The task already finished (completed or failed)' })
+  cancel(@Param('task_id') taskId: string): Promise<TaskDto> {
+    return this.tasks.cancel(taskId);
   }
 
   @Get(':task_id')
