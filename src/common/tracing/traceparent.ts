@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../ids/random-pool.js';
 
 /** W3C Trace Context `traceparent`: version-traceid-parentid-flags, lowercase hex. */
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -14,7 +14,7 @@ export function isTraceparent(value: unknown): value is string {
 
 /** A new trace: random trace id and span id, sampled. */
 export function newTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+  return `00-${randomHex(16)}-${randomHex(8)}-01`;
 }
 
 /** The caller's `traceparent` when it is valid, else a new one (an invalid header is ignored, as W3C asks). */
