@@ -343,7 +343,6 @@ describe('TraceOutboxDispatcher (real HTTP server)', () => {
     moduleRef = await createDispatcher(outbox, {});
     const dispatcher = moduleRef.get(TraceOutboxDispatcher);
     expect(dispatcher.enabled).toBe(false);
-    expect(dispatcher.traceEnabled).toBe(false);
     expect(() => dispatcher.notify()).not.toThrow();
     expect(dispatcher.stats()).toEqual({ enabled: false, delivered: 0, failed_attempts: 0, last_error: null, last_delivery_at: null });
     expect(outbox.claimCalls).toBe(0);

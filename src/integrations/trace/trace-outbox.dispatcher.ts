@@ -73,11 +73,6 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
     return this.config.trace.url !== null;
   }
 
-  /** Same as `enabled`, under the name the rest of the app asks for. */
-  get traceEnabled(): boolean {
-    return this.enabled;
-  }
-
   onApplicationBootstrap(): void {
     if (!this.enabled) {
       this.logger.log(IntegrationsMessages.dispatcherDisabled());
