@@ -98,6 +98,9 @@ describe('REST API (SPEC §4)', () => {
       }
       const post = res.body.paths['/v1/orchestrate'].post;
       expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '413', '503']));
+      const submit = res.body.paths['/v1/tasks'].post;
+      expect(Object.keys(submit.responses)).toEqual(expect.arrayContaining(['202', '400', '404', '413', '503']));
+      for (const op of [post, submit]) expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'traceparent', in: 'header' })]));
       expect(res.body.components.schemas.OrchestrateRequestDto.properties.session_id.example).toBe('session_001');
       expect(res.body.components.schemas.ErrorResponseDto).toBeDefined();
     });

@@ -2,7 +2,6 @@ import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Post } from '@nes
 import {
   ApiBadGatewayResponse,
   ApiBadRequestResponse,
-  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -16,6 +15,7 @@ import { CompressRequestDto, CompressResponseDto } from './dto/compress.dto.js';
 import { OrchestrateRequestDto } from './dto/orchestrate-request.dto.js';
 import { OrchestrateResponseDto } from './dto/orchestrate-response.dto.js';
 import { HealthDto, ServiceInfoDto, StatusDto } from './dto/status.dto.js';
+import { ApiTaskSubmission } from './decorators/api-task-submission.decorator.js';
 import { OrchestratorService } from './orchestrator.service.js';
 import { StatusService } from './status.service.js';
 
@@ -56,17 +56,8 @@ export class OrchestratorController {
     description:
       'Routes to an agent that provides the capability, records the REQUEST and RESPONSE contracts and answers once both are committed. An agent that throws or times out is `success:false` with HTTP 200.',
   })
-  @ApiHeader({
-    name: 'traceparent',
-    required: false,
-    description: 'W3C trace context; kept in the contracts\' metadata and sent with their Trace events. A new trace is started when absent or invalid.',
-    example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-  })
   @ApiOkResponse({ type: OrchestrateResponseDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Malformed body, bad session_id, or parameters failing the capability input' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No agent provides the capability' })
-  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'Body over 1 MiB' })
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Agents provide the capability but none is in service' })
+  @ApiTaskSubmission()
   orchestrate(@Body() body: OrchestrateRequestDto, @Headers('traceparent') traceparent?: string): Promise<OrchestrateResponseDto> {
     return this.orchestrator.orchestrate(body, traceparent);
   }

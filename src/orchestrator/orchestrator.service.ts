@@ -23,6 +23,7 @@ import { runTask, TaskCancelledError } from './task-runner.js';
 
 interface AcceptedTask {
   request: Contract;
+  capability: string;
   agent: RegisteredAgent;
   input: unknown;
   context: Record<string, unknown>;
@@ -122,7 +123,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       parent_contract_id: null,
     };
     await this.contracts.insertRequest(requestContract, outbox);
-    return { request: requestContract, agent, input: input.value, context: request.context ?? {}, outbox };
+    return { request: requestContract, capability: capabilityName, agent, input: input.value, context: request.context ?? {}, outbox };
   }
 
   /** Runs the agent and commits the outcome (SPEC §5 steps 2-3). */
@@ -133,9 +134,9 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     return done;
   }
 
-  private async execute({ request, agent, input, context, outbox }: AcceptedTask, controller: AbortController): Promise<OrchestrateResponseDto> {
+  private async execute({ request, capability, agent, input, context, outbox }: AcceptedTask, controller: AbortController): Promise<OrchestrateResponseDto> {
     const agentId = agent.definition.agent_id;
-    const { session_id, capability } = request as Contract & { capability: string };
+    const { session_id } = request;
     this.registry.taskStarted(agent);
     const outcome = await runTask(
       agent,

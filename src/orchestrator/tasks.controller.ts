@@ -1,13 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiPayloadTooLargeResponse,
-  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
@@ -15,6 +12,7 @@ import { OrchestrateRequestDto } from './dto/orchestrate-request.dto.js';
 import { TaskAcceptedDto, TaskDto } from './dto/task.dto.js';
 import { OrchestratorService } from './orchestrator.service.js';
 import { TasksService } from './tasks.service.js';
+import { ApiTaskSubmission } from './decorators/api-task-submission.decorator.js';
 
 @ApiTags('tasks')
 @Controller('v1/tasks')
@@ -31,10 +29,7 @@ export class TasksController {
     description: 'Same body as /v1/orchestrate. Answers 202 once the REQUEST is committed; poll GET /v1/tasks/{task_id}.',
   })
   @ApiAcceptedResponse({ type: TaskAcceptedDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No agent provides the capability' })
-  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
-  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'No agent providing the capability is in service' })
+  @ApiTaskSubmission()
   async submit(@Body() body: OrchestrateRequestDto, @Headers('traceparent') traceparent?: string): Promise<TaskAcceptedDto> {
     return { task_id: await this.orchestrator.submit(body, traceparent), status: 'submitted' };
   }

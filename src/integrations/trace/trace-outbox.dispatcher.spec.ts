@@ -267,6 +267,24 @@ describe('TraceOutboxDispatcher (real HTTP server)', () => {
     expect(dispatcher.stats().delivered).toBe(5);
   });
 
+  it('ends a round at the first sign that Trace is down instead of trying every session', async () => {
+    server = await startServer((_req, res) => json(res, 503, { detail: 'down' }));
+    const outbox = new InMemoryOutbox();
+    for (let i = 0; i < 40; i++) outbox.add(`down-${i}`, 1);
+    moduleRef = await createDispatcher(outbox, {
+      TRACE_URL: server.url,
+      TRACE_CONCURRENCY: '1',
+      TRACE_RETRY_BASE_MS: '10000',
+      TRACE_RETRY_MAX_MS: '60000',
+    });
+    await waitFor(() => outbox.failures.length === 1, 'the first failed attempt');
+    // Give a round that went on to other sessions the time to do so.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.requests).toHaveLength(1);
+    expect(outbox.failures).toHaveLength(1);
+    expect(outbox.rows).toHaveLength(40);
+  });
+
   it('treats a timeout as a failed attempt', async () => {
     let calls = 0;
     server = await startServer((_req, res) => {
