@@ -1,30 +1,47 @@
-import { Injectable } from '@nestjs/common';
-import { IN_SERVICE_STATUSES, type AgentStatus } from './agents.constants.js';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { agentsConfig } from './agents.config.js';
+import { BREAKER_FAILURE_THRESHOLD, type AgentStatus } from './agents.constants.js';
 import { AgentsMessages } from './agents.messages.js';
 import { AgentDefinitionError } from './errors/agent-definition.error.js';
 import type { AgentDefinition, AgentState, RegisteredCapability } from './interfaces/registered-agent.interface.js';
 
 export interface RegisteredAgent {
-  readonly definition: AgentDefinition;
+  definition: AgentDefinition;
   readonly state: AgentState;
 }
 
-/** What routing needs to know about a capability right now. */
-export type CapabilityLookup =
-  | { found: false }
-  | { found: true; inService: false }
-  | { found: true; inService: true; agent: RegisteredAgent; capability: RegisteredCapability };
+/** What routing can do with a capability right now. */
+export type CapabilityRoute =
+  /** No agent provides it. */
+  | { kind: 'unknown' }
+  /** Every provider is offline or has its circuit breaker open. */
+  | { kind: 'unavailable' }
+  /** Providers are in service but every one is at its concurrency limit. */
+  | { kind: 'full' }
+  | { kind: 'ready'; agent: RegisteredAgent; capability: RegisteredCapability };
+
+/** How one attempt of a task ended, as far as the agent's health is concerned. */
+export type AttemptOutcome = 'completed' | 'failed' | 'transport_error';
+
+/** Thrown when a remote registration would replace or remove an in-process agent. */
+export class LocalAgentConflictError extends Error {}
 
 /**
- * The agents the orchestrator can route to, with their runtime state (status, tasks in flight,
- * task statistics since start). Filled by the explorer at start-up; injected by the rest of the app.
+ * The agents the orchestrator can route to, with their runtime state: liveness, tasks in flight,
+ * task statistics since start, and a circuit breaker per agent. In-process agents are registered by the
+ * explorer at start-up; remote agents are added, replaced and removed at run time.
  */
 @Injectable()
 export class AgentRegistry {
   private readonly agents = new Map<string, RegisteredAgent>();
   private readonly byCapability = new Map<string, RegisteredAgent[]>();
+  private readonly changeListeners = new Set<(agent: RegisteredAgent) => void>();
 
-  register(definition: AgentDefinition): void {
+  constructor(@Inject(agentsConfig.KEY) private readonly config: ConfigType<typeof agentsConfig>) {}
+
+  /** Adds an agent; a second agent with the same id is a definition error (stops start-up). */
+  register(definition: AgentDefinition, lastHeartbeat: string | null = null): RegisteredAgent {
     const existing = this.agents.get(definition.agent_id);
     if (existing) {
       throw new AgentDefinitionError(
@@ -39,15 +56,45 @@ export class AgentRegistry {
         tasks_completed: 0,
         tasks_failed: 0,
         registered_at: new Date().toISOString(),
-        last_heartbeat: null,
+        last_heartbeat: lastHeartbeat,
+        consecutive_failures: 0,
+        breaker_opened_at: null,
+        trial_in_flight: false,
       },
     };
     this.agents.set(definition.agent_id, agent);
-    for (const name of definition.capabilities.keys()) {
-      const providers = this.byCapability.get(name) ?? [];
-      providers.push(agent);
-      this.byCapability.set(name, providers);
+    this.index(agent);
+    this.changed(agent);
+    return agent;
+  }
+
+  /**
+   * Adds a remote agent or replaces the definition of the one with the same id, keeping its runtime
+   * state. Throws LocalAgentConflictError for the id of an in-process agent.
+   */
+  upsert(definition: AgentDefinition, lastHeartbeat: string | null = null): RegisteredAgent {
+    const existing = this.agents.get(definition.agent_id);
+    if (!existing) return this.register(definition, lastHeartbeat);
+    if (existing.definition.kind === 'local' || definition.kind === 'local') {
+      throw new LocalAgentConflictError(AgentsMessages.localAgentConflict(definition.agent_id));
     }
+    this.unindex(existing);
+    existing.definition = definition;
+    existing.state.status = 'available';
+    if (lastHeartbeat !== null) existing.state.last_heartbeat = lastHeartbeat;
+    this.index(existing);
+    this.changed(existing);
+    return existing;
+  }
+
+  /** Removes a remote agent; false when unknown. Throws LocalAgentConflictError for an in-process agent. */
+  deregister(agentId: string): boolean {
+    const agent = this.agents.get(agentId);
+    if (!agent) return false;
+    if (agent.definition.kind === 'local') throw new LocalAgentConflictError(AgentsMessages.localAgentConflict(agentId));
+    this.unindex(agent);
+    this.agents.delete(agentId);
+    return true;
   }
 
   get(agentId: string): RegisteredAgent | undefined {
@@ -58,31 +105,138 @@ export class AgentRegistry {
     return [...this.agents.values()];
   }
 
-  /** The in-service agent with the fewest tasks in flight that provides the capability. */
-  lookup(capabilityName: string): CapabilityLookup {
+  /** Agents that provide the capability, whatever their state. */
+  providers(capabilityName: string): readonly RegisteredAgent[] {
+    return this.byCapability.get(capabilityName) ?? [];
+  }
+
+  /**
+   * The routable provider with the fewest tasks in flight, preferring agents not in `avoid` (those a
+   * task already tried). An agent whose breaker is open is routable again for one trial task once
+   * AGENT_COOLDOWN_MS has passed.
+   */
+  route(capabilityName: string, avoid: ReadonlySet<string> = EMPTY, now = Date.now()): CapabilityRoute {
     const providers = this.byCapability.get(capabilityName);
-    if (!providers?.length) return { found: false };
+    if (!providers?.length) return { kind: 'unknown' };
     let best: RegisteredAgent | undefined;
+    let bestAvoided = true;
+    let inService = false;
     for (const agent of providers) {
-      if (!IN_SERVICE_STATUSES.has(agent.state.status)) continue;
-      if (!best || agent.state.in_flight < best.state.in_flight) best = agent;
+      if (!this.isRoutable(agent, now)) continue;
+      inService = true;
+      if (!this.hasSlot(agent)) continue;
+      const avoided = avoid.has(agent.definition.agent_id);
+      if (
+        !best ||
+        (bestAvoided && !avoided) ||
+        (bestAvoided === avoided && agent.state.in_flight < best.state.in_flight)
+      ) {
+        best = agent;
+        bestAvoided = avoided;
+      }
     }
-    if (!best) return { found: true, inService: false };
-    return { found: true, inService: true, agent: best, capability: best.definition.capabilities.get(capabilityName)! };
+    if (best) return { kind: 'ready', agent: best, capability: best.definition.capabilities.get(capabilityName)! };
+    return inService ? { kind: 'full' } : { kind: 'unavailable' };
   }
 
-  setStatus(agentId: string, status: AgentStatus): void {
-    const agent = this.agents.get(agentId);
-    if (agent) agent.state.status = status;
-  }
-
-  taskStarted(agent: RegisteredAgent): void {
+  /** Takes a slot of the agent for one attempt (the route was `ready` in the same tick). */
+  acquire(agent: RegisteredAgent): void {
     agent.state.in_flight += 1;
+    if (agent.state.breaker_opened_at !== null) agent.state.trial_in_flight = true;
   }
 
-  taskFinished(agent: RegisteredAgent, success: boolean): void {
-    agent.state.in_flight -= 1;
-    if (success) agent.state.tasks_completed += 1;
-    else agent.state.tasks_failed += 1;
+  /**
+   * Gives the slot back and records how the attempt ended. BREAKER_FAILURE_THRESHOLD transport errors
+   * in a row open the agent's breaker; a failed trial opens it again; any answer closes it.
+   */
+  release(agent: RegisteredAgent, outcome: AttemptOutcome, now = Date.now()): void {
+    const { state } = agent;
+    state.in_flight -= 1;
+    if (outcome === 'completed') state.tasks_completed += 1;
+    else state.tasks_failed += 1;
+    const trial = state.trial_in_flight;
+    state.trial_in_flight = false;
+    if (outcome === 'transport_error') {
+      state.consecutive_failures += 1;
+      if (trial || state.consecutive_failures >= BREAKER_FAILURE_THRESHOLD) state.breaker_opened_at = now;
+    } else {
+      state.consecutive_failures = 0;
+      state.breaker_opened_at = null;
+    }
+    this.changed(agent);
+  }
+
+  /** Marks a remote agent online (`available`) or `offline`; false when unknown. */
+  setStatus(agentId: string, status: 'available' | 'offline'): boolean {
+    const agent = this.agents.get(agentId);
+    if (!agent) return false;
+    const was = agent.state.status;
+    agent.state.status = status;
+    if (was !== status) this.changed(agent);
+    return true;
+  }
+
+  /** Records a heartbeat: the agent is online again. False when unknown. */
+  heartbeat(agentId: string, at = new Date().toISOString()): boolean {
+    const agent = this.agents.get(agentId);
+    if (!agent) return false;
+    agent.state.last_heartbeat = at;
+    this.setStatus(agentId, 'available');
+    return true;
+  }
+
+  /** The status `/v1/agents` shows. */
+  statusOf(agent: RegisteredAgent, now = Date.now()): AgentStatus {
+    const { state } = agent;
+    if (state.status === 'offline') return 'offline';
+    if (state.breaker_opened_at !== null && !this.cooledDown(agent, now)) return 'error';
+    return state.in_flight > 0 ? 'busy' : 'available';
+  }
+
+  /**
+   * Calls `listener` whenever an agent may have become routable or got a free slot (registered,
+   * replaced, back online, attempt finished). The task queue wakes its waiters on it.
+   */
+  onChange(listener: (agent: RegisteredAgent) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private isRoutable(agent: RegisteredAgent, now: number): boolean {
+    const { state } = agent;
+    if (state.status !== 'available') return false;
+    if (state.breaker_opened_at === null) return true;
+    return this.cooledDown(agent, now) && !state.trial_in_flight;
+  }
+
+  private cooledDown(agent: RegisteredAgent, now: number): boolean {
+    return now - agent.state.breaker_opened_at! >= this.config.cooldownMs;
+  }
+
+  private hasSlot(agent: RegisteredAgent): boolean {
+    const limit = agent.definition.max_concurrency;
+    return limit === null || agent.state.in_flight < limit;
+  }
+
+  private changed(agent: RegisteredAgent): void {
+    for (const listener of this.changeListeners) listener(agent);
+  }
+
+  private index(agent: RegisteredAgent): void {
+    for (const name of agent.definition.capabilities.keys()) {
+      const providers = this.byCapability.get(name) ?? [];
+      providers.push(agent);
+      this.byCapability.set(name, providers);
+    }
+  }
+
+  private unindex(agent: RegisteredAgent): void {
+    for (const name of agent.definition.capabilities.keys()) {
+      const providers = (this.byCapability.get(name) ?? []).filter((a) => a !== agent);
+      if (providers.length) this.byCapability.set(name, providers);
+      else this.byCapability.delete(name);
+    }
   }
 }
+
+const EMPTY: ReadonlySet<string> = new Set();

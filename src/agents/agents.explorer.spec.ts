@@ -92,16 +92,16 @@ describe('AgentsExplorer', () => {
       ['uppercase', { text: 'string' }],
     ]);
 
-    const route = registry.lookup('text.repeat');
-    expect(route).toMatchObject({ found: true, inService: true });
-    if (!route.found || !route.inService) throw new Error('unreachable');
+    const route = registry.route('text.repeat');
+    expect(route).toMatchObject({ kind: 'ready' });
+    if (route.kind !== 'ready') throw new Error('unreachable');
     await expect(route.capability.validate({ word: 'x', times: 0 })).resolves.toEqual({
       ok: false,
       errors: ['parameters.times must not be less than 1'],
     });
     const valid = await route.capability.validate({ word: 'hi', times: 2 });
     expect(valid.ok).toBe(true);
-    const ctx = { task_id: 't1', session_id: 's', capability: 'text.repeat', context: {}, agent_id: 'text_tools_agent', signal: new AbortController().signal };
+    const ctx = { task_id: 't1', session_id: 's', capability: 'text.repeat', context: {}, agent_id: 'text_tools_agent', traceparent: '', signal: new AbortController().signal, progress: () => undefined, delegate: () => Promise.reject(new Error('unused')) };
     await expect(route.agent.definition.execute('text.repeat', valid.ok && valid.value, ctx)).resolves.toEqual({ text: 'hi hi', task: 't1' });
     await moduleRef.close();
   });

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { AgentRegistry } from './agent.registry.js';
-import { CAPABILITY_NAME_PATTERN, DEFAULT_AGENT_VERSION } from './agents.constants.js';
+import { AGENT_ID_PATTERN, CAPABILITY_NAME_PATTERN, DEFAULT_AGENT_VERSION } from './agents.constants.js';
 import { AgentsMessages } from './agents.messages.js';
 import { inputSchemaOf, inputValidatorOf, parameterTypesOf } from './capability-input.js';
 import { Agent } from './decorators/agent.decorator.js';
@@ -12,7 +12,6 @@ import type { CapabilityOptions } from './interfaces/capability-options.interfac
 import type { AgentDefinition, RegisteredCapability } from './interfaces/registered-agent.interface.js';
 import type { TaskContext } from './interfaces/task-context.interface.js';
 
-const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 export function snakeCase(name: string): string {
   return name
@@ -69,6 +68,10 @@ export class AgentsExplorer implements OnModuleInit {
     const options = this.discovery.getMetadataByDecorator(Agent, wrapper) ?? {};
     const agentId = options.id ?? snakeCase(className);
     if (!AGENT_ID_PATTERN.test(agentId)) throw new AgentDefinitionError(AgentsMessages.invalidAgentId(className, agentId));
+    const limit = options.maxConcurrency;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+      throw new AgentDefinitionError(AgentsMessages.invalidMaxConcurrency(className, limit));
+    }
 
     const handlers = new Map<string, Handler>();
     const capabilities = new Map<string, RegisteredCapability>();
@@ -97,6 +100,7 @@ export class AgentsExplorer implements OnModuleInit {
       version: options.version ?? DEFAULT_AGENT_VERSION,
       kind: 'local',
       endpoint: null,
+      max_concurrency: options.maxConcurrency ?? null,
       source: className,
       capabilities,
       execute: async (capability, input, ctx) => handlers.get(capability)!(input, ctx),

@@ -10,5 +10,9 @@ export const AgentsMessages = {
   skippedAlias: (token: string) => `Skipping alias provider ${token}: its class is registered under its own token.`,
   skippedScoped: (className: string) =>
     `Skipping ${className}: agents must be singletons (request- or transient-scoped providers cannot be agents).`,
+  invalidMaxConcurrency: (agentClass: string, value: unknown) =>
+    `maxConcurrency ${JSON.stringify(value)} of ${agentClass} is invalid: use a whole number of at least 1.`,
+  localAgentConflict: (id: string) =>
+    `Agent '${id}' runs inside the orchestrator; an in-process agent cannot be replaced or removed over the API.`,
   registered: (id: string, capabilities: string[]) => `Registered agent ${id} with capabilities: ${capabilities.join(', ')}`,
 };

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
+import { agentsConfig } from './agents.config.js';
 import { AgentRegistry } from './agent.registry.js';
 import { AgentsController } from './agents.controller.js';
 import { AgentsExplorer } from './agents.explorer.js';
@@ -12,7 +14,7 @@ import { ExampleAgent } from './example/example.agent.js';
  * them all.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, ConfigModule.forFeature(agentsConfig)],
   controllers: [AgentsController],
   providers: [AgentRegistry, AgentsExplorer, AgentsService, ExampleAgent],
   exports: [AgentRegistry, AgentsService],

@@ -23,8 +23,8 @@ export class AgentsService {
     return counts;
   }
 
-  statusOf({ state }: RegisteredAgent): AgentStatus {
-    return state.status === 'available' && state.in_flight > 0 ? 'busy' : state.status;
+  statusOf(agent: RegisteredAgent): AgentStatus {
+    return this.registry.statusOf(agent);
   }
 
   toMetadata(agent: RegisteredAgent): AgentMetadataDto {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { ContractRepository, OutboxRepository } from './contract.repository.js';
 import { contractsConfig } from './contracts.config.js';
+import { CONTRACTS_DATABASE } from './contracts.constants.js';
 import { ContractsController } from './contracts.controller.js';
 import { ContractsService } from './contracts.service.js';
 import { PythonContractsImporter } from './import/python-contracts.importer.js';
@@ -26,6 +27,6 @@ import { SessionsController } from './sessions.controller.js';
     ContractsService,
     PythonContractsImporter,
   ],
-  exports: [ContractRepository, OutboxRepository, ContractsService, PythonContractsImporter],
+  exports: [CONTRACTS_DATABASE, ContractRepository, OutboxRepository, ContractsService, PythonContractsImporter],
 })
 export class ContractsModule {}

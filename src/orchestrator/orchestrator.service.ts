@@ -94,9 +94,9 @@ export class OrchestratorService implements BeforeApplicationShutdown {
   /** Routes and validates the task, then commits its REQUEST (SPEC §5 step 1). */
   private async accept(request: OrchestrateRequestDto, traceparent: string | undefined): Promise<AcceptedTask> {
     const { session_id, capability: capabilityName } = request;
-    const route = this.registry.lookup(capabilityName);
-    if (!route.found) throw new NotFoundException(OrchestratorMessages.noAgent(capabilityName));
-    if (!route.inService) throw new ServiceUnavailableException(OrchestratorMessages.noAgentInService(capabilityName));
+    const route = this.registry.route(capabilityName);
+    if (route.kind === 'unknown') throw new NotFoundException(OrchestratorMessages.noAgent(capabilityName));
+    if (route.kind !== 'ready') throw new ServiceUnavailableException(OrchestratorMessages.noAgentInService(capabilityName));
     const { agent, capability } = route;
 
     const parameters = request.parameters ?? {};
@@ -137,15 +137,24 @@ export class OrchestratorService implements BeforeApplicationShutdown {
   private async execute({ request, capability, agent, input, context, outbox }: AcceptedTask, controller: AbortController): Promise<OrchestrateResponseDto> {
     const agentId = agent.definition.agent_id;
     const { session_id } = request;
-    this.registry.taskStarted(agent);
+    this.registry.acquire(agent);
     const outcome = await runTask(
       agent,
       input,
-      { task_id: request.contract_id, session_id, capability, context, agent_id: agentId },
+      {
+        task_id: request.contract_id,
+        session_id,
+        capability,
+        context,
+        agent_id: agentId,
+        traceparent: outbox.traceparent,
+        progress: () => undefined,
+        delegate: () => Promise.reject(new Error('delegation is not available')),
+      },
       this.config.taskTimeoutMs,
       controller,
     );
-    this.registry.taskFinished(agent, outcome.success);
+    this.registry.release(agent, outcome.success ? 'completed' : 'failed');
 
     const completedAt = new Date().toISOString();
     const data = outcome.success ? outcome.data : null;

@@ -11,15 +11,26 @@ function agentRunning(handler: (input: unknown, ctx: TaskContext) => unknown): R
       version: '1.0.0',
       kind: 'local',
       endpoint: null,
+      max_concurrency: null,
       source: 'A',
       capabilities: new Map(),
       execute: async (_capability, input, ctx) => handler(input, ctx),
     },
-    state: { status: 'available', in_flight: 0, tasks_completed: 0, tasks_failed: 0, registered_at: '', last_heartbeat: null },
+    state: { status: 'available', in_flight: 0, tasks_completed: 0, tasks_failed: 0, registered_at: '', last_heartbeat: null,
+      consecutive_failures: 0, breaker_opened_at: null, trial_in_flight: false },
   };
 }
 
-const ctx = { task_id: 't', session_id: 's', capability: 'c', context: {}, agent_id: 'a' };
+const ctx: Omit<TaskContext, 'signal'> = {
+  task_id: 't',
+  session_id: 's',
+  capability: 'c',
+  context: {},
+  agent_id: 'a',
+  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  progress: () => undefined,
+  delegate: () => Promise.reject(new Error('no delegation in this test')),
+};
 
 describe('runTask', () => {
   it('returns the handler result as data, wrapping non-objects', async () => {

@@ -15,4 +15,6 @@ export interface AgentOptions {
   name?: string;
   description?: string;
   version?: string;
+  /** Most tasks the agent runs at once; more wait in the orchestrator's queue. No limit by default. */
+  maxConcurrency?: number;
 }

@@ -17,26 +17,43 @@ export interface RegisteredCapability {
   validate(parameters: Record<string, unknown>): Promise<InputValidation>;
 }
 
+export type AgentKind = 'local' | 'http' | 'a2a';
+
 /** Static description of an agent plus the way to run its capabilities. */
 export interface AgentDefinition {
   readonly agent_id: string;
   readonly name: string;
   readonly description: string;
   readonly version: string;
-  readonly kind: 'local';
+  readonly kind: AgentKind;
+  /** Base URL of a remote agent; null for in-process agents. */
   readonly endpoint: string | null;
+  /** Most tasks the agent runs at once; null for no limit. */
+  readonly max_concurrency: number | null;
   /** Name of the class (local agents), for error messages. */
   readonly source: string;
   readonly capabilities: ReadonlyMap<string, RegisteredCapability>;
+  /**
+   * Runs one capability and resolves with its result data. Rejects with an AgentTransportError when a
+   * remote agent could not be reached or answered garbage (the orchestrator fails over), with any other
+   * error for a failed task.
+   */
   execute(capability: string, input: unknown, ctx: TaskContext): Promise<unknown>;
 }
 
 /** Runtime state the registry keeps per agent. */
 export interface AgentState {
-  status: AgentStatus;
+  /** Liveness: a remote agent that missed its heartbeats and health probes is `offline`. */
+  status: Extract<AgentStatus, 'available' | 'offline'>;
   in_flight: number;
   tasks_completed: number;
   tasks_failed: number;
   registered_at: string;
   last_heartbeat: string | null;
+  /** Transport failures in a row (circuit breaker). */
+  consecutive_failures: number;
+  /** When the breaker opened (epoch ms), or null while it is closed. */
+  breaker_opened_at: number | null;
+  /** A trial task of a half-open breaker is running. */
+  trial_in_flight: boolean;
 }
