@@ -23,7 +23,21 @@ export interface TestAppOptions {
   providers?: Type<unknown>[];
 }
 
-const MANAGED_ENV = ['DATA_DIR', 'TRACE_URL', 'MEMAGENT_URL', 'MEMAGENT_TIMEOUT_MS', 'TASK_TIMEOUT_MS'];
+const MANAGED_ENV = [
+  'DATA_DIR',
+  'TRACE_URL',
+  'MEMAGENT_URL',
+  'MEMAGENT_TIMEOUT_MS',
+  'TASK_TIMEOUT_MS',
+  'AGENT_TTL_MS',
+  'AGENT_COOLDOWN_MS',
+  'QUEUE_MAX',
+  'QUEUE_TIMEOUT_MS',
+  'TASK_MAX_ATTEMPTS',
+  'DELEGATION_MAX_DEPTH',
+  'AUTH_REQUIRED',
+  'RATE_LIMIT_PER_MINUTE',
+];
 
 /**
  * The real AppModule, configured as `main.ts` configures it, on a temporary data dir. Every e2e
