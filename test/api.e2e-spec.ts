@@ -141,7 +141,11 @@ describe('REST API (SPEC §4)', () => {
         completed_at: expect.stringMatching(ISO_Z),
         result: { message: 'Echo: x' },
         error: null,
-        metadata: { intent: 'pairing', traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/) },
+        metadata: {
+          intent: 'pairing',
+          traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/),
+          attempts: [{ agent_id: 'agent_example_001', started_at: expect.stringMatching(ISO_Z), duration_ms: expect.any(Number), error: null }],
+        },
         parent_contract_id: null,
       });
       expect(resp).toMatchObject({

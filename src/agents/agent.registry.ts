@@ -21,8 +21,11 @@ export type CapabilityRoute =
   | { kind: 'full' }
   | { kind: 'ready'; agent: RegisteredAgent; capability: RegisteredCapability };
 
-/** How one attempt of a task ended, as far as the agent's health is concerned. */
-export type AttemptOutcome = 'completed' | 'failed' | 'transport_error';
+/**
+ * How one attempt of a task ended, as far as the agent's health is concerned; `unused` gives back a slot
+ * that was never used (the task was rejected before it ran).
+ */
+export type AttemptOutcome = 'completed' | 'failed' | 'transport_error' | 'unused';
 
 /** Thrown when a remote registration would replace or remove an in-process agent. */
 export class LocalAgentConflictError extends Error {}
@@ -152,10 +155,14 @@ export class AgentRegistry {
   release(agent: RegisteredAgent, outcome: AttemptOutcome, now = Date.now()): void {
     const { state } = agent;
     state.in_flight -= 1;
-    if (outcome === 'completed') state.tasks_completed += 1;
-    else state.tasks_failed += 1;
     const trial = state.trial_in_flight;
     state.trial_in_flight = false;
+    if (outcome === 'unused') {
+      this.changed(agent);
+      return;
+    }
+    if (outcome === 'completed') state.tasks_completed += 1;
+    else state.tasks_failed += 1;
     if (outcome === 'transport_error') {
       state.consecutive_failures += 1;
       if (trial || state.consecutive_failures >= BREAKER_FAILURE_THRESHOLD) state.breaker_opened_at = now;

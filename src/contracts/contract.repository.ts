@@ -16,6 +16,11 @@ export interface WriteOptions {
   traceparent?: string;
 }
 
+export interface ScanOptions {
+  /** Contracts per batch (default 500). */
+  batchSize?: number;
+}
+
 /**
  * The contract store. An abstract class so that it is the DI token: the SQLite adapter implements it
  * today, a PostgreSQL adapter later. Every write is one transaction; a failed write throws.
@@ -38,8 +43,20 @@ export abstract class ContractRepository {
 
   abstract findById(contractId: string): Promise<Contract | undefined>;
 
+  /** Contracts whose `parent_contract_id` is one of `parentIds` (RESPONSEs and sub-task REQUESTs), oldest first. */
+  abstract findChildren(parentIds: readonly string[]): Promise<Contract[]>;
+
   /** Oldest first, keyset-paged. Throws InvalidCursorError for a cursor it did not issue. */
   abstract find(filter: ContractFilter, page: PageRequest): Promise<Page<Contract>>;
+
+  /**
+   * Every contract matching `filter`, in the order of `find` (oldest first), in batches of at most
+   * `batchSize` (export). Reads one keyset page per batch and holds no read transaction between
+   * batches, so memory is bounded by one batch and a long scan never holds back the WAL. Contracts
+   * committed before the scan starts are all in it; those written while it runs may or may not be,
+   * and a contract updated meanwhile shows the state it had when its batch was read.
+   */
+  abstract scan(filter: ContractFilter, options?: ScanOptions): AsyncIterable<Contract[]>;
 
   abstract findSession(sessionId: string): Promise<SessionSummary | undefined>;
 

@@ -28,3 +28,6 @@ export const CONVERSATION_BATCH_SIZE = 500;
 
 /** Error text given to REQUESTs a crash left `in_progress` (SPEC §5). */
 export const INTERRUPTED_TASK_ERROR = 'orchestrator restarted before the task finished';
+
+/** Most REQUESTs one `GET /v1/contracts/:id/tree` returns. */
+export const MAX_TREE_NODES = 10_000;

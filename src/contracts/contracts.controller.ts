@@ -1,13 +1,16 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Scopes } from '../auth/index.js';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import type { Contract, ContractFilter } from './contract.model.js';
 import { ContractsService } from './contracts.service.js';
 import { ContractListResponseDto } from './dto/contract-list.dto.js';
+import { ContractTreeDto } from './dto/contract-tree.dto.js';
 import { ContractDto } from './dto/contract.dto.js';
 import { ListContractsQueryDto } from './dto/list-contracts-query.dto.js';
 
 @ApiTags('contracts')
+@Scopes('read')
 @Controller('v1/contracts')
 export class ContractsController {
   constructor(private readonly contracts: ContractsService) {}
@@ -22,6 +25,15 @@ export class ContractsController {
   async list(@Query() query: ListContractsQueryDto): Promise<ContractListResponseDto> {
     const page = await this.contracts.list(filterOf(query), { limit: query.limit, cursor: query.cursor });
     return { session_id: query.session_id ?? null, contracts: page.items, total: page.total, next_cursor: page.next_cursor };
+  }
+
+  @Get(':contract_id/tree')
+  @ApiOperation({ summary: 'A REQUEST with its RESPONSE and the sub-tasks delegated under it, nested' })
+  @ApiParam({ name: 'contract_id', description: 'REQUEST contract id (ULID)', example: '01JD6Z8K3W5Q9X2M4N7P1R3T5V' })
+  @ApiOkResponse({ type: ContractTreeDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No REQUEST contract has this id' })
+  tree(@Param('contract_id') contractId: string): Promise<ContractTreeDto> {
+    return this.contracts.tree(contractId);
   }
 
   @Get(':contract_id')

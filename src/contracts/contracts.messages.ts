@@ -2,6 +2,9 @@
 
 export const contractNotFoundMessage = (contractId: string): string => `Contract '${contractId}' not found`;
 
+export const requestTreeNotFoundMessage = (contractId: string): string =>
+  `REQUEST contract '${contractId}' not found (a tree starts at a REQUEST)`;
+
 export const sessionNotFoundMessage = (sessionId: string): string => `Session '${sessionId}' not found`;
 
 export const requestNotFoundMessage = (requestId: string): string =>

@@ -1,8 +1,14 @@
 import { BadRequestException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import type { Contract, ContractFilter, ContractStats, Page, PageRequest, SessionSummary } from './contract.model.js';
 import { ContractRepository } from './contract.repository.js';
-import { CONVERSATION_BATCH_SIZE, DEFAULT_PAGE_LIMIT, INTERRUPTED_TASK_ERROR } from './contracts.constants.js';
-import { contractNotFoundMessage, interruptedTasksClosedMessage, sessionNotFoundMessage } from './contracts.messages.js';
+import { CONVERSATION_BATCH_SIZE, DEFAULT_PAGE_LIMIT, INTERRUPTED_TASK_ERROR, MAX_TREE_NODES } from './contracts.constants.js';
+import {
+  contractNotFoundMessage,
+  interruptedTasksClosedMessage,
+  requestTreeNotFoundMessage,
+  sessionNotFoundMessage,
+} from './contracts.messages.js';
+import type { ContractTreeDto } from './dto/contract-tree.dto.js';
 import { InvalidCursorError } from './errors/invalid-cursor.error.js';
 
 /** `GET /v1/sessions/:session_id`: the session and one page of its conversation (oldest first). */
@@ -41,6 +47,35 @@ export class ContractsService implements OnModuleInit {
     const contract = await this.repository.findById(contractId);
     if (contract === undefined) throw new NotFoundException(contractNotFoundMessage(contractId));
     return contract;
+  }
+
+  /**
+   * A REQUEST with its RESPONSE and its sub-tasks, nested (`GET /v1/contracts/:id/tree`). Read level by
+   * level; at most MAX_TREE_NODES requests. NotFoundException unless the id is a REQUEST.
+   */
+  async tree(contractId: string): Promise<ContractTreeDto> {
+    const root = await this.repository.findById(contractId);
+    if (root?.contract_type !== 'REQUEST') throw new NotFoundException(requestTreeNotFoundMessage(contractId));
+    const rootNode: ContractTreeDto = { ...root, response: null, subtasks: [] };
+    let level = [rootNode];
+    let nodes = 1;
+    while (level.length > 0 && nodes < MAX_TREE_NODES) {
+      const byId = new Map(level.map((node) => [node.contract_id, node]));
+      const next: ContractTreeDto[] = [];
+      for (const child of await this.repository.findChildren([...byId.keys()])) {
+        const parent = byId.get(child.parent_contract_id!)!;
+        if (child.contract_type === 'RESPONSE') {
+          parent.response ??= child;
+        } else if (nodes < MAX_TREE_NODES) {
+          const node: ContractTreeDto = { ...child, response: null, subtasks: [] };
+          parent.subtasks.push(node);
+          next.push(node);
+          nodes += 1;
+        }
+      }
+      level = next;
+    }
+    return rootNode;
   }
 
   /** Sessions, most recently updated first. */

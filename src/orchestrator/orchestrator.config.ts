@@ -3,20 +3,64 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { validateConfig } from '../common/config/validate-config.js';
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 class OrchestratorEnv {
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(24 * 60 * 60 * 1000)
+  @Max(DAY_MS)
   TASK_TIMEOUT_MS: number = 30_000;
+
+  /** Tasks that may wait per capability while every capable agent is at its limit; 0: none wait. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  QUEUE_MAX: number = 1000;
+
+  /** Longest a task waits for a free agent before the caller gets 503. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(DAY_MS)
+  QUEUE_TIMEOUT_MS: number = 30_000;
+
+  /** Agents a task is tried on when transport failures make it fail over (1: no failover). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  TASK_MAX_ATTEMPTS: number = 3;
+
+  /** Deepest chain of sub-tasks started with `ctx.delegate`. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  DELEGATION_MAX_DEPTH: number = 8;
 }
 
 export interface OrchestratorConfig {
   taskTimeoutMs: number;
+  queueMax: number;
+  queueTimeoutMs: number;
+  maxAttempts: number;
+  delegationMaxDepth: number;
 }
 
 export const orchestratorConfig = registerAs('orchestrator', (): OrchestratorConfig => {
   const env = validateConfig(OrchestratorEnv);
-  return { taskTimeoutMs: env.TASK_TIMEOUT_MS };
+  return {
+    taskTimeoutMs: env.TASK_TIMEOUT_MS,
+    queueMax: env.QUEUE_MAX,
+    queueTimeoutMs: env.QUEUE_TIMEOUT_MS,
+    maxAttempts: env.TASK_MAX_ATTEMPTS,
+    delegationMaxDepth: env.DELEGATION_MAX_DEPTH,
+  };
 });

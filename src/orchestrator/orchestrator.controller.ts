@@ -9,6 +9,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { Public, Scopes } from '../auth/index.js';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { CompressionService } from '../integrations/compression/compression.service.js';
 import { CompressRequestDto, CompressResponseDto } from './dto/compress.dto.js';
@@ -29,6 +30,7 @@ export class OrchestratorController {
   ) {}
 
   @Get()
+  @Public()
   @ApiOperation({ summary: 'Service information and the list of endpoints' })
   @ApiOkResponse({ type: ServiceInfoDto })
   info(): ServiceInfoDto {
@@ -36,6 +38,7 @@ export class OrchestratorController {
   }
 
   @Get('health')
+  @Public()
   @ApiOperation({ summary: 'Liveness: answers without touching anything slow' })
   @ApiOkResponse({ type: HealthDto })
   health(): HealthDto {
@@ -43,6 +46,7 @@ export class OrchestratorController {
   }
 
   @Get('status')
+  @Scopes('read')
   @ApiOperation({ summary: 'Agents, contract statistics and integration reachability (probes cached a few seconds)' })
   @ApiOkResponse({ type: StatusDto })
   status(): Promise<StatusDto> {
@@ -50,6 +54,7 @@ export class OrchestratorController {
   }
 
   @Post('orchestrate')
+  @Scopes('invoke')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Run a capability in a session',
@@ -63,6 +68,7 @@ export class OrchestratorController {
   }
 
   @Post('compress')
+  @Scopes('invoke')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: "Compress a session's conversation into a memory block",

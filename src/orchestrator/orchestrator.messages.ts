@@ -1,11 +1,35 @@
+import { HttpException } from '@nestjs/common';
+
 export const OrchestratorMessages = {
+  noRunningTask: (taskId: string) => `No task '${taskId}' is running here; a delegation needs the task id of a running task`,
+  invalidDelegation: (capability: unknown) =>
+    `Cannot delegate to capability ${JSON.stringify(capability)}: a capability name matches ^[a-z][a-z0-9_.-]{0,63}$`,
+  invalidDelegationParameters: () => 'Cannot delegate: parameters must be a JSON object',
+  delegationTooDeep: (max: number, chain: string[]) =>
+    `Delegation depth limit (DELEGATION_MAX_DEPTH=${max}) reached: ${chain.join(' -> ')}`,
+  delegationCycle: (chain: string[]) => `Delegation cycle: ${chain.join(' -> ')}`,
+  /** The message of an error that stopped a task before an agent ran it. */
+  describe: (error: unknown): string => {
+    if (error instanceof HttpException) {
+      const body = error.getResponse();
+      const message = typeof body === 'string' ? body : (body as { message?: string | string[] }).message;
+      return Array.isArray(message) ? `Invalid parameters: ${message.join('; ')}` : (message ?? error.message);
+    }
+    return error instanceof Error ? error.message : String(error);
+  },
   noAgent: (capability: string) => `No agent provides capability '${capability}'`,
   noAgentInService: (capability: string) => `No agent in service for capability '${capability}'; try again later`,
+  queueFull: (capability: string, max: number) =>
+    `Every agent for capability '${capability}' is at its limit and ${max} tasks are already waiting; try again later`,
+  queueTimeout: (capability: string, ms: number) =>
+    `No agent for capability '${capability}' became free within ${ms} ms; try again later`,
   timedOut: (ms: number) => `Task timed out after ${ms} ms`,
   notJson: (reason: string) => `Agent returned a value that cannot be stored as JSON: ${reason}`,
   backgroundTaskFailed: (taskId: string, error: unknown) =>
     `Task ${taskId} could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
   cancelled: () => 'Task cancelled',
+  cancelledByShutdown: () => 'Task cancelled: the orchestrator shut down before it finished',
+  shuttingDown: () => 'The orchestrator is shutting down and takes no new tasks; try again later',
   alreadyFinished: (taskId: string, status: string) => `Task '${taskId}' already finished (${status}); it cannot be cancelled`,
   taskNotFound: (taskId: string) => `Task '${taskId}' not found`,
   threw: (value: unknown) => (value instanceof Error ? value.message || value.name : `Agent threw ${String(value)}`),

@@ -6,6 +6,9 @@ import { IntegrationsModule } from '../integrations/integrations.module.js';
 import { orchestratorConfig } from './orchestrator.config.js';
 import { OrchestratorController } from './orchestrator.controller.js';
 import { OrchestratorService } from './orchestrator.service.js';
+import { TaskEventsService } from './events/task-events.service.js';
+import { AgentScheduler } from './routing/agent-scheduler.js';
+import { TaskLifecycle } from './task-lifecycle.js';
 import { StatusService } from './status.service.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
@@ -14,7 +17,7 @@ import { TasksService } from './tasks.service.js';
 @Module({
   imports: [ConfigModule.forFeature(orchestratorConfig), AgentsModule, ContractsModule, IntegrationsModule],
   controllers: [OrchestratorController, TasksController],
-  providers: [OrchestratorService, StatusService, TasksService],
-  exports: [OrchestratorService],
+  providers: [AgentScheduler, OrchestratorService, StatusService, TaskEventsService, TaskLifecycle, TasksService],
+  exports: [OrchestratorService, AgentScheduler, TaskLifecycle],
 })
 export class OrchestratorModule {}

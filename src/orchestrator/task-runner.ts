@@ -1,9 +1,14 @@
 import type { RegisteredAgent } from '../agents/agent.registry.js';
+import { AgentTransportError } from '../agents/errors/agent-transport.error.js';
 import type { TaskContext } from '../agents/interfaces/task-context.interface.js';
 import type { JsonObject, JsonValue } from '../contracts/contract.model.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
 
-export type TaskResult = { success: true; data: JsonObject } | { success: false; error: string; cancelled?: true };
+/**
+ * How one attempt of a task ended. `transport`: the agent could not be reached or answered garbage
+ * (a remote agent's timeout counts too); the task may fail over to another agent.
+ */
+export type TaskResult = { success: true; data: JsonObject } | { success: false; error: string; cancelled?: true; transport?: true };
 
 class TaskTimeoutError extends Error {}
 
@@ -18,7 +23,7 @@ export function toResultData(value: unknown): JsonObject {
 
 /**
  * Runs one capability of one agent with a timeout. Never throws: a handler that throws, returns
- * something that is not JSON, or runs past the timeout is a failed task. Aborting `controller` with a
+ * something that is not JSON, or runs past the timeout is a failed task. `cancel` firing with a
  * TaskCancelledError cancels the task; the handler sees both as `ctx.signal` firing.
  */
 export async function runTask(
@@ -26,9 +31,14 @@ export async function runTask(
   input: unknown,
   ctx: Omit<TaskContext, 'signal'>,
   timeoutMs: number,
-  controller: AbortController = new AbortController(),
+  cancel?: AbortSignal | AbortController,
 ): Promise<TaskResult> {
+  const controller = new AbortController();
   const { signal } = controller;
+  const parent = cancel instanceof AbortController ? cancel.signal : cancel;
+  const onCancel = () => controller.abort(parent!.reason);
+  if (parent?.aborted) onCancel();
+  else parent?.addEventListener('abort', onCancel, { once: true });
   const timer = setTimeout(() => controller.abort(new TaskTimeoutError(OrchestratorMessages.timedOut(timeoutMs))), timeoutMs);
   let onAbort: (() => void) | undefined;
   const stopped = new Promise<never>((_, reject) => {
@@ -45,9 +55,14 @@ export async function runTask(
     }
   } catch (error) {
     if (error instanceof TaskCancelledError) return { success: false, error: error.message, cancelled: true };
+    const remote = agent.definition.kind !== 'local';
+    if (error instanceof AgentTransportError || (remote && error instanceof TaskTimeoutError)) {
+      return { success: false, error: (error as Error).message, transport: true };
+    }
     return { success: false, error: OrchestratorMessages.threw(error) };
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort!);
+    parent?.removeEventListener('abort', onCancel);
   }
 }

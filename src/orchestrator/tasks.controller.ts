@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Sse, type MessageEvent } from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
@@ -7,7 +8,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { Scopes } from '../auth/index.js';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
+import { DelegateRequestDto, DelegationResultDto } from './dto/delegate-request.dto.js';
 import { OrchestrateRequestDto } from './dto/orchestrate-request.dto.js';
 import { TaskAcceptedDto, TaskDto } from './dto/task.dto.js';
 import { OrchestratorService } from './orchestrator.service.js';
@@ -23,6 +26,7 @@ export class TasksController {
   ) {}
 
   @Post()
+  @Scopes('invoke')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Submit a task and return at once',
@@ -35,6 +39,7 @@ export class TasksController {
   }
 
   @Post(':task_id/cancel')
+  @Scopes('invoke')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Cancel a running task',
@@ -47,7 +52,35 @@ export class TasksController {
     return this.tasks.cancel(taskId);
   }
 
+  @Post(':task_id/delegate')
+  @Scopes('agent')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Run a sub-task for a running task (remote agents)',
+    description:
+      "A remote agent running task {task_id} delegates a capability. The sub-task goes through the same routing; its contracts are recorded under the task's REQUEST.",
+  })
+  @ApiOkResponse({ type: DelegationResultDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No task with this id is running' })
+  delegate(@Param('task_id') taskId: string, @Body() body: DelegateRequestDto): Promise<DelegationResultDto> {
+    return this.orchestrator.delegateFor(taskId, body.capability, body.parameters, body.context);
+  }
+
+  @Sse(':task_id/events')
+  @Scopes('read')
+  @ApiOperation({
+    summary: "Follow a task's state changes and progress (Server-Sent Events)",
+    description:
+      '`state` events carry the task as GET /v1/tasks/{task_id} shows it; `progress` events what the handler reported. Each event has an id; send it back as `Last-Event-ID` to resume. The stream starts with the current state and closes after the final one.',
+  })
+  @ApiOkResponse({ description: 'text/event-stream' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No task has this id' })
+  events(@Param('task_id') taskId: string, @Headers('last-event-id') lastEventId?: string): Promise<Observable<MessageEvent>> {
+    return this.tasks.stream(taskId, lastEventId);
+  }
+
   @Get(':task_id')
+  @Scopes('read')
   @ApiOperation({ summary: 'State of a task' })
   @ApiOkResponse({ type: TaskDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No task has this id' })

@@ -4,7 +4,7 @@ import { InvalidCursorError } from '../../errors/invalid-cursor.error.js';
 import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
 import { makeRequest, makeResponse, makeTempDir, nextTime } from '../../testing/contract.fixtures.js';
 import type { ContractsDatabase } from '../contracts-database.schema.js';
-import { migrateContractsDatabase } from '../migrations/index.js';
+import { CONTRACTS_MIGRATIONS, migrateContractsDatabase } from '../migrations/index.js';
 import { encodeContractCursor, encodeSessionCursor } from '../page-cursor.js';
 import { openSqliteDatabase } from './open-sqlite-database.js';
 import { SqliteContractRepository } from './sqlite-contract.repository.js';
@@ -50,7 +50,7 @@ describe('SqliteContractRepository', () => {
       repo = new SqliteContractRepository(db);
       expect(await migrateContractsDatabase(db)).toEqual([]);
       const migrations = await db.selectFrom('kysely_migration' as never).select(sql<string>`name`.as('name')).execute();
-      expect(migrations.map((m) => m.name)).toEqual(['0001_initial', '0002_outbox_traceparent']);
+      expect(migrations.map((m) => m.name)).toEqual(Object.keys(CONTRACTS_MIGRATIONS));
       expect(await repo.findById(request.contract_id)).toEqual(request);
       expect(await repo.backlog()).toMatchObject({ pending: 1 });
     });

@@ -13,7 +13,7 @@ import type {
   TaskOutcome,
   TraceEventType,
 } from '../../contract.model.js';
-import { ContractRepository, OutboxRepository, type WriteOptions } from '../../contract.repository.js';
+import { ContractRepository, OutboxRepository, type ScanOptions, type WriteOptions } from '../../contract.repository.js';
 import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
 import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession, traceEventDataJson } from '../contract-row.mapper.js';
 import type {
@@ -50,12 +50,17 @@ interface OutboxInsertValues {
   created_at: string;
   traceparent: string | null;
 }
+/** Parents per statement when children are looked up. */
+const CHILDREN_BATCH = 500;
+
 interface CloseRequestValues {
   contract_id: string;
   status: TaskOutcome['status'];
   result: string | null;
   error: string | null;
   completed_at: string;
+  to_agent: string | null;
+  metadata: string | null;
 }
 type FindValues = { [K in FilterColumn]: string } & { after: number; limit: number };
 type FindParam = <K extends keyof FindValues & string>(name: K) => FindValues[K];
@@ -163,7 +168,14 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     this.#closeRequest = PreparedQuery.prepare<CloseRequestValues, ContractRow>((p) =>
       db
         .updateTable('contracts')
-        .set({ status: p('status'), result: p('result'), error: p('error'), completed_at: p('completed_at') })
+        .set({
+          status: p('status'),
+          result: p('result'),
+          error: p('error'),
+          completed_at: p('completed_at'),
+          to_agent: sql<string>`coalesce(${p('to_agent')}, to_agent)`,
+          metadata: sql<string>`coalesce(${p('metadata')}, metadata)`,
+        })
         .where('contract_id', '=', p('contract_id'))
         .where('contract_type', '=', 'REQUEST')
         .returningAll(),
@@ -247,6 +259,8 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       result: outcome.result === null || outcome.result === undefined ? null : JSON.stringify(outcome.result),
       error: outcome.error ?? null,
       completed_at: outcome.completed_at,
+      to_agent: outcome.to_agent ?? null,
+      metadata: outcome.metadata === undefined ? null : JSON.stringify(outcome.metadata),
     };
     return this.#writes.run(async (trx) => {
       const { rows } = await trx.executeQuery(this.#closeRequest.bind(closed));
@@ -326,25 +340,28 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     return rows[0] === undefined ? undefined : rowToContract(rows[0]);
   }
 
+  async findChildren(parentIds: readonly string[]): Promise<Contract[]> {
+    const children: Contract[] = [];
+    // Bound the statement's parameter count; the tree endpoint asks level by level.
+    for (let i = 0; i < parentIds.length; i += CHILDREN_BATCH) {
+      const rows = await this.#db
+        .selectFrom('contracts')
+        .selectAll()
+        .where('parent_contract_id', 'in', parentIds.slice(i, i + CHILDREN_BATCH))
+        .orderBy('seq')
+        .execute();
+      for (const row of rows) children.push(rowToContract(row));
+    }
+    return children;
+  }
+
   async find(filter: ContractFilter, page: PageRequest): Promise<Page<Contract>> {
     const limit = checkLimit(page.limit);
     const after = page.cursor === undefined ? undefined : decodeContractCursor(page.cursor);
 
-    let shape = 0;
     const values = { limit: limit + 1, after: after ?? 0 } as FindValues;
-    FILTER_COLUMNS.forEach((column, i) => {
-      const value = filter[column];
-      if (value !== undefined && value !== null) {
-        shape |= 1 << i;
-        values[column] = value;
-      }
-    });
-    const rowsShape = after === undefined ? shape : shape | CURSOR_BIT;
-    const rowsQuery = cached(this.#findRows, rowsShape, () =>
-      PreparedQuery.prepare<FindValues, ContractRow>((p) =>
-        this.#whereShape(this.#db.selectFrom('contracts').selectAll(), rowsShape, p).orderBy('seq').limit(p('limit')),
-      ),
-    );
+    const shape = filterShape(filter, values);
+    const rowsQuery = this.#rowsQuery(after === undefined ? shape : shape | CURSOR_BIT);
     const countQuery = cached(this.#findCount, shape, () =>
       PreparedQuery.prepare<FindValues, { n: number | string | bigint }>((p) =>
         this.#whereShape(this.#db.selectFrom('contracts').select((eb) => eb.fn.countAll().as('n')), shape, p),
@@ -363,6 +380,28 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       total: Number(counted.rows[0]?.n ?? 0),
       next_cursor: last === undefined ? null : encodeContractCursor(Number(last.seq)),
     };
+  }
+
+  async *scan(filter: ContractFilter, options: ScanOptions = {}): AsyncGenerator<Contract[]> {
+    const batchSize = checkLimit(options.batchSize ?? DEFAULT_SCAN_BATCH_SIZE);
+    const values = { limit: batchSize, after: 0 } as FindValues;
+    // The page query of `find` after a cursor: seq starts at 1, so `seq > 0` is the first page.
+    const query = this.#rowsQuery(filterShape(filter, values) | CURSOR_BIT);
+    for (;;) {
+      const { rows } = await this.#db.executeQuery(query.bind(values));
+      if (rows.length > 0) yield rows.map(rowToContract);
+      if (rows.length < batchSize) return;
+      values.after = Number(rows[rows.length - 1]!.seq);
+    }
+  }
+
+  /** The page query (oldest first, `limit` rows) of a filter shape, compiled once per shape. */
+  #rowsQuery(shape: number): PreparedQuery<FindValues, ContractRow> {
+    return cached(this.#findRows, shape, () =>
+      PreparedQuery.prepare<FindValues, ContractRow>((p) =>
+        this.#whereShape(this.#db.selectFrom('contracts').selectAll(), shape, p).orderBy('seq').limit(p('limit')),
+      ),
+    );
   }
 
   async findSession(sessionId: string): Promise<SessionSummary | undefined> {
@@ -457,6 +496,22 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
 /** Bit of a find shape: the query continues after a cursor. */
 const CURSOR_BIT = 1 << FILTER_COLUMNS.length;
+
+/** Contracts per batch of `scan` unless the caller says otherwise. */
+const DEFAULT_SCAN_BATCH_SIZE = 500;
+
+/** Copies the filtered columns of `filter` into `values`; returns the filter shape (bit i = column i is filtered). */
+function filterShape(filter: ContractFilter, values: FindValues): number {
+  let shape = 0;
+  FILTER_COLUMNS.forEach((column, i) => {
+    const value = filter[column];
+    if (value !== undefined && value !== null) {
+      shape |= 1 << i;
+      values[column] = value;
+    }
+  });
+  return shape;
+}
 
 function cached<V>(map: Map<number, V>, key: number, create: () => V): V {
   let value = map.get(key);

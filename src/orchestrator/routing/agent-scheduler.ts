@@ -1,0 +1,149 @@
+import { Inject, Injectable, NotFoundException, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { AgentRegistry, type RegisteredAgent } from '../../agents/agent.registry.js';
+import type { RegisteredCapability } from '../../agents/interfaces/registered-agent.interface.js';
+import { RetryLaterException } from '../../common/exceptions/retry-later.exception.js';
+import { orchestratorConfig } from '../orchestrator.config.js';
+import { OrchestratorMessages } from '../orchestrator.messages.js';
+
+/** A slot taken on an agent for one attempt of a task; give it back with `AgentRegistry.release`. */
+export interface AgentSlot {
+  agent: RegisteredAgent;
+  capability: RegisteredCapability;
+}
+
+interface Waiter {
+  readonly avoid: ReadonlySet<string>;
+  resolve(slot: AgentSlot): void;
+  reject(error: unknown): void;
+}
+
+/** Seconds a caller is asked to wait (`Retry-After`) when every capable agent is busy or out of service. */
+const RETRY_AFTER_BUSY_S = 1;
+const RETRY_AFTER_UNAVAILABLE_S = 5;
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * Hands out agent slots: the capable agent with the fewest tasks in flight that is under its
+ * `max_concurrency`. When every one is at its limit, tasks wait in a FIFO per capability, at most
+ * QUEUE_MAX of them and for at most QUEUE_TIMEOUT_MS; beyond either the caller gets 503 with
+ * `Retry-After`. A waiter is served as soon as an agent frees a slot or comes (back) into service.
+ */
+@Injectable()
+export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
+  private readonly queues = new Map<string, Waiter[]>();
+  private stopListening?: () => void;
+
+  constructor(
+    private readonly registry: AgentRegistry,
+    @Inject(orchestratorConfig.KEY) private readonly config: ConfigType<typeof orchestratorConfig>,
+  ) {}
+
+  onModuleInit(): void {
+    this.stopListening = this.registry.onChange((agent) => this.wake(agent));
+  }
+
+  onModuleDestroy(): void {
+    this.stopListening?.();
+  }
+
+  /**
+   * A slot now, or undefined when the task has to wait and the queue has room for it. Throws 404 when
+   * no agent provides the capability, 503 (`Retry-After`) when none is in service or the queue is full.
+   * `avoid`: agents to use only when no other one can take the task (those it already failed on).
+   */
+  tryAcquire(capability: string, avoid: ReadonlySet<string> = EMPTY): AgentSlot | undefined {
+    const route = this.registry.route(capability, avoid);
+    if (route.kind === 'unknown') throw new NotFoundException(OrchestratorMessages.noAgent(capability));
+    if (route.kind === 'unavailable') {
+      throw new RetryLaterException(OrchestratorMessages.noAgentInService(capability), RETRY_AFTER_UNAVAILABLE_S);
+    }
+    const waiting = this.queues.get(capability)?.length ?? 0;
+    if (route.kind === 'ready' && waiting === 0) {
+      this.registry.acquire(route.agent);
+      return { agent: route.agent, capability: route.capability };
+    }
+    if (waiting >= this.config.queueMax) {
+      throw new RetryLaterException(OrchestratorMessages.queueFull(capability, this.config.queueMax), RETRY_AFTER_BUSY_S);
+    }
+    return undefined;
+  }
+
+  /** Whether a task for the capability could be accepted now (a slot or room in the queue); throws as `tryAcquire`. */
+  checkAdmission(capability: string): void {
+    const route = this.registry.route(capability);
+    if (route.kind === 'unknown') throw new NotFoundException(OrchestratorMessages.noAgent(capability));
+    if (route.kind === 'unavailable') {
+      throw new RetryLaterException(OrchestratorMessages.noAgentInService(capability), RETRY_AFTER_UNAVAILABLE_S);
+    }
+    const waiting = this.queues.get(capability)?.length ?? 0;
+    if ((route.kind === 'full' || waiting > 0) && waiting >= this.config.queueMax) {
+      throw new RetryLaterException(OrchestratorMessages.queueFull(capability, this.config.queueMax), RETRY_AFTER_BUSY_S);
+    }
+  }
+
+  /**
+   * A slot, waiting in the capability's queue when needed. Rejects as `tryAcquire`, with a 503 when the
+   * wait passes QUEUE_TIMEOUT_MS, or with `signal.reason` when the signal fires first.
+   */
+  acquire(capability: string, avoid: ReadonlySet<string> = EMPTY, signal?: AbortSignal): Promise<AgentSlot> {
+    try {
+      signal?.throwIfAborted();
+      const slot = this.tryAcquire(capability, avoid);
+      if (slot) return Promise.resolve(slot);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<AgentSlot>((resolve, reject) => {
+      const queue = this.queues.get(capability) ?? [];
+      this.queues.set(capability, queue);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const leave = (error: unknown) => {
+        const index = queue.indexOf(waiter);
+        if (index >= 0) queue.splice(index, 1);
+        if (queue.length === 0 && this.queues.get(capability) === queue) this.queues.delete(capability);
+        done();
+        reject(error);
+      };
+      const waiter: Waiter = {
+        avoid,
+        resolve: (slot) => {
+          done();
+          resolve(slot);
+        },
+        reject: leave,
+      };
+      const onAbort = () => leave(signal!.reason);
+      const timer = setTimeout(
+        () => leave(new RetryLaterException(OrchestratorMessages.queueTimeout(capability, this.config.queueTimeoutMs), RETRY_AFTER_BUSY_S)),
+        this.config.queueTimeoutMs,
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      queue.push(waiter);
+    });
+  }
+
+  /** Tasks waiting for a slot, per capability. */
+  waiting(): Record<string, number> {
+    return Object.fromEntries([...this.queues].map(([capability, queue]) => [capability, queue.length]));
+  }
+
+  /** Serves the head of each queue the agent could take, while slots are free. */
+  private wake(agent: RegisteredAgent): void {
+    for (const capability of agent.definition.capabilities.keys()) {
+      const queue = this.queues.get(capability);
+      while (queue?.length) {
+        const route = this.registry.route(capability, queue[0].avoid);
+        if (route.kind !== 'ready') break;
+        const waiter = queue.shift()!;
+        this.registry.acquire(route.agent);
+        waiter.resolve({ agent: route.agent, capability: route.capability });
+      }
+      if (queue && queue.length === 0) this.queues.delete(capability);
+    }
+  }
+}
