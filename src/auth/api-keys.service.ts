@@ -1,0 +1,154 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { newUlid } from '../common/ids/ulid.js';
+import { generateApiKey, hashApiKey, normalizeKeyName } from './api-key.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import { authConfig } from './auth.config.js';
+import { KEY_CACHE_MAX_ENTRIES, KEY_CACHE_TTL_MS, KEYS_EXIST_TTL_MS, LAST_USED_WRITE_INTERVAL_MS, type Scope } from './auth.constants.js';
+import { authRequiredWithoutKeysWarning, keysActiveLog, openApiWarning } from './auth.messages.js';
+import type { ApiKeyPrincipal, ApiKeyRecord, CreatedApiKey } from './interfaces/api-key.interface.js';
+
+interface CachedKey {
+  principal: ApiKeyPrincipal;
+  expiresAt: number;
+}
+
+/**
+ * Creates, lists and revokes API keys, and authenticates presented keys for the guard.
+ *
+ * Keys may be created and revoked by the keys CLI in another process while the server runs, so
+ * nothing is cached for long: "does any key exist" is asked again at most once a second while the
+ * answer is no (once a key exists the answer stays yes: revoking every key does not reopen the API);
+ * a key found in the store is trusted for at most KEY_CACHE_TTL_MS, so a revocation takes effect
+ * within that; a hash not found is always looked up again, so a new key works at once.
+ */
+@Injectable()
+export class ApiKeysService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Auth');
+  private keysExistKnown = false;
+  private keysExistCheckedAt = Number.NEGATIVE_INFINITY;
+  private keysExistQuery: Promise<boolean> | undefined;
+  private readonly cache = new Map<string, CachedKey>();
+  private readonly lastUsedWrittenAt = new Map<string, number>();
+
+  constructor(
+    private readonly repository: ApiKeysRepository,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+  ) {}
+
+  /** Whether AUTH_REQUIRED is set: requests are refused while no key exists. */
+  get authRequired(): boolean {
+    return this.config.authRequired;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (await this.refreshKeysExist()) {
+      this.logger.log(keysActiveLog(await this.repository.countActive()));
+    } else if (this.config.authRequired) {
+      this.logger.warn(authRequiredWithoutKeysWarning());
+    } else {
+      this.logger.warn(openApiWarning());
+    }
+  }
+
+  /**
+   * Whether any key was ever created. Answers synchronously from memory when it can (always once a key
+   * exists; for KEYS_EXIST_TTL_MS after asking otherwise), else asks the store (one query at a time).
+   */
+  keysExist(): boolean | Promise<boolean> {
+    if (this.keysExistKnown) return true;
+    if (Date.now() - this.keysExistCheckedAt < KEYS_EXIST_TTL_MS) return false;
+    return this.refreshKeysExist();
+  }
+
+  private refreshKeysExist(): Promise<boolean> {
+    this.keysExistQuery ??= this.repository
+      .anyExists()
+      .then((exists) => {
+        if (exists) this.keysExistKnown = true;
+        this.keysExistCheckedAt = Date.now();
+        return exists;
+      })
+      .finally(() => {
+        this.keysExistQuery = undefined;
+      });
+    return this.keysExistQuery;
+  }
+
+  /**
+   * The active key `key` is, or undefined (unknown or revoked). Synchronous for a key found within
+   * the last KEY_CACHE_TTL_MS. The caller checks the key's shape first.
+   */
+  authenticate(key: string): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
+    const keyHash = hashApiKey(key);
+    const now = Date.now();
+    const cached = this.cache.get(keyHash);
+    if (cached !== undefined && cached.expiresAt > now) {
+      this.noteUse(cached.principal.id, now);
+      return cached.principal;
+    }
+    return this.lookUp(keyHash);
+  }
+
+  private async lookUp(keyHash: string): Promise<ApiKeyPrincipal | undefined> {
+    const stored = await this.repository.findByHash(keyHash);
+    const now = Date.now();
+    if (stored === undefined || stored.revoked_at !== null) {
+      this.cache.delete(keyHash);
+      return undefined;
+    }
+    const principal: ApiKeyPrincipal = Object.freeze({ id: stored.id, name: stored.name, scopes: Object.freeze([...stored.scopes]) });
+    this.cache.delete(keyHash);
+    if (this.cache.size >= KEY_CACHE_MAX_ENTRIES) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+    this.cache.set(keyHash, { principal, expiresAt: now + KEY_CACHE_TTL_MS });
+    // A key found in the store proves that keys exist, whatever the cached answer said.
+    this.keysExistKnown = true;
+    this.noteUse(principal.id, now);
+    return principal;
+  }
+
+  /** Writes `last_used_at` in the background, at most once per LAST_USED_WRITE_INTERVAL_MS per key. */
+  private noteUse(id: string, now: number): void {
+    const last = this.lastUsedWrittenAt.get(id);
+    if (last !== undefined && now - last < LAST_USED_WRITE_INTERVAL_MS) return;
+    this.lastUsedWrittenAt.set(id, now);
+    this.repository.touch(id, new Date(now).toISOString()).catch((error: unknown) => {
+      // Bookkeeping only: a failed write (e.g. at shutdown) must not fail the request.
+      this.logger.debug(`Could not record the use of API key ${id}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  /** Creates a key; the result holds the key itself, which is never stored nor shown again. */
+  async create(name: string, scopes: readonly Scope[]): Promise<CreatedApiKey> {
+    const key = generateApiKey();
+    const record: ApiKeyRecord = {
+      id: newUlid(),
+      name: normalizeKeyName(name),
+      scopes: [...scopes],
+      created_at: new Date().toISOString(),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await this.repository.insert({ id: record.id, name: record.name, key_hash: hashApiKey(key), scopes: record.scopes, created_at: record.created_at });
+    this.keysExistKnown = true;
+    return { record, key };
+  }
+
+  list(): Promise<ApiKeyRecord[]> {
+    return this.repository.list();
+  }
+
+  /**
+   * Revokes a key; undefined if no key has this id. Takes effect in this process at once, in a
+   * running server within KEY_CACHE_TTL_MS. Revoking a revoked key keeps its first revocation time.
+   */
+  async revoke(id: string): Promise<{ record: ApiKeyRecord; alreadyRevoked: boolean } | undefined> {
+    const revoked = await this.repository.revoke(id, new Date().toISOString());
+    if (revoked === undefined) return undefined;
+    for (const [hash, cached] of this.cache) if (cached.principal.id === id) this.cache.delete(hash);
+    return revoked;
+  }
+}

@@ -1,0 +1,38 @@
+import { ADMIN_SCOPE, MAX_KEY_NAME_LENGTH, SCOPES, type Scope } from './auth.constants.js';
+
+/** Text of the errors and log lines of the auth module. */
+
+export const CREATE_KEY_HINT = 'npm run keys -- create --name <name> --scopes <scopes>';
+
+export const missingApiKeyMessage = (): string =>
+  'An API key is required: send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"';
+
+export const invalidApiKeyMessage = (): string => 'The API key is not valid (unknown, malformed or revoked)';
+
+export const conflictingApiKeysMessage = (): string =>
+  'The Authorization and X-API-Key headers carry different keys; send one';
+
+export const noKeysYetMessage = (): string =>
+  `AUTH_REQUIRED is set and no API key exists yet; create one with ${CREATE_KEY_HINT}`;
+
+export const missingScopeMessage = (keyName: string, required: readonly Scope[]): string => {
+  const accepted = required.includes(ADMIN_SCOPE) ? required : [...required, ADMIN_SCOPE];
+  return `The API key '${keyName}' lacks the scope this route needs: ${accepted.map((s) => `'${s}'`).join(' or ')}`;
+};
+
+export const unknownScopeMessage = (scope: string): string =>
+  `unknown scope '${scope}': the scopes are ${SCOPES.join(', ')}`;
+
+export const noScopesMessage = (): string => `at least one scope is needed: ${SCOPES.join(', ')}`;
+
+export const badKeyNameMessage = (): string =>
+  `a key name is 1-${MAX_KEY_NAME_LENGTH} characters without control characters`;
+
+export const openApiWarning = (): string =>
+  `No API key exists: the API is open to anyone who can reach it. Create a key with ${CREATE_KEY_HINT}; from then on every route except /v1 and the health checks needs one.`;
+
+export const authRequiredWithoutKeysWarning = (): string =>
+  `AUTH_REQUIRED is set and no API key exists: every route except /v1 and the health checks answers 401 until a key is created with ${CREATE_KEY_HINT}.`;
+
+export const keysActiveLog = (active: number): string =>
+  `API keys required (${active} active key${active === 1 ? '' : 's'})`;

@@ -1,0 +1,81 @@
+import { type CanActivate, type ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { SERVICE_NAME } from '../../app.constants.js';
+import { isWellFormedApiKey, readPresentedKey } from '../api-key.js';
+import { ApiKeysService } from '../api-keys.service.js';
+import { AUTH_ACCESS_METADATA, type Scope } from '../auth.constants.js';
+import { conflictingApiKeysMessage, invalidApiKeyMessage, missingApiKeyMessage, missingScopeMessage, noKeysYetMessage } from '../auth.messages.js';
+import type { ApiKeyPrincipal } from '../interfaces/api-key.interface.js';
+import { DEFAULT_ACCESS, grantsAccess, type RouteAccess } from '../scopes.js';
+
+/** A request that passed the guard with a key carries it here. */
+export interface AuthenticatedRequest extends Request {
+  apiKey?: ApiKeyPrincipal;
+}
+
+/**
+ * The global guard (APP_GUARD). While no API key exists, every route is open (or, with AUTH_REQUIRED,
+ * every route but the `@Public()` ones answers 401). Once a key exists, a route needs a key carrying
+ * one of its `@Scopes(...)` or `admin`; a route without `@Scopes` needs `admin`. No key, or an
+ * unknown or revoked one: 401; a key without the scope: 403.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const keysExist = this.keys.keysExist();
+    // The common case of a service without keys costs one comparison.
+    if (keysExist === false && !this.keys.authRequired) return true;
+    if (keysExist instanceof Promise) return keysExist.then((exist) => this.check(context, exist));
+    return this.check(context, keysExist);
+  }
+
+  /** What the route asks for: its method's `@Scopes`/`@Public`, else its controller's, else `admin`. */
+  routeAccess(context: ExecutionContext): RouteAccess {
+    return (
+      this.reflector.getAllAndOverride<RouteAccess | undefined>(AUTH_ACCESS_METADATA, [context.getHandler(), context.getClass()]) ??
+      DEFAULT_ACCESS
+    );
+  }
+
+  private check(context: ExecutionContext, keysExist: boolean): boolean | Promise<boolean> {
+    const access = this.routeAccess(context);
+    if (access.public) return true;
+    if (!keysExist) {
+      if (!this.keys.authRequired) return true;
+      throw this.unauthorized(context, noKeysYetMessage());
+    }
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const presented = readPresentedKey(request.headers);
+    if (presented.kind === 'none') throw this.unauthorized(context, missingApiKeyMessage());
+    if (presented.kind === 'conflict') throw this.unauthorized(context, conflictingApiKeysMessage());
+    if (!isWellFormedApiKey(presented.key)) throw this.unauthorized(context, invalidApiKeyMessage());
+    const principal = this.keys.authenticate(presented.key);
+    if (principal instanceof Promise) return principal.then((p) => this.authorize(context, request, p, access.scopes));
+    return this.authorize(context, request, principal, access.scopes);
+  }
+
+  private authorize(
+    context: ExecutionContext,
+    request: AuthenticatedRequest,
+    principal: ApiKeyPrincipal | undefined,
+    required: readonly Scope[],
+  ): true {
+    if (principal === undefined) throw this.unauthorized(context, invalidApiKeyMessage());
+    request.apiKey = principal;
+    if (!grantsAccess(principal.scopes, required)) throw new ForbiddenException(missingScopeMessage(principal.name, required));
+    return true;
+  }
+
+  private unauthorized(context: ExecutionContext, message: string): UnauthorizedException {
+    const response = context.switchToHttp().getResponse<Response>();
+    if (!response.headersSent) response.setHeader('WWW-Authenticate', `Bearer realm="${SERVICE_NAME}"`);
+    return new UnauthorizedException(message);
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The `api_keys` table (migration `0004_api_keys`) as Kysely sees it. Times are ISO-8601 UTC
+ * strings; `scopes` is a comma-separated list (`read,invoke`).
+ */
+export type ApiKeysTable = {
+  id: string;
+  name: string;
+  /** SHA-256 of the key, hex; unique. */
+  key_hash: string;
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+};
+
+// Type aliases, not interfaces: Kysely's withTables<T>() needs an index-signature-compatible type.
+export type AuthDatabase = {
+  api_keys: ApiKeysTable;
+};
