@@ -1,0 +1,131 @@
+import { AgentRegistry, LocalAgentConflictError } from './agent.registry.js';
+import type { AgentDefinition, AgentKind, RegisteredCapability } from './interfaces/registered-agent.interface.js';
+
+const capability = (name: string): RegisteredCapability => ({
+  name,
+  description: '',
+  parameters: {},
+  input_schema: {},
+  validate: (parameters) => Promise.resolve({ ok: true, value: parameters }),
+});
+
+function definition(agent_id: string, kind: AgentKind = 'http', max_concurrency: number | null = null, caps = ['work']): AgentDefinition {
+  return {
+    agent_id,
+    name: agent_id,
+    description: '',
+    version: '1.0.0',
+    kind,
+    endpoint: kind === 'local' ? null : `http://127.0.0.1/${agent_id}`,
+    max_concurrency,
+    source: agent_id,
+    capabilities: new Map(caps.map((c) => [c, capability(c)])),
+    execute: () => Promise.resolve({}),
+  };
+}
+
+describe('AgentRegistry', () => {
+  const cooldownMs = 1000;
+  let registry: AgentRegistry;
+  beforeEach(() => {
+    registry = new AgentRegistry({ ttlMs: 30_000, cooldownMs });
+  });
+
+  const routedTo = (avoid?: Set<string>, now?: number) => {
+    const route = registry.route('work', avoid, now);
+    return route.kind === 'ready' ? route.agent.definition.agent_id : route.kind;
+  };
+
+  it('routes to the agent with the fewest tasks in flight, preferring agents not yet tried', () => {
+    const a = registry.register(definition('a'));
+    registry.register(definition('b'));
+    registry.acquire(a);
+    expect(routedTo()).toBe('b');
+    expect(routedTo(new Set(['b']))).toBe('a');
+    expect(registry.route('other')).toEqual({ kind: 'unknown' });
+  });
+
+  it('is full when every agent is at its limit, and shows such an agent busy', () => {
+    const a = registry.register(definition('a', 'http', 1));
+    registry.acquire(a);
+    expect(routedTo()).toBe('full');
+    expect(registry.statusOf(a)).toBe('busy');
+    registry.release(a, 'completed');
+    expect(routedTo()).toBe('a');
+    expect(a.state).toMatchObject({ in_flight: 0, tasks_completed: 1 });
+  });
+
+  it('opens the breaker after 5 transport failures in a row, lets one trial through after the cooldown, closes on success', () => {
+    const a = registry.register(definition('a'));
+    const t0 = 1_000_000;
+    for (let i = 0; i < 4; i++) {
+      registry.acquire(a);
+      registry.release(a, 'transport_error', t0);
+    }
+    expect(routedTo(undefined, t0)).toBe('a');
+    registry.acquire(a);
+    registry.release(a, 'transport_error', t0);
+    expect(registry.statusOf(a, t0)).toBe('error');
+    expect(routedTo(undefined, t0 + cooldownMs - 1)).toBe('unavailable');
+
+    // Half open: one trial, no second one while it runs.
+    expect(routedTo(undefined, t0 + cooldownMs)).toBe('a');
+    registry.acquire(a);
+    expect(routedTo(undefined, t0 + cooldownMs)).toBe('unavailable');
+    // A failed trial opens it again for a full cooldown.
+    registry.release(a, 'transport_error', t0 + cooldownMs);
+    expect(routedTo(undefined, t0 + cooldownMs + 10)).toBe('unavailable');
+    expect(routedTo(undefined, t0 + 2 * cooldownMs)).toBe('a');
+    registry.acquire(a);
+    registry.release(a, 'completed', t0 + 2 * cooldownMs);
+    expect(registry.statusOf(a, t0 + 2 * cooldownMs)).toBe('available');
+    expect(a.state).toMatchObject({ consecutive_failures: 0, breaker_opened_at: null, trial_in_flight: false });
+  });
+
+  it('a task-level failure is an answer: it resets the failure count', () => {
+    const a = registry.register(definition('a'));
+    for (let i = 0; i < 4; i++) {
+      registry.acquire(a);
+      registry.release(a, 'transport_error');
+    }
+    registry.acquire(a);
+    registry.release(a, 'failed');
+    expect(a.state.consecutive_failures).toBe(0);
+  });
+
+  it('offline agents are not routed to until they come back', () => {
+    registry.register(definition('a'));
+    registry.setStatus('a', 'offline');
+    expect(routedTo()).toBe('unavailable');
+    registry.heartbeat('a');
+    expect(routedTo()).toBe('a');
+    expect(registry.get('a')?.state.last_heartbeat).toEqual(expect.any(String));
+  });
+
+  it('upsert replaces a remote agent in place; in-process agents cannot be replaced or removed', () => {
+    registry.register(definition('local', 'local', null, ['local.work']));
+    const first = registry.upsert(definition('r', 'http', null, ['work']));
+    const second = registry.upsert(definition('r', 'http', 2, ['other']));
+    expect(second).toBe(first);
+    expect(registry.list()).toHaveLength(2);
+    expect(registry.route('work')).toEqual({ kind: 'unknown' });
+    expect(registry.route('other').kind).toBe('ready');
+    expect(() => registry.upsert(definition('local', 'http'))).toThrow(LocalAgentConflictError);
+    expect(() => registry.deregister('local')).toThrow(LocalAgentConflictError);
+    expect(registry.deregister('r')).toBe(true);
+    expect(registry.deregister('r')).toBe(false);
+    expect(registry.route('other')).toEqual({ kind: 'unknown' });
+  });
+
+  it('tells listeners when a slot frees up', () => {
+    const a = registry.register(definition('a', 'http', 1));
+    const seen: string[] = [];
+    const stop = registry.onChange((agent) => seen.push(agent.definition.agent_id));
+    registry.acquire(a);
+    registry.release(a, 'unused');
+    stop();
+    registry.setStatus('a', 'offline');
+    expect(seen).toEqual(['a']);
+    expect(a.state).toMatchObject({ in_flight: 0, tasks_completed: 0, tasks_failed: 0 });
+  });
+});
