@@ -40,17 +40,17 @@ describe('Coordination of in-process agents', () => {
       await waitFor(() => gates.waiting('q1') === 1, 'the first task to run');
       const second = orchestrate({ session_id: 'queue_1', capability: 'limited.tag', parameters: { tag: 'after-q1' } }).then((r) => r);
       const third = orchestrate({ session_id: 'queue_1', capability: 'limited.tag', parameters: { tag: 'after-that' } }).then((r) => r);
-      await waitFor(async () => (await request(t.server).get('/v1/status').expect(200)).body, 'status');
+      const status = await waitFor(async () => {
+        const body = (await request(t.server).get('/v1/status').expect(200)).body;
+        return body.tasks.queued['limited.tag'] === 2 ? body : undefined;
+      }, 'two tasks to queue');
+      expect(status.tasks).toEqual({ in_flight: 3, queued: { 'limited.tag': 2 } });
       expect(await agent('agent_limited')).toMatchObject({ status: 'busy', in_flight: 1, max_concurrency: 1 });
 
       // A fourth caller finds the queue (QUEUE_MAX=2) full.
-      await waitFor(async () => {
-        const res = await orchestrate({ session_id: 'queue_1', capability: 'limited.tag', parameters: { tag: 'rejected' } });
-        return res.status === 503 ? res : undefined;
-      }, 'the queue to be full').then((res) => {
-        expect(res.headers['retry-after']).toMatch(/^\d+$/);
-        expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: expect.stringContaining('limited.tag') });
-      });
+      const rejected = await orchestrate({ session_id: 'queue_1', capability: 'limited.tag', parameters: { tag: 'rejected' } }).expect(503);
+      expect(rejected.headers['retry-after']).toMatch(/^\d+$/);
+      expect(rejected.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: expect.stringContaining('limited.tag') });
       await submit({ session_id: 'queue_1', capability: 'limited.tag', parameters: { tag: 'rejected' } }).expect(503);
 
       gates.open('q1');

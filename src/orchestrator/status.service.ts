@@ -6,6 +6,8 @@ import { ReachabilityService } from '../integrations/reachability/reachability.s
 import { TraceOutboxDispatcher } from '../integrations/trace/trace-outbox.dispatcher.js';
 import { SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from '../app.constants.js';
 import type { HealthDto, ServiceInfoDto, StatusDto } from './dto/status.dto.js';
+import { OrchestratorService } from './orchestrator.service.js';
+import { AgentScheduler } from './routing/agent-scheduler.js';
 
 /** Health, status and service info of `/v1`, `/v1/health` and `/v1/status`. */
 @Injectable()
@@ -16,6 +18,8 @@ export class StatusService {
     private readonly reachability: ReachabilityService,
     private readonly outbox: OutboxRepository,
     private readonly dispatcher: TraceOutboxDispatcher,
+    private readonly orchestrator: OrchestratorService,
+    private readonly scheduler: AgentScheduler,
   ) {}
 
   health(): HealthDto {
@@ -32,10 +36,15 @@ export class StatusService {
         status: '/v1/status',
         agents: '/v1/agents',
         orchestrate: '/v1/orchestrate',
+        agent_heartbeat: '/v1/agents/{agent_id}/heartbeat',
         tasks: '/v1/tasks',
         task: '/v1/tasks/{task_id}',
+        task_events: '/v1/tasks/{task_id}/events',
+        task_cancel: '/v1/tasks/{task_id}/cancel',
+        task_delegate: '/v1/tasks/{task_id}/delegate',
         contracts: '/v1/contracts',
         contract: '/v1/contracts/{contract_id}',
+        contract_tree: '/v1/contracts/{contract_id}/tree',
         sessions: '/v1/sessions',
         session: '/v1/sessions/{session_id}',
         compress: '/v1/compress',
@@ -81,6 +90,7 @@ export class StatusService {
           },
         },
       },
+      tasks: { in_flight: this.orchestrator.inFlightCount(), queued: this.scheduler.waiting() },
     };
   }
 }

@@ -90,6 +90,14 @@ class IntegrationsStatusDto {
   details!: Record<string, unknown>;
 }
 
+class TasksStatusDto {
+  @ApiProperty({ example: 2, description: 'Tasks accepted by this process and not finished (queued or running)' })
+  in_flight!: number;
+
+  @ApiProperty({ example: { summarize: 3 }, description: 'Tasks waiting for a free agent, per capability' })
+  queued!: Record<string, number>;
+}
+
 export class StatusDto {
   @ApiProperty({ example: 'healthy' })
   orchestrator!: 'healthy';
@@ -102,4 +110,7 @@ export class StatusDto {
 
   @ApiProperty({ type: IntegrationsStatusDto })
   integrations!: IntegrationsStatusDto;
+
+  @ApiProperty({ type: TasksStatusDto })
+  tasks!: TasksStatusDto;
 }
