@@ -44,7 +44,7 @@ describe('Coordination of in-process agents', () => {
         const body = (await request(t.server).get('/v1/status').expect(200)).body;
         return body.tasks.queued['limited.tag'] === 2 ? body : undefined;
       }, 'two tasks to queue');
-      expect(status.tasks).toEqual({ in_flight: 3, queued: { 'limited.tag': 2 } });
+      expect(status.tasks).toEqual({ in_flight: 1, queued: { 'limited.tag': 2 } });
       expect(await agent('agent_limited')).toMatchObject({ status: 'busy', in_flight: 1, max_concurrency: 1 });
 
       // A fourth caller finds the queue (QUEUE_MAX=2) full.
