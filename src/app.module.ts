@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AgentsModule } from './agents/agents.module.js';
 import { appConfig } from './app.config.js';
+import { AuthModule } from './auth/auth.module.js';
 import { ContractsModule } from './contracts/contracts.module.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
 import { OrchestratorModule } from './orchestrator/orchestrator.module.js';
@@ -13,6 +14,7 @@ import { OrchestratorModule } from './orchestrator/orchestrator.module.js';
     ContractsModule,
     IntegrationsModule,
     OrchestratorModule,
+    AuthModule,
   ],
 })
 export class AppModule {}

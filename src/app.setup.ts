@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { BODY_LIMIT_BYTES, SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from './app.constants.js';
 import type { AppConfig } from './app.config.js';
+import { API_KEY_SECURITY_SCHEME, BEARER_SECURITY_SCHEME } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 
 /**
@@ -30,6 +31,12 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
       .setTitle('Agent Orchestrator')
       .setDescription(`${SERVICE_DESCRIPTION}: routes capabilities to agents, records REQUEST/RESPONSE contracts, ships them to Trace and compresses sessions through MemAgent.`)
       .setVersion(SERVICE_VERSION)
+      // Once an API key exists, routes need one of these (see the Security section of the README).
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'Authorization: Bearer <key> (a key from `npm run keys -- create`)' },
+        BEARER_SECURITY_SCHEME,
+      )
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'X-API-Key: <key>' }, API_KEY_SECURITY_SCHEME)
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: SERVICE_NAME });

@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Scopes } from '../auth/index.js';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { SESSION_ID_PATTERN } from '../common/validation/session-id.js';
 import { ContractsService, type SessionDetail } from './contracts.service.js';
@@ -8,6 +9,7 @@ import { SessionDetailResponseDto, SessionListResponseDto } from './dto/session.
 import { ParseSessionIdPipe } from './pipes/parse-session-id.pipe.js';
 
 @ApiTags('sessions')
+@Scopes('read')
 @Controller('v1/sessions')
 export class SessionsController {
   constructor(private readonly contracts: ContractsService) {}
