@@ -5,6 +5,7 @@ import { appConfig } from './app.config.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ContractsModule } from './contracts/contracts.module.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 import { OrchestratorModule } from './orchestrator/orchestrator.module.js';
 import { SecurityModule } from './security/security.module.js';
 
@@ -15,6 +16,7 @@ import { SecurityModule } from './security/security.module.js';
     ContractsModule,
     IntegrationsModule,
     OrchestratorModule,
+    ObservabilityModule,
     // Before AuthModule: its global guard (the rate limit) runs before the API-key check.
     SecurityModule,
     AuthModule,

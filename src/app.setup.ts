@@ -5,6 +5,7 @@ import { BODY_LIMIT_BYTES, SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } 
 import type { AppConfig } from './app.config.js';
 import { API_KEY_SECURITY_SCHEME, BEARER_SECURITY_SCHEME } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
+import { useObservability } from './observability/observability.setup.js';
 
 /**
  * Everything the HTTP application needs beyond the module graph; shared by `main.ts` and the e2e
@@ -12,6 +13,8 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
  */
 export function configureApp(app: INestApplication, config: Pick<AppConfig, 'corsOrigins'>): INestApplication {
   const express = app as NestExpressApplication;
+  // First, so that every answer (404, 413, malformed JSON included) is logged, timed and carries X-Request-Id.
+  useObservability(app);
   express.disable('x-powered-by');
   // JSON answers change with every task; hashing each body for an ETag costs CPU on every request.
   express.disable('etag');

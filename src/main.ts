@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLoggerService } from 'nestjs-pino';
 import { loadAppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
@@ -13,7 +14,10 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
     abortOnError: false,
     logger: logLevelsFrom(config.logLevel),
+    // Held until pino takes over below, so that start-up lines come out in the same format.
+    bufferLogs: true,
   });
+  app.useLogger(app.get(PinoLoggerService));
   configureApp(app, config);
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address() as AddressInfo;
