@@ -6,6 +6,7 @@ import type { AppConfig } from './app.config.js';
 import { API_KEY_SECURITY_SCHEME, BEARER_SECURITY_SCHEME } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { useObservability } from './observability/observability.setup.js';
+import { securityHeaders } from './security/security-headers.js';
 
 /**
  * Everything the HTTP application needs beyond the module graph; shared by `main.ts` and the e2e
@@ -16,6 +17,8 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
   // First, so that every answer (404, 413, malformed JSON included) is logged, timed and carries X-Request-Id.
   useObservability(app);
   express.disable('x-powered-by');
+  // nosniff, frame options, a CSP that lets /docs run, and the other helmet defaults.
+  express.use(securityHeaders());
   // JSON answers change with every task; hashing each body for an ETag costs CPU on every request.
   express.disable('etag');
   express.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
@@ -26,7 +29,8 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
   );
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidUnknownValues: false }));
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
+  // No enableShutdownHooks here: main.ts handles SIGTERM/SIGINT itself (graceful drain), and tests
+  // must not install process signal handlers.
 
   const document = SwaggerModule.createDocument(
     app,
@@ -42,6 +46,11 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'X-API-Key: <key>' }, API_KEY_SECURITY_SCHEME)
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: SERVICE_NAME });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: SERVICE_NAME,
+    // No "online validator" badge: it would send the document's URL to swagger.io (and the CSP blocks it).
+    swaggerOptions: { validatorUrl: null },
+  });
   return app;
 }

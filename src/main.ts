@@ -7,9 +7,13 @@ import { loadAppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { logLevelsFrom } from './common/logging/log-levels.js';
+import { installGracefulShutdown } from './common/shutdown/graceful-shutdown.js';
+import { loadShutdownConfig } from './common/shutdown/shutdown.config.js';
+import { OrchestratorService } from './orchestrator/orchestrator.service.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadAppConfig();
+  const shutdownConfig = loadShutdownConfig();
   const app = await NestFactory.create(AppModule, {
     bodyParser: false,
     abortOnError: false,
@@ -20,6 +24,16 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(PinoLoggerService));
   configureApp(app, config);
   await app.listen(config.port, config.host);
+  // SIGTERM/SIGINT: refuse new tasks, let those in flight finish (then cancel them), close, exit 0.
+  // Installed before the "listening" line, so a signal sent as soon as that line appears is handled.
+  installGracefulShutdown({
+    app,
+    server: app.getHttpServer(),
+    tasks: app.get(OrchestratorService),
+    timeoutMs: shutdownConfig.timeoutMs,
+    logger: new Logger('Shutdown'),
+    exit: (code) => process.exit(code),
+  });
   const address = app.getHttpServer().address() as AddressInfo;
   Logger.log(`Agent Orchestrator listening on http://${config.host}:${address.port} (docs at /docs)`, 'Bootstrap');
 }
