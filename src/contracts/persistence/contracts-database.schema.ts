@@ -49,13 +49,27 @@ export interface TraceOutboxTable {
   traceparent: string | null;
 }
 
+/** Remote agents registered over the API (one row per agent id). */
+export interface RemoteAgentsTable {
+  agent_id: string;
+  /** `http` (or `a2a` later): how the agent is reached and what `registration` holds. */
+  kind: string;
+  /** JSON object: the registration as accepted (for `a2a`, the agent card). */
+  registration: string;
+  registered_at: string;
+  updated_at: string;
+  last_heartbeat: string | null;
+}
+
 export interface ContractsDatabase {
   contracts: ContractsTable;
   sessions: SessionsTable;
   trace_outbox: TraceOutboxTable;
+  remote_agents: RemoteAgentsTable;
 }
 
 export type ContractRow = Selectable<ContractsTable>;
 export type NewContractRow = Insertable<ContractsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type TraceOutboxRow = Selectable<TraceOutboxTable>;
+export type RemoteAgentRow = Selectable<RemoteAgentsTable>;

@@ -2,7 +2,6 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { ContractStoreMigrationError } from '../../errors/contract-store-migration.error.js';
 import { initialMigration } from './0001-initial.migration.js';
 import { outboxTraceparentMigration } from './0002-outbox-traceparent.migration.js';
-import { apiKeysMigration } from './0004-api-keys.migration.js';
 import { remoteAgentsMigration } from './0003-remote-agents.migration.js';
 import { apiKeysMigration } from './0004-api-keys.migration.js';
 import { contractParentIndexMigration } from './0005-contract-parent-index.migration.js';
@@ -14,7 +13,6 @@ import { contractParentIndexMigration } from './0005-contract-parent-index.migra
 export const CONTRACTS_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initialMigration,
   '0002_outbox_traceparent': outboxTraceparentMigration,
-  '0004_api_keys': apiKeysMigration,
   '0003_remote_agents': remoteAgentsMigration,
   '0004_api_keys': apiKeysMigration,
   '0005_contract_parent_index': contractParentIndexMigration,
