@@ -1,13 +1,34 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Res, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
 import { Scopes } from '../auth/index.js';
+import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { AgentsService } from './agents.service.js';
-import { AgentListDto } from './dto/agent-metadata.dto.js';
+import { AgentListDto, AgentMetadataDto } from './dto/agent-metadata.dto.js';
+import { HeartbeatResponseDto, RegisterRemoteAgentDto } from './dto/register-remote-agent.dto.js';
+import { BodyDepthInterceptor } from './remote/body-depth.interceptor.js';
+import { RemoteAgentsService } from './remote/remote-agents.service.js';
 
 @ApiTags('agents')
 @Controller('v1/agents')
 export class AgentsController {
-  constructor(private readonly agents: AgentsService) {}
+  constructor(
+    private readonly agents: AgentsService,
+    private readonly remote: RemoteAgentsService,
+  ) {}
 
   @Get()
   @Scopes('read')
@@ -15,5 +36,50 @@ export class AgentsController {
   @ApiOkResponse({ type: AgentListDto })
   list(): AgentListDto {
     return this.agents.list();
+  }
+
+  @Post()
+  @Scopes('admin')
+  @UseInterceptors(BodyDepthInterceptor)
+  @ApiOperation({
+    summary: 'Register a remote HTTP agent, or update the one with the same id',
+    description:
+      'The endpoint must answer `GET {endpoint}/health` with a 2xx (5 s timeout). Tasks are sent as `POST {endpoint}/execute`. The registration is stored and restored at start.',
+  })
+  @ApiBody({ type: RegisterRemoteAgentDto })
+  @ApiCreatedResponse({ type: AgentMetadataDto, description: 'Registered' })
+  @ApiOkResponse({ type: AgentMetadataDto, description: 'An agent with that id was updated' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Invalid body or input_schema' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The id belongs to an in-process agent' })
+  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'The endpoint failed its health check' })
+  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
+  async register(@Body() body: RegisterRemoteAgentDto, @Res({ passthrough: true }) res: Response): Promise<AgentMetadataDto> {
+    const { created, agent } = await this.remote.register(body);
+    res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return agent;
+  }
+
+  @Post(':agent_id/heartbeat')
+  @Scopes('agent')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Heartbeat of a remote agent: it stays (or becomes again) available for AGENT_TTL_MS' })
+  @ApiParam({ name: 'agent_id', example: 'agent_summarizer' })
+  @ApiOkResponse({ type: HeartbeatResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No agent has that id' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'An in-process agent needs no heartbeat' })
+  heartbeat(@Param('agent_id') agentId: string): Promise<HeartbeatResponseDto> {
+    return this.remote.heartbeat(agentId);
+  }
+
+  @Delete(':agent_id')
+  @Scopes('admin')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Deregister a remote agent and delete its stored registration' })
+  @ApiParam({ name: 'agent_id', example: 'agent_summarizer' })
+  @ApiNoContentResponse({ description: 'Deregistered' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No agent has that id' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'An in-process agent cannot be removed' })
+  async deregister(@Param('agent_id') agentId: string): Promise<void> {
+    await this.remote.deregister(agentId);
   }
 }

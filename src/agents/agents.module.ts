@@ -1,22 +1,42 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
+import { ContractsModule } from '../contracts/contracts.module.js';
 import { agentsConfig } from './agents.config.js';
 import { AgentRegistry } from './agent.registry.js';
 import { AgentsController } from './agents.controller.js';
 import { AgentsExplorer } from './agents.explorer.js';
 import { AgentsService } from './agents.service.js';
 import { ExampleAgent } from './example/example.agent.js';
+import { HttpAgentClient } from './remote/http-agent.client.js';
+import { HttpAgentFactory } from './remote/http-agent.factory.js';
+import { SqliteRemoteAgentRepository } from './remote/persistence/sqlite-remote-agent.repository.js';
+import { RemoteAgentRepository } from './remote/remote-agent.repository.js';
+import { RemoteAgentsHttpModule } from './remote/remote-agents-http.module.js';
+import { RemoteAgentsLivenessMonitor } from './remote/remote-agents.liveness.js';
+import { RemoteAgentsService } from './remote/remote-agents.service.js';
 
 /**
  * Agents: the @Agent/@Capability decorators, discovery of decorated providers at start-up, the
- * registry, and `GET /v1/agents`. Agents may be listed in any module's providers; discovery walks
- * them all.
+ * registry, remote HTTP agents (registration, heartbeats, liveness, stored in the contract store's
+ * database), and the `/v1/agents` routes. Agents may be listed in any module's providers; discovery
+ * walks them all.
  */
 @Module({
-  imports: [DiscoveryModule, ConfigModule.forFeature(agentsConfig)],
+  imports: [DiscoveryModule, ConfigModule.forFeature(agentsConfig), ContractsModule, RemoteAgentsHttpModule],
   controllers: [AgentsController],
-  providers: [AgentRegistry, AgentsExplorer, AgentsService, ExampleAgent],
+  providers: [
+    AgentRegistry,
+    AgentsExplorer,
+    AgentsService,
+    ExampleAgent,
+    HttpAgentClient,
+    HttpAgentFactory,
+    SqliteRemoteAgentRepository,
+    { provide: RemoteAgentRepository, useExisting: SqliteRemoteAgentRepository },
+    RemoteAgentsLivenessMonitor,
+    RemoteAgentsService,
+  ],
   exports: [AgentRegistry, AgentsService],
 })
 export class AgentsModule {}

@@ -48,6 +48,7 @@ export class AgentsService {
       tasks_completed: state.tasks_completed,
       tasks_failed: state.tasks_failed,
       in_flight: state.in_flight,
+      max_concurrency: definition.max_concurrency,
     };
   }
 }

@@ -37,7 +37,11 @@ export class AgentMetadataDto {
   @ApiProperty({ example: '1.0.0' })
   version!: string;
 
-  @ApiProperty({ enum: ['local'], example: 'local', description: 'How the agent is reached' })
+  @ApiProperty({
+    enum: ['local', 'http', 'a2a'],
+    example: 'local',
+    description: 'How the agent is reached: in-process, a remote HTTP agent, or an A2A agent',
+  })
   kind!: string;
 
   @ApiProperty({ type: String, nullable: true, example: null, description: 'URL of a remote agent; null in-process' })
@@ -57,6 +61,9 @@ export class AgentMetadataDto {
 
   @ApiProperty({ example: 0, description: 'Tasks running now' })
   in_flight!: number;
+
+  @ApiProperty({ type: Number, nullable: true, example: null, description: 'Most tasks the agent runs at once; null for no limit' })
+  max_concurrency!: number | null;
 }
 
 export class AgentListDto {

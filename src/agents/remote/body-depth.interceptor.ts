@@ -1,0 +1,36 @@
+import { BadRequestException, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Observable } from 'rxjs';
+import { RemoteAgentsMessages } from './remote-agents.messages.js';
+
+/** Deepest nesting accepted in a registration body (JSON Schemas are far shallower). */
+export const MAX_BODY_DEPTH = 64;
+
+/** Nesting depth of a JSON value (a scalar is 0), computed without recursion; stops counting past `limit`. */
+export function jsonDepth(value: unknown, limit = Infinity): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    const level = depth + 1;
+    if (level > deepest) deepest = level;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(current)) if (child !== null && typeof child === 'object') stack.push([child, level]);
+  }
+  return deepest;
+}
+
+/**
+ * Rejects a body nested deeper than MAX_BODY_DEPTH with a 400 before the validation pipe runs: the
+ * pipe's conversion of free-form objects (`input_schema`) recurses once per level and would exhaust
+ * the stack on a hostile body.
+ */
+@Injectable()
+export class BodyDepthInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const body = context.switchToHttp().getRequest<Request>().body as unknown;
+    if (jsonDepth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) throw new BadRequestException(RemoteAgentsMessages.bodyTooDeep(MAX_BODY_DEPTH));
+    return next.handle();
+  }
+}

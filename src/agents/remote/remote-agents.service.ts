@@ -1,0 +1,184 @@
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  UnprocessableEntityException,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { AgentRegistry, LocalAgentConflictError } from '../agent.registry.js';
+import { AgentsService } from '../agents.service.js';
+import { DEFAULT_AGENT_VERSION } from '../agents.constants.js';
+import { AgentsMessages } from '../agents.messages.js';
+import type { AgentMetadataDto } from '../dto/agent-metadata.dto.js';
+import { normalizeEndpoint, RegisterRemoteAgentDto, type HeartbeatResponseDto } from '../dto/register-remote-agent.dto.js';
+import type { AgentDefinition } from '../interfaces/registered-agent.interface.js';
+import { HttpAgentClient } from './http-agent.client.js';
+import { HttpAgentFactory } from './http-agent.factory.js';
+import type { HttpAgentRegistration, StoredRemoteAgent } from './remote-agent-registration.js';
+import { RemoteAgentRepository } from './remote-agent.repository.js';
+import { InvalidInputSchemaError } from './remote-capability-input.js';
+import { REGISTRATION_HEALTH_TIMEOUT_MS } from './remote-agents.constants.js';
+import { RemoteAgentsLivenessMonitor } from './remote-agents.liveness.js';
+import { RemoteAgentsMessages } from './remote-agents.messages.js';
+
+export interface RegistrationResult {
+  /** False when an agent with that id was replaced. */
+  created: boolean;
+  agent: AgentMetadataDto;
+}
+
+/** A validated registration body in its stored form: defaults filled in, endpoint normalized. */
+export function toRegistration(dto: RegisterRemoteAgentDto): HttpAgentRegistration {
+  return {
+    agent_id: dto.agent_id,
+    name: dto.name,
+    description: dto.description ?? '',
+    version: dto.version ?? DEFAULT_AGENT_VERSION,
+    endpoint: normalizeEndpoint(dto.endpoint),
+    capabilities: dto.capabilities.map((capability) => ({
+      name: capability.name,
+      description: capability.description ?? '',
+      ...(capability.parameters === undefined ? {} : { parameters: { ...capability.parameters } }),
+      ...(capability.input_schema === undefined ? {} : { input_schema: capability.input_schema }),
+    })),
+    max_concurrency: dto.max_concurrency ?? null,
+  };
+}
+
+/**
+ * Remote HTTP agents: registration (health-checked, persisted, then put in the registry), heartbeats,
+ * deregistration, and re-registration of the stored agents at start.
+ */
+@Injectable()
+export class RemoteAgentsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('RemoteAgents');
+  /** Registrations and deregistrations run one at a time, so that the store and the registry agree. */
+  private mutations: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly registry: AgentRegistry,
+    private readonly agents: AgentsService,
+    private readonly repository: RemoteAgentRepository,
+    private readonly factory: HttpAgentFactory,
+    private readonly client: HttpAgentClient,
+    private readonly liveness: RemoteAgentsLivenessMonitor,
+  ) {}
+
+  /** Re-registers the stored agents; runs after every module's onModuleInit, i.e. after discovery. */
+  async onApplicationBootstrap(): Promise<void> {
+    let restored = 0;
+    for (const stored of await this.repository.list()) {
+      if (this.restore(stored)) restored += 1;
+    }
+    if (restored > 0) this.logger.log(RemoteAgentsMessages.restored(restored));
+  }
+
+  /**
+   * Registers or replaces a remote agent. 409 for the id of an in-process agent, 400 for an input_schema
+   * ajv rejects, 422 when `GET {endpoint}/health` does not answer 2xx.
+   */
+  async register(dto: RegisterRemoteAgentDto): Promise<RegistrationResult> {
+    const registration = toRegistration(dto);
+    const { agent_id: agentId, endpoint } = registration;
+    this.assertRemote(agentId);
+    const definition = this.define(registration);
+    const health = await this.client.checkHealth(endpoint, REGISTRATION_HEALTH_TIMEOUT_MS);
+    if (!health.ok) throw new UnprocessableEntityException(RemoteAgentsMessages.healthCheckFailed(agentId, health.url, health.reason));
+
+    return this.serialized(async () => {
+      this.assertRemote(agentId);
+      const created = this.registry.get(agentId) === undefined;
+      const stored = await this.repository.save({ agent_id: agentId, kind: 'http', registration: { ...registration } }, new Date().toISOString());
+      const agent = this.upsert(definition, stored);
+      this.liveness.seen(agentId, 'registration');
+      this.logger.log(RemoteAgentsMessages.registered(agentId, endpoint, created));
+      return { created, agent: this.agents.toMetadata(agent) };
+    });
+  }
+
+  /** Records a heartbeat of a remote agent (it is available again). 404 unknown, 409 in-process. */
+  async heartbeat(agentId: string): Promise<HeartbeatResponseDto> {
+    const agent = this.registry.get(agentId);
+    if (!agent) throw new NotFoundException(RemoteAgentsMessages.notFound(agentId));
+    if (agent.definition.kind === 'local') throw new ConflictException(RemoteAgentsMessages.localHeartbeat(agentId));
+    const at = new Date().toISOString();
+    this.liveness.seen(agentId, 'heartbeat');
+    this.registry.heartbeat(agentId, at);
+    await this.repository.recordHeartbeat(agentId, at);
+    return { agent_id: agentId, last_heartbeat: at };
+  }
+
+  /** Removes a remote agent and its stored registration. 404 unknown, 409 in-process. */
+  deregister(agentId: string): Promise<void> {
+    return this.serialized(async () => {
+      this.assertRemote(agentId);
+      const stored = await this.repository.delete(agentId);
+      const registered = this.registry.deregister(agentId);
+      this.liveness.forget(agentId);
+      if (!stored && !registered) throw new NotFoundException(RemoteAgentsMessages.notFound(agentId));
+      this.logger.log(RemoteAgentsMessages.deregistered(agentId));
+    });
+  }
+
+  private restore(stored: StoredRemoteAgent): boolean {
+    const { agent_id: agentId } = stored;
+    // Only `http` agents exist today; other kinds are restored by their own services.
+    if (stored.kind !== 'http') return false;
+    if (this.registry.get(agentId)?.definition.kind === 'local') {
+      this.logger.warn(RemoteAgentsMessages.restoreSkippedLocal(agentId));
+      return false;
+    }
+    try {
+      const dto = plainToInstance(RegisterRemoteAgentDto, stored.registration);
+      const errors = validateSync(dto, { forbidUnknownValues: false });
+      if (errors.length > 0) throw new Error(errors.map((e) => Object.values(e.constraints ?? {}).join('; ') || e.property).join('; '));
+      this.upsert(this.factory.create(toRegistration(dto)), stored);
+      this.liveness.seen(agentId, 'registration');
+      return true;
+    } catch (error) {
+      this.logger.error(RemoteAgentsMessages.restoreFailed(agentId, error instanceof Error ? error.message : String(error)));
+      return false;
+    }
+  }
+
+  private upsert(definition: AgentDefinition, stored: StoredRemoteAgent) {
+    let agent;
+    try {
+      agent = this.registry.upsert(definition, stored.last_heartbeat);
+    } catch (error) {
+      if (error instanceof LocalAgentConflictError) throw new ConflictException(error.message);
+      throw error;
+    }
+    // The registry stamps a new agent with the current time; keep the time of the first registration.
+    agent.state.registered_at = stored.registered_at;
+    return agent;
+  }
+
+  private define(registration: HttpAgentRegistration): AgentDefinition {
+    try {
+      return this.factory.create(registration);
+    } catch (error) {
+      if (error instanceof InvalidInputSchemaError) {
+        throw new BadRequestException(RemoteAgentsMessages.invalidInputSchema(registration.agent_id, error.capability, error.message));
+      }
+      throw error;
+    }
+  }
+
+  private assertRemote(agentId: string): void {
+    const existing = this.registry.get(agentId);
+    if (existing?.definition.kind === 'local') {
+      throw new ConflictException(AgentsMessages.localAgentConflict(agentId));
+    }
+  }
+
+  private serialized<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.mutations.then(run);
+    this.mutations = result.catch(() => undefined);
+    return result;
+  }
+}
