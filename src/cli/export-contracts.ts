@@ -1,0 +1,112 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { createWriteStream, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigValidationError } from '../common/config/validate-config.js';
+import { isSessionId, SESSION_ID_MESSAGE } from '../common/validation/session-id.js';
+import type { ContractFilter } from '../contracts/contract.model.js';
+import { contractsConfig } from '../contracts/contracts.config.js';
+import { SQLITE_FILE_NAME } from '../contracts/contracts.constants.js';
+import { ContractsModule } from '../contracts/contracts.module.js';
+import { NdjsonContractsExporter } from '../contracts/export/ndjson-contracts.exporter.js';
+import { prepareOutputFile, UsageError } from './output-file.js';
+
+/**
+ * `npm run contracts:export -- --out <file.ndjson> [--session <id>] [--force]`: writes the contracts of
+ * `${DATA_DIR}/orchestrator.db` as NDJSON (one contract per line, as `GET /v1/contracts/:id` shows it,
+ * oldest first), streaming with constant memory. Runs while the server runs. `--out -` writes to
+ * stdout (then the summary goes to stderr). The file is written under a temporary name and renamed
+ * when complete; an existing file is replaced only with `--force`. Exit code 0 on success, 1 on a
+ * failure, 2 on bad usage.
+ */
+const USAGE = 'usage: npm run contracts:export -- --out <file.ndjson | -> [--session <session_id>] [--force]';
+
+@Module({ imports: [ConfigModule.forRoot({ isGlobal: true }), ContractsModule], providers: [NdjsonContractsExporter] })
+class ExportCliModule {}
+
+async function main(argv: string[]): Promise<number> {
+  let values: { out?: string; session?: string; force?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        out: { type: 'string', short: 'o' },
+        session: { type: 'string' },
+        force: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!values.out) throw new UsageError('--out is required');
+  const filter: ContractFilter = {};
+  if (values.session !== undefined) {
+    if (!isSessionId(values.session)) throw new UsageError(`--session ${JSON.stringify(values.session)}: ${SESSION_ID_MESSAGE}`);
+    filter.session_id = values.session;
+  }
+
+  const { dataDir } = contractsConfig();
+  const store = resolve(dataDir, SQLITE_FILE_NAME);
+  // Opening the store would create an empty one: a wrong DATA_DIR must not export nothing silently.
+  if (!existsSync(store)) throw new UsageError(`no contract store at ${store} (set DATA_DIR to the server's data folder)`);
+
+  const toStdout = values.out === '-';
+  const output = toStdout ? undefined : prepareOutputFile(values.out, values.force === true);
+  const app = await NestFactory.createApplicationContext(ExportCliModule, {
+    // Warnings go to stdout, which may be the export itself.
+    logger: toStdout ? ['error', 'fatal'] : ['error', 'warn'],
+    abortOnError: false,
+  });
+  const started = performance.now();
+  let count: number;
+  try {
+    const exporter = app.get(NdjsonContractsExporter);
+    if (output === undefined) {
+      count = await exporter.exportTo(process.stdout, filter, { end: false });
+    } else {
+      try {
+        count = await exporter.exportTo(createWriteStream(output.partial, { flags: 'wx' }), filter);
+        output.publish();
+      } catch (error) {
+        output.discard();
+        throw error;
+      }
+    }
+  } finally {
+    await app.close();
+  }
+  const summary =
+    `exported ${count} contracts${filter.session_id ? ` of session ${filter.session_id}` : ''} ` +
+    `to ${output?.path ?? 'stdout'} in ${Math.round(performance.now() - started)} ms`;
+  if (toStdout) console.error(summary);
+  else console.log(summary);
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n${USAGE}`);
+    process.exitCode = 2;
+  } else if (error instanceof ConfigValidationError) {
+    console.error(error.message);
+    process.exitCode = 2;
+  } else if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+    console.error('the output was closed before the export finished');
+    process.exitCode = 1;
+  } else {
+    console.error(`export failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
