@@ -8,6 +8,19 @@ import { snakeCase } from './agents.explorer.js';
 import { Agent } from './decorators/agent.decorator.js';
 import { Capability } from './decorators/capability.decorator.js';
 import type { TaskContext } from './interfaces/task-context.interface.js';
+import { makeTempDir } from '../contracts/testing/contract.fixtures.js';
+
+// AgentsModule keeps remote registrations in the contract store: give it a temporary DATA_DIR.
+const dataDir = makeTempDir('agents-spec-');
+const savedDataDir = process.env.DATA_DIR;
+beforeAll(() => {
+  process.env.DATA_DIR = dataDir.dir;
+});
+afterAll(() => {
+  if (savedDataDir === undefined) delete process.env.DATA_DIR;
+  else process.env.DATA_DIR = savedDataDir;
+  dataDir.remove();
+});
 
 class RepeatInput {
   @IsString()
