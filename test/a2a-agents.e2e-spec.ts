@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import request from 'supertest';
 import { A2aAgentFactory, cardCandidates } from '../src/agents/a2a/a2a-agent.factory.js';
 import type { A2aResultData } from '../src/agents/a2a/a2a-result.js';
 import { A2aCardError } from '../src/agents/errors/a2a-card.error.js';
@@ -6,6 +8,7 @@ import type { AgentDefinition } from '../src/agents/interfaces/registered-agent.
 import type { TaskContext } from '../src/agents/interfaces/task-context.interface.js';
 import { FIXTURE_FAILURE, startA2aServer, type A2aTestServer } from './fixtures/a2a-server.js';
 import { closedPortUrl, json, startServer, type RealServer } from './utils/http-server.js';
+import { createTestApp, type TestApp } from './utils/test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -352,6 +355,216 @@ describe('A2A agents: A2aAgentFactory against a real @a2a-js/sdk server', () => 
         await failing.close();
       }
     });
+  });
+});
+
+interface AgentMetadata {
+  agent_id: string;
+  kind: string;
+  endpoint: string | null;
+  status: string;
+  capabilities: Array<{ name: string; description: string; parameters: Record<string, string>; input_schema: Record<string, unknown> }>;
+  [key: string]: unknown;
+}
+
+async function listed(t: TestApp, agentId: string): Promise<AgentMetadata | undefined> {
+  const res = await request(t.server).get('/v1/agents').expect(200);
+  return (res.body.agents as AgentMetadata[]).find((a) => a.agent_id === agentId);
+}
+
+const SKILL_CAPABILITIES = ['echo_data', 'shout_text', 'fail', 'slow', 'reply', 'ask'];
+
+describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
+  let t: TestApp;
+  let agent: A2aTestServer;
+
+  beforeAll(async () => {
+    agent = await startA2aServer();
+    t = await createTestApp({ env: { TASK_TIMEOUT_MS: '5000', AGENT_COOLDOWN_MS: '0' } });
+    await request(t.server).post('/v1/agents').send({ agent_card_url: agent.cardUrl }).expect(201);
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await agent.close();
+  });
+
+  describe('registration', () => {
+    it('registers by card URL: kind a2a, the endpoint from the card, one capability per skill', async () => {
+      const metadata = await listed(t, 'fixture-agent');
+      expect(metadata).toMatchObject({
+        agent_id: 'fixture-agent',
+        name: 'Fixture Agent',
+        description: 'A2A agent of the e2e tests',
+        version: '3.2.1',
+        kind: 'a2a',
+        endpoint: agent.endpoint,
+        status: 'available',
+        max_concurrency: null,
+      });
+      expect(metadata!.capabilities.map((c) => c.name)).toEqual(SKILL_CAPABILITIES);
+      expect(metadata!.capabilities[0]).toEqual({ name: 'echo_data', description: 'Returns the data it got as an artifact', parameters: {}, input_schema: {} });
+    });
+
+    it('registers by base URL (a v0.3 agent.json), with agent_id and max_concurrency; again is an update (200); DELETE removes it', async () => {
+      const legacy = await startA2aServer({ name: 'Legacy Agent', card: 'legacy' });
+      try {
+        const body = { kind: 'a2a', agent_card_url: legacy.url, agent_id: 'legacy_agent', max_concurrency: 2 };
+        const created = await request(t.server).post('/v1/agents').send(body).expect(201);
+        expect(created.body).toMatchObject({ agent_id: 'legacy_agent', name: 'Legacy Agent', kind: 'a2a', endpoint: legacy.endpoint, max_concurrency: 2 });
+        expect(created.body.capabilities.map((c: { name: string }) => c.name)).toEqual(SKILL_CAPABILITIES);
+        await request(t.server).post('/v1/agents').send(body).expect(200);
+        expect((await request(t.server).get('/v1/agents').expect(200)).body.agents.filter((a: AgentMetadata) => a.agent_id === 'legacy_agent')).toHaveLength(1);
+      } finally {
+        await request(t.server).delete('/v1/agents/legacy_agent').expect(204);
+        await legacy.close();
+      }
+      expect(await listed(t, 'legacy_agent')).toBeUndefined();
+    });
+
+    it('answers 400 when the URL leads to no card and 422 for an unusable card, with the reason; nothing is registered', async () => {
+      const docs = await startServer((req, res) => {
+        if (req.url === '/page.json') {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          res.end('<html></html>');
+        } else if (req.url === '/empty.json') json(res, 200, { ...cardOf(docs.url), name: 'Empty', skills: [] });
+        else if (req.url === '/grpc.json') {
+          json(res, 200, { ...cardOf(docs.url), name: 'Grpc', supportedInterfaces: [{ url: 'h:1', protocolBinding: 'GRPC', protocolVersion: '1.0', tenant: '' }] });
+        } else json(res, 404, {});
+      });
+      const before = (await request(t.server).get('/v1/agents').expect(200)).body.total;
+      try {
+        const cases: Array<[object, number, string]> = [
+          [{ agent_card_url: await closedPortUrl() }, 400, 'ECONNREFUSED'],
+          [{ agent_card_url: `${docs.url}/missing` }, 400, 'answered 404'],
+          [{ agent_card_url: 'ftp://example.com/card.json' }, 400, 'not an absolute http(s) URL'],
+          [{ kind: 'a2a' }, 400, 'agent_card_url'],
+          [{ agent_card_url: agent.cardUrl, agent_id: '../x' }, 400, 'agent_id'],
+          [{ agent_card_url: `${docs.url}/page.json` }, 422, 'is not JSON'],
+          [{ agent_card_url: `${docs.url}/empty.json` }, 422, 'declares no skills'],
+          [{ agent_card_url: `${docs.url}/grpc.json` }, 422, 'offers the transports GRPC'],
+          [{ agent_card_url: agent.cardUrl, agent_id: 'agent_example_001' }, 409, 'agent_example_001'],
+        ];
+        for (const [body, status, reason] of cases) {
+          const res = await request(t.server).post('/v1/agents').send(body);
+          expect([res.status, JSON.stringify(res.body.message)]).toEqual([status, expect.stringContaining(reason)]);
+          expect(res.body.statusCode).toBe(status);
+        }
+      } finally {
+        await docs.close();
+      }
+      expect((await request(t.server).get('/v1/agents').expect(200)).body.total).toBe(before);
+    });
+  });
+
+  describe('orchestrate', () => {
+    it('runs a skill through the SDK client and records the contracts', async () => {
+      const before = agent.received.length;
+      const res = await request(t.server)
+        .post('/v1/orchestrate')
+        .set('traceparent', TRACEPARENT)
+        .send({ session_id: 'a2a_orchestrate', capability: 'echo_data', parameters: { city: 'Lyon', days: [1, 2] }, context: { user: 'u1' } })
+        .expect(200);
+      expect(res.body).toMatchObject({
+        success: true,
+        error: null,
+        agent_id: 'fixture-agent',
+        data: { text: 'echoed', data: { city: 'Lyon', days: [1, 2] }, message: null, a2a: { state: 'completed', context_id: 'a2a_orchestrate' } },
+      });
+
+      const received = agent.received.slice(before);
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({
+        skillId: 'echo_data',
+        contextId: 'a2a_orchestrate',
+        data: [{ city: 'Lyon', days: [1, 2] }],
+        metadata: { capability: 'echo_data', orchestrator_task_id: res.body.contract_id, session_id: 'a2a_orchestrate' },
+      });
+      expect(res.body.data.a2a.task_id).toBe(received[0]!.taskId);
+      expect(agent.headers.at(-1)?.traceparent).toBe(TRACEPARENT);
+
+      const contracts = await request(t.server).get('/v1/contracts').query({ session_id: 'a2a_orchestrate' }).expect(200);
+      expect(contracts.body.contracts.map((c: Record<string, unknown>) => [c.contract_type, c.status, c.from_agent, c.to_agent, c.capability])).toEqual([
+        ['REQUEST', 'completed', 'orchestrator', 'fixture-agent', 'echo_data'],
+        ['RESPONSE', 'completed', 'fixture-agent', 'orchestrator', 'echo_data'],
+      ]);
+      expect(contracts.body.contracts[0].payload).toEqual({ city: 'Lyon', days: [1, 2] });
+      expect(contracts.body.contracts[0].result).toEqual(res.body.data);
+      expect(contracts.body.contracts[1].payload).toEqual({ success: true, data: res.body.data, error: null });
+    });
+
+    it("a failing skill is success:false with the agent's message, and counts as a failed task", async () => {
+      const res = await request(t.server).post('/v1/orchestrate').send({ session_id: 'a2a_fail', capability: 'fail' }).expect(200);
+      expect(res.body).toMatchObject({ success: false, data: null, error: FIXTURE_FAILURE, agent_id: 'fixture-agent' });
+      const contracts = await request(t.server).get('/v1/contracts').query({ session_id: 'a2a_fail' }).expect(200);
+      expect(contracts.body.contracts.map((c: Record<string, unknown>) => [c.status, c.error])).toEqual([
+        ['failed', FIXTURE_FAILURE],
+        ['failed', FIXTURE_FAILURE],
+      ]);
+      expect((await listed(t, 'fixture-agent'))!.tasks_failed).toBeGreaterThanOrEqual(1);
+      expect((await listed(t, 'fixture-agent'))!.status).toBe('available');
+    });
+
+    it('a message reply and a mapped skill name work too', async () => {
+      const reply = await request(t.server).post('/v1/orchestrate').send({ session_id: 'a2a_more', capability: 'reply' }).expect(200);
+      expect(reply.body).toMatchObject({ success: true, data: { text: 'hello from the agent', data: { replied: true }, a2a: { state: 'message' } } });
+      const shout = await request(t.server).post('/v1/orchestrate').send({ session_id: 'a2a_more', capability: 'shout_text', parameters: { text: 'hey' } }).expect(200);
+      expect(shout.body).toMatchObject({ success: true, data: { text: 'HEY' } });
+    });
+
+    it('cancelling a task cancels the A2A task', async () => {
+      const submitted = await request(t.server).post('/v1/tasks').send({ session_id: 'a2a_cancel', capability: 'slow' }).expect(202);
+      await waitFor(() => agent.running() > 0, 'the slow task to start');
+      const taskId = agent.received.at(-1)!.taskId;
+      const cancelled = await request(t.server).post(`/v1/tasks/${submitted.body.task_id}/cancel`).expect(200);
+      expect(cancelled.body.status).toBe('cancelled');
+      await waitFor(() => agent.cancelled.includes(taskId), 'the cancel to reach the agent');
+      await waitFor(() => agent.running() === 0, 'the slow task to stop');
+    });
+
+    it('fails over to another agent with the skill when one is unreachable', async () => {
+      const gone = await startA2aServer({ name: 'Gone Agent' });
+      await request(t.server).post('/v1/agents').send({ agent_card_url: gone.url }).expect(201);
+      await gone.close();
+      try {
+        for (let i = 0; i < 3; i++) {
+          const res = await request(t.server).post('/v1/orchestrate').send({ session_id: 'a2a_failover', capability: 'echo_data', parameters: { i } }).expect(200);
+          expect(res.body).toMatchObject({ success: true, agent_id: 'fixture-agent', data: { data: { i } } });
+        }
+      } finally {
+        await request(t.server).delete('/v1/agents/gone-agent').expect(204);
+      }
+    });
+  });
+});
+
+describe('A2A agents: stored across restarts', () => {
+  it('the registration and its card survive a restart; the card is not fetched again', async () => {
+    const agent = await startA2aServer({ name: 'Kept Agent' });
+    const first = await createTestApp();
+    let kept: AgentMetadata;
+    try {
+      await request(first.server).post('/v1/agents').send({ agent_card_url: agent.url, max_concurrency: 3 }).expect(201);
+      kept = (await listed(first, 'kept-agent'))!;
+    } finally {
+      await first.close({ keepData: true });
+    }
+    const fetches = agent.cardFetches();
+
+    const second = await createTestApp({ env: { DATA_DIR: first.dataDir } });
+    try {
+      const restored = await listed(second, 'kept-agent');
+      const { status: _s, in_flight: _i, tasks_completed: _c, tasks_failed: _f, ...definition } = kept;
+      expect(restored).toMatchObject({ ...definition, kind: 'a2a', endpoint: agent.endpoint, max_concurrency: 3, status: 'available' });
+      expect(agent.cardFetches()).toBe(fetches);
+
+      const res = await request(second.server).post('/v1/orchestrate').send({ session_id: 'a2a_restart', capability: 'echo_data', parameters: { again: true } }).expect(200);
+      expect(res.body).toMatchObject({ success: true, agent_id: 'kept-agent', data: { data: { again: true } } });
+    } finally {
+      await second.close();
+      await agent.close();
+      rmSync(first.dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -42,16 +42,18 @@ export class AgentsController {
   @Scopes('admin')
   @UseInterceptors(BodyDepthInterceptor)
   @ApiOperation({
-    summary: 'Register a remote HTTP agent, or update the one with the same id',
+    summary: 'Register a remote HTTP agent or an A2A agent, or update the one with the same id',
     description:
-      'The endpoint must answer `GET {endpoint}/health` with a 2xx (5 s timeout). Tasks are sent as `POST {endpoint}/execute`. The registration is stored and restored at start.',
+      'HTTP agent: the endpoint must answer `GET {endpoint}/health` with a 2xx (5 s timeout). Tasks are sent as `POST {endpoint}/execute`. ' +
+      'A2A agent (`agent_card_url`, or `kind: "a2a"`): the agent card is fetched (10 s timeout), each skill becomes a capability, and tasks go to the agent as A2A messages. ' +
+      'The registration (for A2A: with the card) is stored and restored at start.',
   })
   @ApiBody({ type: RegisterRemoteAgentDto })
   @ApiCreatedResponse({ type: AgentMetadataDto, description: 'Registered' })
   @ApiOkResponse({ type: AgentMetadataDto, description: 'An agent with that id was updated' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Invalid body or input_schema' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Invalid body or input_schema; an agent_card_url that leads to no agent card' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The id belongs to an in-process agent' })
-  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'The endpoint failed its health check' })
+  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'The endpoint failed its health check; the agent card cannot be used' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
   async register(@Body() body: RegisterRemoteAgentDto, @Res({ passthrough: true }) res: Response): Promise<AgentMetadataDto> {
     const { created, agent } = await this.remote.register(body);

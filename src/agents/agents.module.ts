@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { ContractsModule } from '../contracts/contracts.module.js';
+import { A2aAgentFactory } from './a2a/a2a-agent.factory.js';
+import { A2aAgentRegistrar } from './a2a/a2a-agent.registrar.js';
 import { agentsConfig } from './agents.config.js';
 import { AgentRegistry } from './agent.registry.js';
 import { AgentsController } from './agents.controller.js';
@@ -19,8 +21,8 @@ import { RemoteAgentsService } from './remote/remote-agents.service.js';
 /**
  * Agents: the @Agent/@Capability decorators, discovery of decorated providers at start-up, the
  * registry, remote HTTP agents (registration, heartbeats, liveness, stored in the contract store's
- * database), and the `/v1/agents` routes. Agents may be listed in any module's providers; discovery
- * walks them all.
+ * database), A2A agents registered by agent card, and the `/v1/agents` routes. Agents may be listed
+ * in any module's providers; discovery walks them all.
  */
 @Module({
   imports: [DiscoveryModule, ConfigModule.forFeature(agentsConfig), ContractsModule, RemoteAgentsHttpModule],
@@ -36,6 +38,8 @@ import { RemoteAgentsService } from './remote/remote-agents.service.js';
     { provide: RemoteAgentRepository, useExisting: SqliteRemoteAgentRepository },
     RemoteAgentsLivenessMonitor,
     RemoteAgentsService,
+    A2aAgentFactory,
+    A2aAgentRegistrar,
   ],
   exports: [AgentRegistry, AgentsService],
 })

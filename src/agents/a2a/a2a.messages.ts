@@ -26,4 +26,6 @@ export const A2aMessages = {
   unknownState: (state: unknown) => `the task reached an unknown state ${JSON.stringify(state)}`,
   noTask: () => 'the reply stream ended before a task or message arrived',
   malformedReply: () => 'the reply is neither a task nor a message',
+  cannotRegister: (detail: string) => `Cannot register the A2A agent: ${detail}`,
+  storedCardMalformed: () => 'the stored registration has no agent card',
 };

@@ -5,6 +5,7 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
+  IsIn,
   IsInt,
   IsNotEmpty,
   IsObject,
@@ -15,9 +16,11 @@ import {
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
+import { isA2aRegistrationRequest } from '../a2a/a2a-registration.js';
 import { AGENT_ID_PATTERN, CAPABILITY_NAME_PATTERN } from '../agents.constants.js';
 import {
   MAX_CAPABILITIES,
@@ -110,8 +113,32 @@ export class RemoteCapabilityDto {
   input_schema?: Record<string, unknown>;
 }
 
+/** An A2A registration takes its name, endpoint and capabilities from the agent card. */
+const isHttp = (body: RegisterRemoteAgentDto) => !isA2aRegistrationRequest(body);
+
 export class RegisterRemoteAgentDto {
-  @ApiProperty({ example: 'agent_summarizer', pattern: AGENT_ID_PATTERN.source })
+  @ApiPropertyOptional({
+    enum: ['http', 'a2a'],
+    description:
+      '`http` (default): a remote HTTP agent described by this body. `a2a` (default when `agent_card_url` is given): an A2A agent described by its agent card; only `agent_id` and `max_concurrency` apply beside `agent_card_url`',
+  })
+  @IsOptional()
+  @IsIn(['http', 'a2a'])
+  kind?: 'http' | 'a2a';
+
+  @ApiPropertyOptional({
+    example: 'http://127.0.0.1:9200',
+    description:
+      'A2A: the agent card URL, or the agent\'s base URL (then `/.well-known/agent-card.json` (v1.0) and `/.well-known/agent.json` (v0.3) are tried)',
+  })
+  @ValidateIf((body: RegisterRemoteAgentDto) => !isHttp(body))
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_ENDPOINT_LENGTH)
+  agent_card_url?: string;
+
+  @ApiProperty({ example: 'agent_summarizer', pattern: AGENT_ID_PATTERN.source, description: 'A2A: optional, defaults to a slug of the card name' })
+  @ValidateIf((body: RegisterRemoteAgentDto) => isHttp(body) || body.agent_id !== undefined)
   @IsString()
   @Matches(AGENT_ID_PATTERN, {
     message: 'agent_id must be 1-128 characters of letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
@@ -119,6 +146,7 @@ export class RegisterRemoteAgentDto {
   agent_id!: string;
 
   @ApiProperty({ example: 'Summarizer' })
+  @ValidateIf(isHttp)
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_NAME_LENGTH)
@@ -141,10 +169,12 @@ export class RegisterRemoteAgentDto {
     example: 'http://127.0.0.1:9100',
     description: 'Base URL; the agent answers GET {endpoint}/health and POST {endpoint}/execute',
   })
+  @ValidateIf(isHttp)
   @IsHttpEndpoint()
   endpoint!: string;
 
   @ApiProperty({ type: [RemoteCapabilityDto], description: 'At least one; names unique' })
+  @ValidateIf(isHttp)
   @IsArray()
   @ArrayMinSize(1, { message: 'capabilities must list at least one capability' })
   @ArrayMaxSize(MAX_CAPABILITIES)

@@ -9,6 +9,8 @@ import {
 } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { A2aAgentRegistrar } from '../a2a/a2a-agent.registrar.js';
+import { isA2aRegistrationRequest } from '../a2a/a2a-registration.js';
 import { AgentRegistry, LocalAgentConflictError } from '../agent.registry.js';
 import { AgentsService } from '../agents.service.js';
 import { DEFAULT_AGENT_VERSION } from '../agents.constants.js';
@@ -66,6 +68,7 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
     private readonly factory: HttpAgentFactory,
     private readonly client: HttpAgentClient,
     private readonly liveness: RemoteAgentsLivenessMonitor,
+    private readonly a2a: A2aAgentRegistrar,
   ) {}
 
   /** Re-registers the stored agents; runs after every module's onModuleInit, i.e. after discovery. */
@@ -79,23 +82,41 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
 
   /**
    * Registers or replaces a remote agent. 409 for the id of an in-process agent, 400 for an input_schema
-   * ajv rejects, 422 when `GET {endpoint}/health` does not answer 2xx.
+   * ajv rejects, 422 when `GET {endpoint}/health` does not answer 2xx. A body with `agent_card_url`
+   * (or `kind: "a2a"`) registers an A2A agent instead.
    */
   async register(dto: RegisterRemoteAgentDto): Promise<RegistrationResult> {
+    if (isA2aRegistrationRequest(dto)) return this.registerA2a(dto);
     const registration = toRegistration(dto);
     const { agent_id: agentId, endpoint } = registration;
     this.assertRemote(agentId);
     const definition = this.define(registration);
     const health = await this.client.checkHealth(endpoint, REGISTRATION_HEALTH_TIMEOUT_MS);
     if (!health.ok) throw new UnprocessableEntityException(RemoteAgentsMessages.healthCheckFailed(agentId, health.url, health.reason));
+    return this.store(definition, 'http', { ...registration });
+  }
 
+  /**
+   * Registers or replaces an A2A agent from its agent card, stored with the card. 400 when the URL leads
+   * to no card, 422 for a card that cannot be used, 409 for the id of an in-process agent.
+   */
+  private async registerA2a(dto: RegisterRemoteAgentDto): Promise<RegistrationResult> {
+    const request = { agent_card_url: dto.agent_card_url!, agent_id: dto.agent_id, max_concurrency: dto.max_concurrency };
+    const { definition, registration } = await this.a2a.prepare(request);
+    this.assertRemote(definition.agent_id);
+    return this.store(definition, 'a2a', { ...registration });
+  }
+
+  /** Stores the registration and puts the agent in the registry (one mutation at a time). */
+  private store(definition: AgentDefinition, kind: StoredRemoteAgent['kind'], registration: Record<string, unknown>): Promise<RegistrationResult> {
+    const { agent_id: agentId } = definition;
     return this.serialized(async () => {
       this.assertRemote(agentId);
       const created = this.registry.get(agentId) === undefined;
-      const stored = await this.repository.save({ agent_id: agentId, kind: 'http', registration: { ...registration } }, new Date().toISOString());
+      const stored = await this.repository.save({ agent_id: agentId, kind, registration }, new Date().toISOString());
       const agent = this.upsert(definition, stored);
       this.liveness.seen(agentId, 'registration');
-      this.logger.log(RemoteAgentsMessages.registered(agentId, endpoint, created));
+      this.logger.log(RemoteAgentsMessages.registered(agentId, definition.endpoint ?? '', created));
       return { created, agent: this.agents.toMetadata(agent) };
     });
   }
@@ -126,13 +147,18 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
 
   private restore(stored: StoredRemoteAgent): boolean {
     const { agent_id: agentId } = stored;
-    // Only `http` agents exist today; other kinds are restored by their own services.
-    if (stored.kind !== 'http') return false;
+    if (stored.kind !== 'http' && stored.kind !== 'a2a') return false;
     if (this.registry.get(agentId)?.definition.kind === 'local') {
       this.logger.warn(RemoteAgentsMessages.restoreSkippedLocal(agentId));
       return false;
     }
     try {
+      if (stored.kind === 'a2a') {
+        // From the stored card: no network at start.
+        this.upsert(this.a2a.restore(stored.registration), stored);
+        this.liveness.seen(agentId, 'registration');
+        return true;
+      }
       const dto = plainToInstance(RegisterRemoteAgentDto, stored.registration);
       const errors = validateSync(dto, { forbidUnknownValues: false });
       if (errors.length > 0) throw new Error(errors.map((e) => Object.values(e.constraints ?? {}).join('; ') || e.property).join('; '));
