@@ -29,10 +29,21 @@ export function prepareOutputFile(requested: string, force: boolean): OutputFile
     if (!statSync(path).isFile()) throw new UsageError(`${path} is not a file`);
   }
   const partial = join(folder, `.${basename(path)}.${process.pid}.partial`);
+  // Interrupted (Ctrl-C, kill): remove the temporary file, then exit as the signal would have.
+  const signals = { SIGINT: 130, SIGTERM: 143 } as const;
+  const onSignal = (signal: NodeJS.Signals) => {
+    rmSync(partial, { force: true });
+    process.exit(signals[signal as keyof typeof signals]);
+  };
+  for (const signal of Object.keys(signals)) process.once(signal, onSignal);
+  const done = () => {
+    for (const signal of Object.keys(signals)) process.off(signal, onSignal);
+  };
   return {
     path,
     partial,
     publish() {
+      done();
       const fd = openSync(partial, 'r');
       try {
         fsyncSync(fd);
@@ -58,6 +69,7 @@ export function prepareOutputFile(requested: string, force: boolean): OutputFile
       rmSync(partial, { force: true });
     },
     discard() {
+      done();
       rmSync(partial, { force: true });
     },
   };
