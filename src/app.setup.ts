@@ -5,6 +5,7 @@ import { BODY_LIMIT_BYTES, SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } 
 import type { AppConfig } from './app.config.js';
 import { API_KEY_SECURITY_SCHEME, BEARER_SECURITY_SCHEME } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
+import { BodyDepthInterceptor } from './common/validation/body-depth.interceptor.js';
 import { useObservability } from './observability/observability.setup.js';
 import { securityHeaders } from './security/security-headers.js';
 
@@ -27,6 +28,7 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
   express.enableCors(
     config.corsOrigins === '*' ? { origin: '*', credentials: false } : { origin: config.corsOrigins, credentials: true },
   );
+  app.useGlobalInterceptors(new BodyDepthInterceptor());
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidUnknownValues: false }));
   app.useGlobalFilters(new AllExceptionsFilter());
   // No enableShutdownHooks here: main.ts handles SIGTERM/SIGINT itself (graceful drain), and tests

@@ -33,6 +33,23 @@ describe('Hostile input (SPEC §4: never a 500)', () => {
     );
   });
 
+  it('bodies nested thousands of levels deep are a 400 on every POST route', async () => {
+    const deep = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+    const routes = ['/v1/orchestrate', '/v1/tasks', '/v1/compress', '/v1/agents', '/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/delegate'];
+    for (const path of routes) {
+      const body = `{"session_id":"hostile_deep","capability":"echo","parameters":${deep(5000)}}`;
+      const res = await request(t.server).post(path).set('content-type', 'application/json').send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/nested too deeply/);
+    }
+    // 64 levels are fine.
+    await request(t.server)
+      .post('/v1/orchestrate')
+      .set('content-type', 'application/json')
+      .send(`{"session_id":"hostile_deep","capability":"echo","parameters":{"text":"x","n":${deep(62)}}}`)
+      .expect(200);
+  });
+
   it('POST with random bytes, content types and sizes', async () => {
     await fc.assert(
       fc.asyncProperty(

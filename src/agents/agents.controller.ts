@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -19,7 +19,6 @@ import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { AgentsService } from './agents.service.js';
 import { AgentListDto, AgentMetadataDto } from './dto/agent-metadata.dto.js';
 import { HeartbeatResponseDto, RegisterRemoteAgentDto } from './dto/register-remote-agent.dto.js';
-import { BodyDepthInterceptor } from './remote/body-depth.interceptor.js';
 import { RemoteAgentsService } from './remote/remote-agents.service.js';
 
 @ApiTags('agents')
@@ -40,7 +39,6 @@ export class AgentsController {
 
   @Post()
   @Scopes('admin')
-  @UseInterceptors(BodyDepthInterceptor)
   @ApiOperation({
     summary: 'Register a remote HTTP agent or an A2A agent, or update the one with the same id',
     description:

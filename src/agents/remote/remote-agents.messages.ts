@@ -21,6 +21,5 @@ export const RemoteAgentsMessages = {
   wentOffline: (agentId: string, ttlMs: number) => `Remote agent ${agentId} is offline: no heartbeat or passing health probe for ${ttlMs} ms`,
   backOnline: (agentId: string, how: 'heartbeat' | 'probe') =>
     `Remote agent ${agentId} is available again (${how === 'heartbeat' ? 'heartbeat' : 'health probe passed'})`,
-  bodyTooDeep: (limit: number) => `Request body is nested too deeply: at most ${limit} levels of objects and arrays`,
   probeRoundFailed: (reason: string) => `Liveness probe round failed: ${reason}`,
 };

@@ -1,9 +1,8 @@
 import { BadRequestException, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
-import { RemoteAgentsMessages } from './remote-agents.messages.js';
 
-/** Deepest nesting accepted in a registration body (JSON Schemas are far shallower). */
+/** Deepest nesting accepted in a request body (real bodies, JSON Schemas included, are far shallower). */
 export const MAX_BODY_DEPTH = 64;
 
 /** Nesting depth of a JSON value (a scalar is 0), computed without recursion; stops counting past `limit`. */
@@ -21,16 +20,18 @@ export function jsonDepth(value: unknown, limit = Infinity): number {
   return deepest;
 }
 
+export const bodyTooDeepMessage = (limit: number) => `Request body is nested too deeply: at most ${limit} levels of objects and arrays`;
+
 /**
  * Rejects a body nested deeper than MAX_BODY_DEPTH with a 400 before the validation pipe runs: the
- * pipe's conversion of free-form objects (`input_schema`) recurses once per level and would exhaust
- * the stack on a hostile body.
+ * pipe's conversion of free-form objects (`parameters`, `input_schema`) recurses once per level and
+ * would exhaust the stack on a hostile body. Applied to every route by `configureApp`.
  */
 @Injectable()
 export class BodyDepthInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const body = context.switchToHttp().getRequest<Request>().body as unknown;
-    if (jsonDepth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) throw new BadRequestException(RemoteAgentsMessages.bodyTooDeep(MAX_BODY_DEPTH));
+    if (jsonDepth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) throw new BadRequestException(bodyTooDeepMessage(MAX_BODY_DEPTH));
     return next.handle();
   }
 }
