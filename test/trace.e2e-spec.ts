@@ -150,7 +150,7 @@ async function expectDeliveredExactlyOnceInOrder(server: Server, trace: FakeTrac
     expect(d.request.url).toBe(`/v1/sessions/${encodeURIComponent(event.data.session_id)}/events`);
     // The event id (for Trace to dedupe on) is stable across retries of the same event.
     const eventId = d.request.headers['x-event-id'];
-    expect(eventId).toMatch(/^\d+$/);
+    expect(eventId).toBe(event.data.contract_id);
     const seen = eventIdOf.get(event.data.contract_id);
     if (seen === undefined) eventIdOf.set(event.data.contract_id, eventId as string);
     else expect(eventId).toBe(seen);

@@ -117,7 +117,8 @@ function acceptedBySession(requests: RecordedRequest[], accepted: Set<RecordedRe
     if (!accepted.has(req)) continue;
     const session = decodeURIComponent(req.url.split('/')[3]);
     const list = bySession.get(session) ?? [];
-    list.push(Number(req.headers['x-event-id']));
+    // The events' contract ids are `c<outbox id>` here, and X-Event-Id is the contract id.
+    list.push(Number(String(req.headers['x-event-id']).slice(1)));
     bySession.set(session, list);
   }
   return bySession;
@@ -217,7 +218,7 @@ describe('TraceOutboxDispatcher (real HTTP server)', () => {
     expect(req.method).toBe('POST');
     expect(req.url).toBe(`/v1/sessions/${encodeURIComponent('sess/../x y')}/events`);
     expect(req.headers['content-type']).toContain('application/json');
-    expect(req.headers['x-event-id']).toBe(String(event.id));
+    expect(req.headers['x-event-id']).toBe(event.data.contract_id);
     expect(req.json).toEqual({ event_type: 'contract.response', data: event.data });
     expect(Object.keys(req.json as object)).toEqual(['event_type', 'data']);
   });

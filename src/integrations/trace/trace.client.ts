@@ -48,7 +48,8 @@ export class TraceClient {
         timeout: this.config.trace.timeoutMs,
         headers: {
           'Content-Type': 'application/json',
-          'X-Event-Id': String(event.id),
+          // One event per contract: its id is unique and stays the same across retries and restores.
+          'X-Event-Id': typeof event.data.contract_id === 'string' ? event.data.contract_id : `outbox-${event.id}`,
           ...(event.traceparent ? { traceparent: event.traceparent } : {}),
         },
         responseType: 'text',
