@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { waitFor } from './utils/wait-for.js';
 import { ROOT, startServerProcess, type ServerProcess } from './utils/server-process.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
@@ -28,6 +29,11 @@ function cli(name: string, dataDir: string, args: string[], stdin?: string): Pro
 const exportCli = (dataDir: string, ...args: string[]) => cli('export-contracts', dataDir, args);
 const importCli = (dataDir: string, ...args: string[]) => cli('import-contracts', dataDir, args);
 const backupCli = (dataDir: string, ...args: string[]) => cli('backup-database', dataDir, args);
+const keysCli = (dataDir: string, ...args: string[]) => cli('keys', dataDir, args);
+
+/** The API key sent by `viaHttp` and `orchestrate` (set once a test has created one). */
+let apiKey: string | undefined;
+const authHeaders = (): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {});
 
 const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 const ndjsonLines = (text: string) => text.split('\n').filter((line) => line !== '');
@@ -55,14 +61,14 @@ const viaApp = (t: TestApp) => async (path: string) => {
 };
 
 const viaHttp = (base: string) => async (path: string) => {
-  const res = await fetch(`${base}${path}`);
+  const res = await fetch(`${base}${path}`, { headers: authHeaders() });
   return { status: res.status, body: (await res.json()) as Json };
 };
 
 async function orchestrate(base: string, session_id: string, text: string): Promise<string> {
   const res = await fetch(`${base}/v1/orchestrate`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeaders() },
     body: JSON.stringify({ session_id, capability: 'echo', parameters: { text } }),
   });
   const body = (await res.json()) as Json;
@@ -260,6 +266,13 @@ describe('contracts:export, NDJSON contracts:import and db:backup (issue 5 §4)'
     it('takes a consistent backup while a live server is under load; a server started on a copy serves every contract acknowledged before it', async () => {
       live = await startServerProcess({ DATA_DIR: dataDir });
       const base = live.url;
+      // A key created while the server runs: from then on every request needs it.
+      const created = await keysCli(dataDir, 'create', '--name', 'backup-check', '--scopes', 'read,invoke', '--json');
+      expect(created.code).toBe(0);
+      const key = JSON.parse(created.stdout) as { id: string; key: string };
+      // The server notices the first key within a second.
+      await waitFor(async () => (await fetch(`${base}/v1/contracts`)).status === 401, 'the live server to require the key');
+      apiKey = key.key;
       const acknowledged: string[] = [];
       for (let i = 0; i < 25; i++) {
         await Promise.all(Array.from({ length: 8 }, (_, n) => orchestrate(base, `backup_${n}`, `seed ${i}`).then((id) => acknowledged.push(id))));
@@ -333,12 +346,17 @@ describe('contracts:export, NDJSON contracts:import and db:backup (issue 5 §4)'
         const sessions = (await viaHttp(restored.url)('/v1/sessions?limit=1000')).body;
         expect((sessions.sessions as Json[]).reduce((n, s) => n + (s.contract_count as number), 0)).toBe(inBackupFile);
 
-        // API keys: when keys live in the store, create one on the live server before the backup and
-        // check here that it is in the backup and authenticates against the restored server.
+        // The API key is in the backup: the restored server refuses requests without it and takes it.
+        expect((await fetch(`${restored.url}/v1/contracts`)).status).toBe(401);
+        expect((await viaHttp(restored.url)('/v1/contracts?limit=1')).status).toBe(200);
+        const listed = await keysCli(restoreDir, 'list');
+        expect(listed.stdout).toContain(key.id);
+        expect(listed.stdout).not.toContain(key.key);
 
         // The restored server takes new tasks.
         await orchestrate(restored.url, 'backup_0', 'after restore');
       } finally {
+        apiKey = undefined;
         rmSync(backupFile, { force: true });
       }
     });
