@@ -88,7 +88,7 @@ export interface TaskOutcome {
   result: JsonValue | null;
   error: string | null;
   completed_at: string;
-  /** The agent that gave the outcome (failover may have moved the task to another one); unchanged when absent. */
+  /** The agent that gave the outcome, when failover moved the task to another one; unchanged when absent. */
   to_agent?: string;
   /** The REQUEST's metadata as it ends (attempts added); unchanged when absent. */
   metadata?: JsonObject;

@@ -406,7 +406,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     const metadata: JsonObject = { ...request.metadata, attempts };
     const closed = await this.contracts.completeRequest(
       request.contract_id,
-      { status, result: data, error, completed_at: completedAt, to_agent: agentId, metadata },
+      { status, result: data, error, completed_at: completedAt, to_agent: agentId === request.to_agent ? undefined : agentId, metadata },
       {
         contract_id: newUlid(),
         session_id: request.session_id,

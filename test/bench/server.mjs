@@ -101,8 +101,10 @@ export async function startServer({ env = {}, name = 'server', profile = null, t
       NODE_OPTIONS: '',
       HOST: '127.0.0.1',
       PORT: String(port),
+      // Production logging (JSON lines); warn keeps per-request lines out of the measurement.
+      NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
-      // Throttling does not exist yet; once it does, the bench must not be throttled.
+      // The bench measures the service, not the rate limit.
       RATE_LIMIT_PER_MINUTE: '0',
       ...env,
     },

@@ -86,6 +86,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   readonly #upsertSession: PreparedQuery<SessionUpsertValues, never>;
   readonly #insertOutbox: PreparedQuery<OutboxInsertValues, never>;
   readonly #closeRequest: PreparedQuery<CloseRequestValues, ContractRow>;
+  readonly #closeRequestToAgent: PreparedQuery<CloseRequestValues, ContractRow>;
   readonly #findById: PreparedQuery<{ contract_id: string }, ContractRow>;
   readonly #findSession: PreparedQuery<{ session_id: string }, SessionRow>;
   readonly #listSessions: PreparedQuery<{ limit: number }, SessionRow>;
@@ -165,21 +166,26 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       }),
     );
 
-    this.#closeRequest = PreparedQuery.prepare<CloseRequestValues, ContractRow>((p) =>
-      db
-        .updateTable('contracts')
-        .set({
-          status: p('status'),
-          result: p('result'),
-          error: p('error'),
-          completed_at: p('completed_at'),
-          to_agent: sql<string>`coalesce(${p('to_agent')}, to_agent)`,
-          metadata: sql<string>`coalesce(${p('metadata')}, metadata)`,
-        })
-        .where('contract_id', '=', p('contract_id'))
-        .where('contract_type', '=', 'REQUEST')
-        .returningAll(),
-    );
+    // Two forms: an UPDATE that names `to_agent` rewrites its index entry even when the value is the
+    // same, so the agent is only set when failover moved the task to another one.
+    const closeRequest = (withAgent: boolean) =>
+      PreparedQuery.prepare<CloseRequestValues, ContractRow>((p) =>
+        db
+          .updateTable('contracts')
+          .set({
+            status: p('status'),
+            result: p('result'),
+            error: p('error'),
+            completed_at: p('completed_at'),
+            metadata: sql<string>`coalesce(${p('metadata')}, metadata)`,
+            ...(withAgent ? { to_agent: p('to_agent') as string } : {}),
+          })
+          .where('contract_id', '=', p('contract_id'))
+          .where('contract_type', '=', 'REQUEST')
+          .returningAll(),
+      );
+    this.#closeRequest = closeRequest(false);
+    this.#closeRequestToAgent = closeRequest(true);
 
     this.#findById = PreparedQuery.prepare<{ contract_id: string }, ContractRow>((p) =>
       db.selectFrom('contracts').selectAll().where('contract_id', '=', p('contract_id')),
@@ -263,7 +269,8 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       metadata: outcome.metadata === undefined ? null : JSON.stringify(outcome.metadata),
     };
     return this.#writes.run(async (trx) => {
-      const { rows } = await trx.executeQuery(this.#closeRequest.bind(closed));
+      const close = outcome.to_agent === undefined ? this.#closeRequest : this.#closeRequestToAgent;
+      const { rows } = await trx.executeQuery(close.bind(closed));
       const request = rows[0];
       if (request === undefined) throw new RequestNotFoundError(requestId);
       await this.#insertWithSession(trx, row);
