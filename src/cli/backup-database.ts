@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigValidationError } from '../common/config/validate-config.js';
 import { contractsConfig } from '../contracts/contracts.config.js';
 import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_FILE_NAME } from '../contracts/contracts.constants.js';
-import { formatBytes, prepareOutputFile, UsageError } from './output-file.js';
+import { parseCommandLine, UsageError } from './command-line.js';
+import { formatBytes, prepareOutputFile } from './output-file.js';
 
 /**
  * `npm run db:backup -- <file> [--force]`: a consistent copy of `${DATA_DIR}/orchestrator.db`, taken
@@ -31,18 +31,7 @@ interface BackupSummary {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let values: { force?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: { force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values, positionals } = parseCommandLine(argv, { force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true);
   if (values.help) {
     console.log(USAGE);
     return 0;

@@ -4,7 +4,6 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { createWriteStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigValidationError } from '../common/config/validate-config.js';
 import { isSessionId, SESSION_ID_MESSAGE } from '../common/validation/session-id.js';
 import type { ContractFilter } from '../contracts/contract.model.js';
@@ -12,7 +11,8 @@ import { contractsConfig } from '../contracts/contracts.config.js';
 import { SQLITE_FILE_NAME } from '../contracts/contracts.constants.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
 import { NdjsonContractsExporter } from '../contracts/export/ndjson-contracts.exporter.js';
-import { prepareOutputFile, UsageError } from './output-file.js';
+import { parseCommandLine, UsageError } from './command-line.js';
+import { prepareOutputFile } from './output-file.js';
 
 /**
  * `npm run contracts:export -- --out <file.ndjson> [--session <id>] [--force]`: writes the contracts of
@@ -28,22 +28,11 @@ const USAGE = 'usage: npm run contracts:export -- --out <file.ndjson | -> [--ses
 class ExportCliModule {}
 
 async function main(argv: string[]): Promise<number> {
-  let values: { out?: string; session?: string; force?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        out: { type: 'string', short: 'o' },
-        session: { type: 'string' },
-        force: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandLine(
+    argv,
+    { out: { type: 'string', short: 'o' }, session: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    false,
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;

@@ -4,7 +4,6 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigValidationError } from '../common/config/validate-config.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
 import {
@@ -15,7 +14,7 @@ import {
   type NdjsonReadOptions,
 } from '../contracts/import/ndjson-contracts.importer.js';
 import { PythonContractsImporter } from '../contracts/import/python-contracts.importer.js';
-import { UsageError } from './output-file.js';
+import { parseCommandLine, UsageError } from './command-line.js';
 
 /**
  * `npm run contracts:import -- <dir>`: imports the Python service's `data/contracts/*.json` into the
@@ -41,18 +40,11 @@ const MAX_REPORTED_LINES = 100;
 class ImportCliModule {}
 
 async function main(argv: string[]): Promise<number> {
-  let values: { ndjson?: boolean; 'dry-run'?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: { ndjson: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values, positionals } = parseCommandLine(
+    argv,
+    { ndjson: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;

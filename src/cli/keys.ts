@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
 import { normalizeKeyName } from '../auth/api-key.js';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import { KEY_CACHE_TTL_MS, SCOPES } from '../auth/auth.constants.js';
@@ -9,6 +8,7 @@ import { SqliteApiKeysRepository } from '../auth/persistence/sqlite-api-keys.rep
 import { parseScopes } from '../auth/scopes.js';
 import { contractsConfig } from '../contracts/contracts.config.js';
 import { openSqliteDatabase } from '../contracts/persistence/sqlite/open-sqlite-database.js';
+import { parseCommandLine, UsageError } from './command-line.js';
 
 /**
  * `npm run keys -- create|list|revoke`: manages the API keys in `${DATA_DIR}/orchestrator.db`, while
@@ -29,7 +29,6 @@ scopes: read (every GET), invoke (orchestrate, tasks, cancel, compress),
         agent (heartbeats and delegation of remote agents), admin (everything)
 The store is \${DATA_DIR}/orchestrator.db (DATA_DIR defaults to ./data).`;
 
-class UsageError extends Error {}
 
 type Command =
   | { name: 'create'; keyName: string; scopes: string; json: boolean }
@@ -39,22 +38,11 @@ type Command =
 
 function parseCommand(argv: string[]): Command {
   const [command, ...rest] = argv;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        name: { type: 'string' },
-        scopes: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(
+    rest,
+    { name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean', default: false } },
+    true,
+  );
   switch (command) {
     case 'create':
       if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);

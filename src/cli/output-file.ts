@@ -1,8 +1,6 @@
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-
-/** A mistake of the caller (bad argument, file in the way): reported as one line, exit code 2. */
-export class UsageError extends Error {}
+import { UsageError } from './command-line.js';
 
 /**
  * Output files of the CLIs are written under a temporary name in the target's folder and put in place
