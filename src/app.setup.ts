@@ -5,7 +5,7 @@ import { BODY_LIMIT_BYTES, SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } 
 import type { AppConfig } from './app.config.js';
 import { API_KEY_SECURITY_SCHEME, BEARER_SECURITY_SCHEME } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
-import { BodyDepthInterceptor } from './common/validation/body-depth.interceptor.js';
+import { bodyDepthLimit } from './common/validation/body-depth.js';
 import { useObservability } from './observability/observability.setup.js';
 import { securityHeaders } from './security/security-headers.js';
 
@@ -24,11 +24,11 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
   express.disable('etag');
   express.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
   express.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true });
+  express.use(bodyDepthLimit());
   // CORS with credentials is only allowed for an explicit list of origins, never with `*`.
   express.enableCors(
     config.corsOrigins === '*' ? { origin: '*', credentials: false } : { origin: config.corsOrigins, credentials: true },
   );
-  app.useGlobalInterceptors(new BodyDepthInterceptor());
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidUnknownValues: false }));
   app.useGlobalFilters(new AllExceptionsFilter());
   // No enableShutdownHooks here: main.ts handles SIGTERM/SIGINT itself (graceful drain), and tests

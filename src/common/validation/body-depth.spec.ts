@@ -1,4 +1,4 @@
-import { jsonDepth } from './body-depth.interceptor.js';
+import { jsonDepth } from './body-depth.js';
 
 describe('jsonDepth', () => {
   it('counts nested objects and arrays without recursion', () => {

@@ -1,6 +1,5 @@
-import { BadRequestException, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { Request } from 'express';
-import type { Observable } from 'rxjs';
+import { BadRequestException } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 
 /** Deepest nesting accepted in a request body (real bodies, JSON Schemas included, are far shallower). */
 export const MAX_BODY_DEPTH = 64;
@@ -23,15 +22,15 @@ export function jsonDepth(value: unknown, limit = Infinity): number {
 export const bodyTooDeepMessage = (limit: number) => `Request body is nested too deeply: at most ${limit} levels of objects and arrays`;
 
 /**
- * Rejects a body nested deeper than MAX_BODY_DEPTH with a 400 before the validation pipe runs: the
- * pipe's conversion of free-form objects (`parameters`, `input_schema`) recurses once per level and
- * would exhaust the stack on a hostile body. Applied to every route by `configureApp`.
+ * Express middleware, mounted right after the body parsers: rejects a body nested deeper than
+ * MAX_BODY_DEPTH with a 400 before anything else looks at it. The validation pipe's conversion of
+ * free-form objects (`parameters`, `input_schema`) recurses once per level and would exhaust the stack
+ * on a hostile body. Plain middleware rather than an interceptor: it costs no per-request Observable.
  */
-@Injectable()
-export class BodyDepthInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const body = context.switchToHttp().getRequest<Request>().body as unknown;
-    if (jsonDepth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) throw new BadRequestException(bodyTooDeepMessage(MAX_BODY_DEPTH));
-    return next.handle();
-  }
+export function bodyDepthLimit(limit = MAX_BODY_DEPTH): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, _res, next) => {
+    const body = req.body as unknown;
+    if (body !== null && typeof body === 'object' && jsonDepth(body, limit) > limit) next(new BadRequestException(bodyTooDeepMessage(limit)));
+    else next();
+  };
 }
