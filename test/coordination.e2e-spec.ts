@@ -242,3 +242,35 @@ describe('Coordination of in-process agents', () => {
     });
   });
 });
+
+describe('Queue timeout (QUEUE_TIMEOUT_MS)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ providers: [LimitedAgent], env: { QUEUE_TIMEOUT_MS: '200', TASK_TIMEOUT_MS: '20000' } });
+  });
+  afterAll(async () => {
+    gates.open('qt');
+    await t.close();
+  });
+
+  it('a caller that waits too long gets 503 with Retry-After and nothing is written; a waiting submitted task fails', async () => {
+    const holder = await request(t.server).post('/v1/tasks').send({ session_id: 'qt_hold', capability: 'limited.hold', parameters: { gate: 'qt' } }).expect(202);
+    await waitFor(() => gates.waiting('qt') === 1, 'the holder to run');
+
+    const waited = await request(t.server).post('/v1/orchestrate').send({ session_id: 'qt_sync', capability: 'limited.tag', parameters: { tag: 'late' } }).expect(503);
+    expect(waited.headers['retry-after']).toMatch(/^\d+$/);
+    expect(waited.body.message).toMatch(/became free within 200 ms/);
+    await request(t.server).get('/v1/sessions/qt_sync').expect(404);
+
+    const queued = await request(t.server).post('/v1/tasks').send({ session_id: 'qt_async', capability: 'limited.tag', parameters: { tag: 'late' } }).expect(202);
+    const failed = await waitFor(async () => {
+      const body = (await request(t.server).get(`/v1/tasks/${queued.body.task_id}`).expect(200)).body;
+      return body.status === 'failed' ? body : undefined;
+    }, 'the queued task to fail');
+    expect(failed.error).toMatch(/became free within 200 ms/);
+
+    gates.open('qt');
+    await waitFor(async () => (await request(t.server).get(`/v1/tasks/${holder.body.task_id}`).expect(200)).body.status === 'completed', 'the holder to finish');
+  });
+});
