@@ -75,16 +75,26 @@ describe('Remote agents: failover, attempts, circuit breaker, limits', () => {
   });
 
   it('stops after TASK_MAX_ATTEMPTS: a failed task with the last error, never a 5xx', async () => {
-    const [a, b] = await team('fo.all', ['fo_all_a', 'fo_all_b']);
+    const [a, b, c, d] = await team('fo.all', ['fo_all_a', 'fo_all_b', 'fo_all_c', 'fo_all_d']);
     a.behave({ kind: 'status', status: 502 });
     b.behave({ kind: 'die' });
+    c.behave({ kind: 'wrong-shape' });
     const res = await orchestrate('fo_3', 'fo.all').expect(200);
-    expect(res.body).toMatchObject({ success: false, data: null, error: expect.stringMatching(/fo_all_a.*502/) });
+    expect(res.body).toMatchObject({ success: false, data: null, error: expect.stringMatching(/fo_all_c.*not \{success/) });
     const req = await requestOf(res.body.contract_id);
     expect(req.status).toBe('failed');
-    // Three attempts: each agent once, then the one with fewer failures again.
-    expect((req.metadata.attempts as Attempt[]).map((x) => x.agent_id)).toEqual(['fo_all_a', 'fo_all_b', 'fo_all_a']);
-    expect(a.executions).toHaveLength(2);
+    expect((req.metadata.attempts as Attempt[]).map((x) => x.agent_id)).toEqual(['fo_all_a', 'fo_all_b', 'fo_all_c']);
+    expect(d.executions).toHaveLength(0);
+  });
+
+  it('never tries an agent twice: with every capable agent failed, the task ends with the last failure', async () => {
+    const [a, b] = await team('fo.twice', ['fo_twice_a', 'fo_twice_b']);
+    a.behave({ kind: 'status', status: 500 });
+    b.behave({ kind: 'status', status: 503 });
+    const res = await orchestrate('fo_3b', 'fo.twice').expect(200);
+    expect(res.body).toMatchObject({ success: false, error: expect.stringMatching(/fo_twice_b.*503/) });
+    expect(((await requestOf(res.body.contract_id)).metadata.attempts as Attempt[]).map((x) => x.agent_id)).toEqual(['fo_twice_a', 'fo_twice_b']);
+    expect(a.executions).toHaveLength(1);
     expect(b.executions).toHaveLength(1);
   });
 

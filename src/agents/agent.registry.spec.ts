@@ -36,12 +36,13 @@ describe('AgentRegistry', () => {
     return route.kind === 'ready' ? route.agent.definition.agent_id : route.kind;
   };
 
-  it('routes to the agent with the fewest tasks in flight, preferring agents not yet tried', () => {
+  it('routes to the agent with the fewest tasks in flight, leaving out the agents a task failed on', () => {
     const a = registry.register(definition('a'));
     registry.register(definition('b'));
     registry.acquire(a);
     expect(routedTo()).toBe('b');
     expect(routedTo(new Set(['b']))).toBe('a');
+    expect(routedTo(new Set(['a', 'b']))).toBe('unknown');
     expect(registry.route('other')).toEqual({ kind: 'unknown' });
   });
 

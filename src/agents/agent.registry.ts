@@ -114,30 +114,24 @@ export class AgentRegistry {
   }
 
   /**
-   * The routable provider with the fewest tasks in flight, preferring agents not in `avoid` (those a
-   * task already tried). An agent whose breaker is open is routable again for one trial task once
-   * AGENT_COOLDOWN_MS has passed.
+   * The routable provider with the fewest tasks in flight, leaving out the agents in `exclude` (those a
+   * task already failed on). An agent whose breaker is open is routable again for one trial task once
+   * AGENT_COOLDOWN_MS has passed. `unknown` when no agent (outside `exclude`) provides the capability.
    */
-  route(capabilityName: string, avoid: ReadonlySet<string> = EMPTY, now = Date.now()): CapabilityRoute {
+  route(capabilityName: string, exclude: ReadonlySet<string> = EMPTY, now = Date.now()): CapabilityRoute {
     const providers = this.byCapability.get(capabilityName);
-    if (!providers?.length) return { kind: 'unknown' };
     let best: RegisteredAgent | undefined;
-    let bestAvoided = true;
+    let known = false;
     let inService = false;
-    for (const agent of providers) {
+    for (const agent of providers ?? []) {
+      if (exclude.size > 0 && exclude.has(agent.definition.agent_id)) continue;
+      known = true;
       if (!this.isRoutable(agent, now)) continue;
       inService = true;
       if (!this.hasSlot(agent)) continue;
-      const avoided = avoid.has(agent.definition.agent_id);
-      if (
-        !best ||
-        (bestAvoided && !avoided) ||
-        (bestAvoided === avoided && agent.state.in_flight < best.state.in_flight)
-      ) {
-        best = agent;
-        bestAvoided = avoided;
-      }
+      if (!best || agent.state.in_flight < best.state.in_flight) best = agent;
     }
+    if (!known) return { kind: 'unknown' };
     if (best) return { kind: 'ready', agent: best, capability: best.definition.capabilities.get(capabilityName)! };
     return inService ? { kind: 'full' } : { kind: 'unavailable' };
   }

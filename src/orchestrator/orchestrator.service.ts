@@ -333,7 +333,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
 
   /**
    * Tries the task on up to TASK_MAX_ATTEMPTS agents: a transport failure moves it to the next capable
-   * agent (the ones it failed on only when no other can take it); an answer, success or not, ends it.
+   * agent it has not failed on yet, and ends it when there is none; an answer, success or not, ends it.
    */
   private async attempt(running: RunningTask, first: FirstAttempt | undefined): Promise<TaskAnswer> {
     const { task, controller } = running;
@@ -341,9 +341,11 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     const attempts: JsonObject[] = [];
     const tried = new Set<string>();
     let next = first;
-    let result: TaskResult;
+    let result: TaskResult | undefined;
     for (let n = 1; ; n++) {
       if (!next) {
+        // After a transport failure, only agents the task has not failed on; none left keeps that failure.
+        if (result !== undefined && this.registry.route(task.capability, tried).kind === 'unknown') break;
         try {
           const slot = await this.scheduler.acquire(task.capability, tried, signal);
           try {
@@ -353,10 +355,8 @@ export class OrchestratorService implements BeforeApplicationShutdown {
             throw error;
           }
         } catch (error) {
-          result =
-            error instanceof TaskCancelledError
-              ? { success: false, error: error.message, cancelled: true }
-              : { success: false, error: OrchestratorMessages.describe(error) };
+          if (error instanceof TaskCancelledError) result = { success: false, error: error.message, cancelled: true };
+          else if (result === undefined) result = { success: false, error: OrchestratorMessages.describe(error) };
           break;
         }
       }

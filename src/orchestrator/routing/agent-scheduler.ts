@@ -13,7 +13,7 @@ export interface AgentSlot {
 }
 
 interface Waiter {
-  readonly avoid: ReadonlySet<string>;
+  readonly exclude: ReadonlySet<string>;
   resolve(slot: AgentSlot): void;
   reject(error: unknown): void;
 }
@@ -51,10 +51,10 @@ export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
   /**
    * A slot now, or undefined when the task has to wait and the queue has room for it. Throws 404 when
    * no agent provides the capability, 503 (`Retry-After`) when none is in service or the queue is full.
-   * `avoid`: agents to use only when no other one can take the task (those it already failed on).
+   * `exclude`: agents the task must not go to (those it already failed on).
    */
-  tryAcquire(capability: string, avoid: ReadonlySet<string> = EMPTY): AgentSlot | undefined {
-    const route = this.registry.route(capability, avoid);
+  tryAcquire(capability: string, exclude: ReadonlySet<string> = EMPTY): AgentSlot | undefined {
+    const route = this.registry.route(capability, exclude);
     if (route.kind === 'unknown') throw new NotFoundException(OrchestratorMessages.noAgent(capability));
     if (route.kind === 'unavailable') {
       throw new RetryLaterException(OrchestratorMessages.noAgentInService(capability), RETRY_AFTER_UNAVAILABLE_S);
@@ -87,10 +87,10 @@ export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
    * A slot, waiting in the capability's queue when needed. Rejects as `tryAcquire`, with a 503 when the
    * wait passes QUEUE_TIMEOUT_MS, or with `signal.reason` when the signal fires first.
    */
-  acquire(capability: string, avoid: ReadonlySet<string> = EMPTY, signal?: AbortSignal): Promise<AgentSlot> {
+  acquire(capability: string, exclude: ReadonlySet<string> = EMPTY, signal?: AbortSignal): Promise<AgentSlot> {
     try {
       signal?.throwIfAborted();
-      const slot = this.tryAcquire(capability, avoid);
+      const slot = this.tryAcquire(capability, exclude);
       if (slot) return Promise.resolve(slot);
     } catch (error) {
       return Promise.reject(error);
@@ -110,7 +110,7 @@ export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
         reject(error);
       };
       const waiter: Waiter = {
-        avoid,
+        exclude,
         resolve: (slot) => {
           done();
           resolve(slot);
@@ -137,7 +137,7 @@ export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
     for (const capability of agent.definition.capabilities.keys()) {
       const queue = this.queues.get(capability);
       while (queue?.length) {
-        const route = this.registry.route(capability, queue[0].avoid);
+        const route = this.registry.route(capability, queue[0].exclude);
         if (route.kind !== 'ready') break;
         const waiter = queue.shift()!;
         this.registry.acquire(route.agent);
