@@ -1,10 +1,9 @@
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigValidationError } from '../common/config/validate-config.js';
 import { contractsConfig } from '../contracts/contracts.config.js';
 import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_FILE_NAME } from '../contracts/contracts.constants.js';
-import { parseCommandLine, UsageError } from './command-line.js';
+import { parseCommandLine, runCommand, UsageError } from './command-line.js';
 import { formatBytes, prepareOutputFile } from './output-file.js';
 
 /**
@@ -100,17 +99,4 @@ function checkCopy(path: string): BackupSummary {
   }
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`${error.message}\n${USAGE}`);
-    process.exitCode = 2;
-  } else if (error instanceof ConfigValidationError) {
-    console.error(error.message);
-    process.exitCode = 2;
-  } else {
-    console.error(`backup failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  }
-}
+await runCommand(main, USAGE, (error) => `backup failed: ${error instanceof Error ? error.message : String(error)}`);

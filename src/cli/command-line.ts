@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigValidationError } from '../common/config/validate-config.js';
 
 /** A mistake of the caller (bad argument, file in the way): reported as one line, exit code 2. */
 export class UsageError extends Error {}
@@ -14,5 +15,31 @@ export function parseCommandLine<O extends Options>(args: string[], options: O, 
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * Runs a CLI's `main` on the process arguments and sets the exit code: `main`'s own, 2 for a usage or
+ * configuration mistake (its message, and the usage), 1 for any other failure (`describeFailure`).
+ * A user's mistake is one clear line, never a stack trace.
+ */
+export async function runCommand(
+  main: (argv: string[]) => Promise<number>,
+  usage: string,
+  describeFailure: (error: unknown) => string,
+): Promise<void> {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n${usage}`);
+      process.exitCode = 2;
+    } else if (error instanceof ConfigValidationError) {
+      console.error(error.message);
+      process.exitCode = 2;
+    } else {
+      console.error(describeFailure(error));
+      process.exitCode = 1;
+    }
   }
 }

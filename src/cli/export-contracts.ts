@@ -4,14 +4,13 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { createWriteStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigValidationError } from '../common/config/validate-config.js';
 import { isSessionId, SESSION_ID_MESSAGE } from '../common/validation/session-id.js';
 import type { ContractFilter } from '../contracts/contract.model.js';
 import { contractsConfig } from '../contracts/contracts.config.js';
 import { SQLITE_FILE_NAME } from '../contracts/contracts.constants.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
 import { NdjsonContractsExporter } from '../contracts/export/ndjson-contracts.exporter.js';
-import { parseCommandLine, UsageError } from './command-line.js';
+import { parseCommandLine, runCommand, UsageError } from './command-line.js';
 import { prepareOutputFile } from './output-file.js';
 
 /**
@@ -82,20 +81,8 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`${error.message}\n${USAGE}`);
-    process.exitCode = 2;
-  } else if (error instanceof ConfigValidationError) {
-    console.error(error.message);
-    process.exitCode = 2;
-  } else if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
-    console.error('the output was closed before the export finished');
-    process.exitCode = 1;
-  } else {
-    console.error(`export failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  }
-}
+await runCommand(main, USAGE, (error) =>
+  (error as NodeJS.ErrnoException).code === 'EPIPE'
+    ? 'the output was closed before the export finished'
+    : `export failed: ${error instanceof Error ? error.message : String(error)}`,
+);

@@ -4,7 +4,6 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigValidationError } from '../common/config/validate-config.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
 import {
   checkNdjsonContracts,
@@ -14,7 +13,7 @@ import {
   type NdjsonReadOptions,
 } from '../contracts/import/ndjson-contracts.importer.js';
 import { PythonContractsImporter } from '../contracts/import/python-contracts.importer.js';
-import { parseCommandLine, UsageError } from './command-line.js';
+import { parseCommandLine, runCommand, UsageError } from './command-line.js';
 
 /**
  * `npm run contracts:import -- <dir>`: imports the Python service's `data/contracts/*.json` into the
@@ -113,17 +112,4 @@ async function importNdjson(source: string, dryRun: boolean): Promise<number> {
   return result.invalid ? 1 : 0;
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`${error.message}\n${USAGE}`);
-    process.exitCode = 2;
-  } else if (error instanceof ConfigValidationError) {
-    console.error(error.message);
-    process.exitCode = 2;
-  } else {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  }
-}
+await runCommand(main, USAGE, (error) => (error instanceof Error ? error.message : String(error)));
