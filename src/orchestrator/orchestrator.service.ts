@@ -122,9 +122,11 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     let first: FirstAttempt | undefined;
     try {
       const parameters = request.parameters ?? {};
-      if (slot) first = { slot, input: await this.validate(slot, parameters) };
-      else await this.validate(this.anyProvider(request.capability), parameters);
-      task = await this.record(request, traceparent, slot?.agent.definition.agent_id ?? this.anyProvider(request.capability).agent.definition.agent_id);
+      // Without a free agent the task waits in the queue; its parameters are checked against one that provides the capability.
+      const route = slot ?? this.anyProvider(request.capability);
+      const input = await this.validate(route, parameters);
+      if (slot) first = { slot, input };
+      task = await this.record(request, traceparent, route.agent.definition.agent_id);
     } catch (error) {
       if (slot) this.registry.release(slot.agent, 'unused');
       throw error;
@@ -159,11 +161,6 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     task.controller.abort(new TaskCancelledError(OrchestratorMessages.cancelled()));
     await task.done.catch(() => undefined);
     return true;
-  }
-
-  /** The queue/working state of a task running in this process, for task status reads. */
-  isRunning(taskId: string): boolean {
-    return this.inFlight.has(taskId);
   }
 
   /** Tasks accepted and not finished (queued or running). */

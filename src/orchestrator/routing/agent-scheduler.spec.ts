@@ -56,7 +56,6 @@ describe('AgentScheduler', () => {
     await scheduler.acquire('work');
     const waiter = scheduler.acquire('work');
     expect(() => scheduler.tryAcquire('work')).toThrow(RetryLaterException);
-    expect(() => scheduler.checkAdmission('work')).toThrow(RetryLaterException);
     await expect(waiter).rejects.toMatchObject({ retryAfterSeconds: 1, message: expect.stringContaining('30 ms') });
     expect(scheduler.waiting()).toEqual({});
   });

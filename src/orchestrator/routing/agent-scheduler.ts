@@ -70,19 +70,6 @@ export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
     return undefined;
   }
 
-  /** Whether a task for the capability could be accepted now (a slot or room in the queue); throws as `tryAcquire`. */
-  checkAdmission(capability: string): void {
-    const route = this.registry.route(capability);
-    if (route.kind === 'unknown') throw new NotFoundException(OrchestratorMessages.noAgent(capability));
-    if (route.kind === 'unavailable') {
-      throw new RetryLaterException(OrchestratorMessages.noAgentInService(capability), RETRY_AFTER_UNAVAILABLE_S);
-    }
-    const waiting = this.queues.get(capability)?.length ?? 0;
-    if ((route.kind === 'full' || waiting > 0) && waiting >= this.config.queueMax) {
-      throw new RetryLaterException(OrchestratorMessages.queueFull(capability, this.config.queueMax), RETRY_AFTER_BUSY_S);
-    }
-  }
-
   /**
    * A slot, waiting in the capability's queue when needed. Rejects as `tryAcquire`, with a 503 when the
    * wait passes QUEUE_TIMEOUT_MS, or with `signal.reason` when the signal fires first.
