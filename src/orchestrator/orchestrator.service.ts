@@ -97,17 +97,15 @@ export class OrchestratorService implements BeforeApplicationShutdown {
    */
   async orchestrate(request: OrchestrateRequestDto, traceparent?: string): Promise<OrchestrateResponseDto> {
     this.checkAccepting();
-    const slot = await this.scheduler.acquire(request.capability);
+    const first = await this.acquire(request.capability, request.parameters ?? {});
     let task: AcceptedTask;
-    let input: unknown;
     try {
-      input = await this.validate(slot, request.parameters ?? {});
-      task = await this.record(request, traceparent, slot.agent.definition.agent_id);
+      task = await this.record(request, traceparent, first.slot.agent.definition.agent_id);
     } catch (error) {
-      this.registry.release(slot.agent, 'unused');
+      this.registry.release(first.slot.agent, 'unused');
       throw error;
     }
-    return this.run(task, { slot, input });
+    return this.run(task, first);
   }
 
   /**
@@ -233,13 +231,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     let first: FirstAttempt | undefined;
     if (refusal === undefined) {
       try {
-        const slot = await this.scheduler.acquire(capability, undefined, parentSignal);
-        try {
-          first = { slot, input: await this.validate(slot, parameters) };
-        } catch (error) {
-          this.registry.release(slot.agent, 'unused');
-          throw error;
-        }
+        first = await this.acquire(capability, parameters, undefined, parentSignal);
       } catch (error) {
         refusal = OrchestratorMessages.describe(error);
       }
@@ -256,6 +248,20 @@ export class OrchestratorService implements BeforeApplicationShutdown {
         ? await this.run(task, first)
         : await this.finish(task, { success: false, error: refusal }, task.request.to_agent, []);
     return { success: response.success, data: response.data, error: response.error, contract_id: task.request.contract_id, agent_id: refusal === undefined ? response.agent_id : null };
+  }
+
+  /**
+   * A slot on an agent for the capability (waiting in its queue when needed) with the parameters
+   * validated by that agent's capability; the slot is given back when they are invalid (400).
+   */
+  private async acquire(capability: string, parameters: Record<string, unknown>, exclude?: ReadonlySet<string>, signal?: AbortSignal): Promise<FirstAttempt> {
+    const slot = await this.scheduler.acquire(capability, exclude, signal);
+    try {
+      return { slot, input: await this.validate(slot, parameters) };
+    } catch (error) {
+      this.registry.release(slot.agent, 'unused');
+      throw error;
+    }
   }
 
   /** Validates the parameters against the capability of the agent that will run them (400 when invalid). */
@@ -344,13 +350,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
         // After a transport failure, only agents the task has not failed on; none left keeps that failure.
         if (result !== undefined && this.registry.route(task.capability, tried).kind === 'unknown') break;
         try {
-          const slot = await this.scheduler.acquire(task.capability, tried, signal);
-          try {
-            next = { slot, input: await this.validate(slot, task.parameters) };
-          } catch (error) {
-            this.registry.release(slot.agent, 'unused');
-            throw error;
-          }
+          next = await this.acquire(task.capability, task.parameters, tried, signal);
         } catch (error) {
           if (error instanceof TaskCancelledError) result = { success: false, error: error.message, cancelled: true };
           else if (result === undefined) result = { success: false, error: OrchestratorMessages.describe(error) };
