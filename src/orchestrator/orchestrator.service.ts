@@ -39,8 +39,8 @@ interface AcceptedTask {
   parentSignal?: AbortSignal;
 }
 
-/** An agent slot taken at acceptance, with the parameters as that agent's capability validated them. */
-interface FirstAttempt {
+/** An agent slot taken for one attempt of a task, with the parameters as that agent's capability validated them. */
+interface AgentPlacement {
   slot: AgentSlot;
   input: unknown;
 }
@@ -117,7 +117,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     this.checkAccepting();
     const slot = this.scheduler.tryAcquire(request.capability);
     let task: AcceptedTask;
-    let first: FirstAttempt | undefined;
+    let first: AgentPlacement | undefined;
     try {
       const parameters = request.parameters ?? {};
       // Without a free agent the task waits in the queue; its parameters are checked against one that provides the capability.
@@ -228,7 +228,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
 
     // The sub-task is cancelled with the task that started it.
     const parentSignal = this.inFlight.get(parent.request.contract_id)?.controller.signal;
-    let first: FirstAttempt | undefined;
+    let first: AgentPlacement | undefined;
     if (refusal === undefined) {
       try {
         first = await this.acquire(capability, parameters, undefined, parentSignal);
@@ -254,7 +254,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
    * A slot on an agent for the capability (waiting in its queue when needed) with the parameters
    * validated by that agent's capability; the slot is given back when they are invalid (400).
    */
-  private async acquire(capability: string, parameters: Record<string, unknown>, exclude?: ReadonlySet<string>, signal?: AbortSignal): Promise<FirstAttempt> {
+  private async acquire(capability: string, parameters: Record<string, unknown>, exclude?: ReadonlySet<string>, signal?: AbortSignal): Promise<AgentPlacement> {
     const slot = await this.scheduler.acquire(capability, exclude, signal);
     try {
       return { slot, input: await this.validate(slot, parameters) };
@@ -318,7 +318,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
   }
 
   /** Runs the task's attempts and commits the outcome (SPEC §5 steps 2-3). */
-  private run(task: AcceptedTask, first: FirstAttempt | undefined): Promise<TaskAnswer> {
+  private run(task: AcceptedTask, first: AgentPlacement | undefined): Promise<TaskAnswer> {
     const controller = new AbortController();
     const { parentSignal } = task;
     const onParentAbort = () => controller.abort(parentSignal!.reason);
@@ -338,7 +338,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
    * Tries the task on up to TASK_MAX_ATTEMPTS agents: a transport failure moves it to the next capable
    * agent it has not failed on yet, and ends it when there is none; an answer, success or not, ends it.
    */
-  private async attempt(running: RunningTask, first: FirstAttempt | undefined): Promise<TaskAnswer> {
+  private async attempt(running: RunningTask, first: AgentPlacement | undefined): Promise<TaskAnswer> {
     const { task, controller } = running;
     const { signal } = controller;
     const attempts: JsonObject[] = [];
