@@ -4,20 +4,12 @@ import { startFakeAgent, type FakeAgent } from '../../../test/fixtures/fake-remo
 import { closedPortUrl, startServer } from '../../../test/utils/http-server.js';
 import { AgentTransportError } from '../errors/agent-transport.error.js';
 import { HttpAgentClient, isExecuteReply } from './http-agent.client.js';
+import { rejection } from '../../common/testing/rejection.js';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('HttpAgentClient (real HTTP server)', () => {

@@ -4,6 +4,7 @@ import { json, startServer, type RealServer } from '../../../test/utils/http-ser
 import { IntegrationsHttpModule } from '../http/integrations-http.module.js';
 import { integrationsConfig, loadIntegrationsConfig } from '../integrations.config.js';
 import { MemAgentClient, type MemAgentMessage } from './memagent.client.js';
+import { rejection } from '../../common/testing/rejection.js';
 
 const messages: MemAgentMessage[] = [
   {
@@ -25,15 +26,6 @@ async function createClient(env: Record<string, string>): Promise<TestingModule>
     imports: [IntegrationsHttpModule],
     providers: [{ provide: integrationsConfig.KEY, useValue: loadIntegrationsConfig(env) }, MemAgentClient],
   }).compile();
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('MemAgentClient (real HTTP server)', () => {

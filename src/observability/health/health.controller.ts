@@ -8,42 +8,28 @@ import { observabilityConfig } from '../observability.config.js';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { OutboxBacklogHealthIndicator } from './outbox-backlog.health.js';
 
+const DATABASE_UP = { status: 'up', responseTime: 0 };
+const OUTBOX_UP = { status: 'up', pending: 0, limit: 100000, oldest_pending_at: null, delivery_enabled: true };
+const OUTBOX_DOWN = {
+  status: 'down',
+  pending: 150000,
+  limit: 100000,
+  oldest_pending_at: '2026-01-01T00:00:00.000Z',
+  delivery_enabled: true,
+  message: '150000 Trace outbox events wait for delivery (limit 100000)',
+};
+/** Terminus repeats every check under `details`, beside `info` (up) or `error` (down). */
 const OK_EXAMPLE = {
   status: 'ok',
-  info: {
-    database: { status: 'up', responseTime: 0 },
-    trace_outbox: { status: 'up', pending: 0, limit: 100000, oldest_pending_at: null, delivery_enabled: true },
-  },
+  info: { database: DATABASE_UP, trace_outbox: OUTBOX_UP },
   error: {},
-  details: {
-    database: { status: 'up', responseTime: 0 },
-    trace_outbox: { status: 'up', pending: 0, limit: 100000, oldest_pending_at: null, delivery_enabled: true },
-  },
+  details: { database: DATABASE_UP, trace_outbox: OUTBOX_UP },
 };
 const ERROR_EXAMPLE = {
   status: 'error',
-  info: { database: { status: 'up', responseTime: 0 } },
-  error: {
-    trace_outbox: {
-      status: 'down',
-      pending: 150000,
-      limit: 100000,
-      oldest_pending_at: '2026-01-01T00:00:00.000Z',
-      delivery_enabled: true,
-      message: '150000 Trace outbox events wait for delivery (limit 100000)',
-    },
-  },
-  details: {
-    database: { status: 'up', responseTime: 0 },
-    trace_outbox: {
-      status: 'down',
-      pending: 150000,
-      limit: 100000,
-      oldest_pending_at: '2026-01-01T00:00:00.000Z',
-      delivery_enabled: true,
-      message: '150000 Trace outbox events wait for delivery (limit 100000)',
-    },
-  },
+  info: { database: DATABASE_UP },
+  error: { trace_outbox: OUTBOX_DOWN },
+  details: { database: DATABASE_UP, trace_outbox: OUTBOX_DOWN },
 };
 const RESULT_SCHEMA = {
   type: 'object',

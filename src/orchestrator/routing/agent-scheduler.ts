@@ -121,6 +121,8 @@ export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
 
   /** Serves the head of each queue the agent could take, while slots are free. */
   private wake(agent: RegisteredAgent): void {
+    // Called after every attempt; with nobody waiting (the usual case) there is nothing to look at.
+    if (this.queues.size === 0) return;
     for (const capability of agent.definition.capabilities.keys()) {
       const queue = this.queues.get(capability);
       while (queue?.length) {
