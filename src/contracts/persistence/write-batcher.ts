@@ -17,10 +17,11 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /**
  * Group commit: write transactions requested while another is being committed (or in the same turn
- * of the event loop) are committed together, each inside its own savepoint. A caller's promise
- * settles only after the commit that holds its write, so "answered" still means "durable"; a write
- * that fails rolls back to its savepoint and fails alone. Under concurrency this turns many small
- * commits (each writing its own WAL frames) into one.
+ * of the event loop) are committed together. A caller's promise settles only after the commit that
+ * holds its write, so "answered" still means "durable"; a write that fails fails alone (the batch is
+ * run again with a savepoint per write). Under concurrency this turns many small commits (each
+ * writing its own WAL frames) into one. A write's `work` may therefore run more than once, always in
+ * a transaction that was rolled back before the next run: it must only touch the database.
  */
 export class WriteBatcher<DB> {
   readonly #db: Kysely<DB>;
@@ -55,6 +56,25 @@ export class WriteBatcher<DB> {
   }
 
   async #commit(batch: Job<DB>[]): Promise<Outcome[]> {
+    if (batch.length > 1) {
+      // First without savepoints: inside a savepoint SQLite copies every page a write touches before
+      // changing it, which doubles the cost of a task's writes. When any write fails, that transaction
+      // is rolled back and the batch runs again with a savepoint per write, so that it fails alone.
+      const values: unknown[] = [];
+      try {
+        await this.#db.transaction().execute(async (trx) => {
+          for (const job of batch) values.push(await job.work(trx));
+        });
+        return values.map((value) => ({ ok: true, value }));
+      } catch {
+        // Rolled back: nothing of the batch was written.
+      }
+    }
+    return this.#commitIsolated(batch);
+  }
+
+  /** One transaction for the batch, each write in its own savepoint (a single write needs none). */
+  async #commitIsolated(batch: Job<DB>[]): Promise<Outcome[]> {
     const outcomes: Array<Outcome | undefined> = new Array(batch.length);
     try {
       await this.#db.transaction().execute(async (trx) => {
