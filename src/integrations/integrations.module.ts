@@ -7,6 +7,7 @@ import { IntegrationsHttpModule } from './http/integrations-http.module.js';
 import { integrationsConfig } from './integrations.config.js';
 import { MemAgentClient } from './memagent/memagent.client.js';
 import { ReachabilityService } from './reachability/reachability.service.js';
+import { EventLoopLoad } from './trace/event-loop-load.js';
 import { TraceOutboxDispatcher } from './trace/trace-outbox.dispatcher.js';
 import { TraceClient } from './trace/trace.client.js';
 
@@ -16,7 +17,7 @@ import { TraceClient } from './trace/trace.client.js';
  */
 @Module({
   imports: [ConfigModule.forFeature(integrationsConfig), IntegrationsHttpModule, ContractsModule],
-  providers: [TraceClient, TraceOutboxDispatcher, MemAgentClient, LocalCompressor, CompressionService, ReachabilityService],
+  providers: [TraceClient, EventLoopLoad, TraceOutboxDispatcher, MemAgentClient, LocalCompressor, CompressionService, ReachabilityService],
   exports: [TraceOutboxDispatcher, CompressionService, ReachabilityService, TraceClient, MemAgentClient, LocalCompressor],
 })
 export class IntegrationsModule {}

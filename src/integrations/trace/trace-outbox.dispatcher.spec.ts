@@ -4,7 +4,8 @@ import { OutboxRepository } from '../../contracts/contract.repository.js';
 import { json, startServer, type RealServer, type RecordedRequest } from '../../../test/utils/http-server.js';
 import { IntegrationsHttpModule } from '../http/integrations-http.module.js';
 import { integrationsConfig, loadIntegrationsConfig } from '../integrations.config.js';
-import { backoffDelay, TraceOutboxDispatcher } from './trace-outbox.dispatcher.js';
+import { EventLoopLoad } from './event-loop-load.js';
+import { backoffDelay, SATURATED_UTILISATION, TraceOutboxDispatcher } from './trace-outbox.dispatcher.js';
 import { TraceClient } from './trace.client.js';
 
 interface Row extends OutboxEvent {
@@ -95,12 +96,29 @@ async function waitFor(condition: () => boolean, what: string, deadlineMs = 15_0
   }
 }
 
-async function createDispatcher(outbox: OutboxRepository, env: Record<string, string | undefined>): Promise<TestingModule> {
+/** An event-loop load that reads as a chosen utilisation (the dispatcher's input, not an HTTP stand-in). */
+class FixedLoad extends EventLoopLoad {
+  samples = 0;
+  constructor(private readonly utilisation: number) {
+    super();
+  }
+  override sample(): number {
+    this.samples++;
+    return this.utilisation;
+  }
+}
+
+async function createDispatcher(
+  outbox: OutboxRepository,
+  env: Record<string, string | undefined>,
+  load: EventLoopLoad = new EventLoopLoad(),
+): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({
     imports: [IntegrationsHttpModule],
     providers: [
       { provide: integrationsConfig.KEY, useValue: loadIntegrationsConfig(env) },
       { provide: OutboxRepository, useValue: outbox },
+      { provide: EventLoopLoad, useValue: load },
       TraceClient,
       TraceOutboxDispatcher,
     ],
@@ -319,6 +337,84 @@ describe('TraceOutboxDispatcher (real HTTP server)', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  describe('giving way to the request path', () => {
+    /** A Trace that holds every event 20 ms and records how many it held at once. */
+    async function slowTrace(): Promise<{ server: RealServer; maxInFlight: () => number }> {
+      let inFlight = 0;
+      let max = 0;
+      const real = await startServer(async (_req, res) => {
+        inFlight++;
+        max = Math.max(max, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight--;
+        json(res, 200, {});
+      });
+      return { server: real, maxInFlight: () => max };
+    }
+
+    /** Calls notify() every 5 ms, as committing tasks do, until the returned function is called. */
+    function keepCommitting(dispatcher: TraceOutboxDispatcher): () => void {
+      const timer = setInterval(() => dispatcher.notify(), 5);
+      return () => clearInterval(timer);
+    }
+
+    const sessions = (outbox: InMemoryOutbox) => {
+      for (let i = 0; i < 30; i++) outbox.add(`s${i}`, 2);
+    };
+
+    it('keeps one event in flight while tasks commit and the loop is saturated, and still delivers everything', async () => {
+      const trace = await slowTrace();
+      server = trace.server;
+      const outbox = new InMemoryOutbox();
+      moduleRef = await createDispatcher(outbox, { TRACE_URL: server.url, TRACE_POLL_INTERVAL_MS: '3600000' }, new FixedLoad(1));
+      const dispatcher = moduleRef.get(TraceOutboxDispatcher);
+      const stop = keepCommitting(dispatcher);
+      try {
+        await waitFor(() => dispatcher.stats().yielding, 'the dispatcher to give way');
+        sessions(outbox);
+        await waitFor(() => outbox.rows.length === 0, 'delivery of all 60 events');
+      } finally {
+        stop();
+      }
+      expect(trace.maxInFlight()).toBe(1);
+      expect(server.requests).toHaveLength(60);
+      expect(dispatcher.stats()).toMatchObject({ delivered: 60, yielding: true });
+    });
+
+    it('sends in parallel when the loop is busy but no task commits (draining a backlog)', async () => {
+      const trace = await slowTrace();
+      server = trace.server;
+      const outbox = new InMemoryOutbox();
+      sessions(outbox);
+      const load = new FixedLoad(1);
+      moduleRef = await createDispatcher(outbox, { TRACE_URL: server.url, TRACE_POLL_INTERVAL_MS: '20' }, load);
+      const dispatcher = moduleRef.get(TraceOutboxDispatcher);
+      await waitFor(() => outbox.rows.length === 0, 'delivery of all 60 events');
+      expect(load.samples).toBeGreaterThan(0);
+      expect(trace.maxInFlight()).toBeGreaterThan(1);
+      expect(dispatcher.stats().yielding).toBe(false);
+    });
+
+    it('sends in parallel while tasks commit but the loop has room', async () => {
+      const trace = await slowTrace();
+      server = trace.server;
+      const outbox = new InMemoryOutbox();
+      const load = new FixedLoad(SATURATED_UTILISATION - 0.2);
+      moduleRef = await createDispatcher(outbox, { TRACE_URL: server.url, TRACE_POLL_INTERVAL_MS: '3600000' }, load);
+      const dispatcher = moduleRef.get(TraceOutboxDispatcher);
+      const stop = keepCommitting(dispatcher);
+      try {
+        await waitFor(() => load.samples >= 2, 'the pace to be judged while tasks commit');
+        sessions(outbox);
+        await waitFor(() => outbox.rows.length === 0, 'delivery of all 60 events');
+      } finally {
+        stop();
+      }
+      expect(trace.maxInFlight()).toBeGreaterThan(1);
+      expect(dispatcher.stats().yielding).toBe(false);
+    });
+  });
+
   it('keeps running after a round that throws', async () => {
     server = await startServer((_req, res) => json(res, 200, {}));
     const outbox = new InMemoryOutbox();
@@ -363,7 +459,7 @@ describe('TraceOutboxDispatcher (real HTTP server)', () => {
     const dispatcher = moduleRef.get(TraceOutboxDispatcher);
     expect(dispatcher.enabled).toBe(false);
     expect(() => dispatcher.notify()).not.toThrow();
-    expect(dispatcher.stats()).toEqual({ enabled: false, delivered: 0, failed_attempts: 0, last_error: null, last_delivery_at: null });
+    expect(dispatcher.stats()).toEqual({ enabled: false, delivered: 0, failed_attempts: 0, last_error: null, last_delivery_at: null, yielding: false });
     expect(outbox.claimCalls).toBe(0);
     expect((await dispatcher.backlog()).pending).toBe(1);
   });

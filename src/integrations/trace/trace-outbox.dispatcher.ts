@@ -1,9 +1,11 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import type { ConfigType } from '@nestjs/config';
 import type { OutboxEvent } from '../../contracts/contract.model.js';
 import { OutboxRepository } from '../../contracts/contract.repository.js';
 import { integrationsConfig } from '../integrations.config.js';
 import { IntegrationsMessages } from '../integrations.messages.js';
+import { EventLoopLoad } from './event-loop-load.js';
 import { TraceClient } from './trace.client.js';
 
 /** Counters since start, shown in `/v1/status`. */
@@ -13,6 +15,8 @@ export interface TraceDispatcherStats {
   failed_attempts: number;
   last_error: string | null;
   last_delivery_at: string | null;
+  /** Whether delivery is giving way to a saturated request path right now (one event in flight). */
+  yielding: boolean;
 }
 
 /** What one round did. */
@@ -25,6 +29,13 @@ export interface TraceRoundResult {
 /** How many delivered ids go into one `markDelivered` call. */
 const DELIVERED_CHUNK = 500;
 
+/** Event-loop utilisation at or above which the request path counts as saturated. */
+export const SATURATED_UTILISATION = 0.9;
+/** Shortest window over which the loop's utilisation is judged. */
+const LOAD_WINDOW_MS = 100;
+/** Events a round claims while yielding, so that the pace is judged again soon. */
+const YIELDING_BATCH = 20;
+
 /** Capped exponential backoff with equal jitter: a delay in [cap/2, cap], cap = min(max, base·2^attempt). */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
   const cap = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt));
@@ -36,14 +47,20 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
 }
 
+/** Shortest gap between two rounds that are not full, while tasks keep committing. */
+const COALESCE_ROUNDS_MS = 50;
+
 /**
  * Delivers the Trace outbox (SPEC §6). A single background loop claims due events, sends each
  * session's events strictly in order (sessions in parallel), removes delivered events and records
  * failed attempts with capped exponential backoff. Never throws out of the loop; never blocks the
  * request path (`notify()` only wakes the loop).
+ *
+ * Delivery is background work and gives way to requests: while tasks keep committing and the event
+ * loop is saturated (utilisation ≥ 0.9 over the last window), rounds keep a single event in flight,
+ * so that sending costs the request path a few percent instead of half its throughput. The backlog
+ * then grows, durably, and drains at full concurrency once the loop has room again.
  */
-/** Shortest gap between two rounds that are not full, while tasks keep committing. */
-const COALESCE_ROUNDS_MS = 50;
 
 @Injectable()
 export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -54,8 +71,12 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
   private wakeUp: (() => void) | null = null;
   private sleepWakesOnNotify = false;
   private notified = false;
+  /** The request path committed since the pace was last judged. */
+  private requestPathWrote = false;
+  private yielding = false;
+  private paceJudgedAt = 0;
 
-  private counters: Omit<TraceDispatcherStats, 'enabled'> = {
+  private counters: Omit<TraceDispatcherStats, 'enabled' | 'yielding'> = {
     delivered: 0,
     failed_attempts: 0,
     last_error: null,
@@ -66,6 +87,7 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
     private readonly outbox: OutboxRepository,
     private readonly client: TraceClient,
     @Inject(integrationsConfig.KEY) private readonly config: ConfigType<typeof integrationsConfig>,
+    private readonly load: EventLoopLoad,
   ) {}
 
   /** Whether Trace is configured; the orchestrator writes outbox events only then. */
@@ -106,11 +128,12 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
   notify(): void {
     if (!this.running) return;
     this.notified = true;
+    this.requestPathWrote = true;
     this.wake(false);
   }
 
   stats(): TraceDispatcherStats {
-    return { enabled: this.enabled, ...this.counters };
+    return { enabled: this.enabled, ...this.counters, yielding: this.yielding };
   }
 
   /** Undelivered events and the age of the oldest (for `/v1/status`). */
@@ -118,10 +141,27 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
     return this.outbox.backlog();
   }
 
+  /**
+   * Events to claim and sessions to send in parallel for the next round: the configured batch and
+   * concurrency, or one at a time while the request path saturates the loop (judged at most once per
+   * window, from the utilisation since the previous judgement).
+   */
+  private pace(): { limit: number; concurrency: number } {
+    const now = performance.now();
+    if (now - this.paceJudgedAt >= LOAD_WINDOW_MS) {
+      const utilisation = this.load.sample();
+      this.yielding = this.requestPathWrote && utilisation >= SATURATED_UTILISATION;
+      this.requestPathWrote = false;
+      this.paceJudgedAt = now;
+    }
+    const { batchSize, concurrency } = this.config.trace;
+    return this.yielding ? { limit: Math.min(YIELDING_BATCH, batchSize), concurrency: 1 } : { limit: batchSize, concurrency };
+  }
+
   /** One round: claim due events, deliver them, record the outcomes. Throws only if claiming fails. Runs only while started. */
-  private async runOnce(): Promise<TraceRoundResult> {
-    const { batchSize, concurrency, retryBaseMs, retryMaxMs } = this.config.trace;
-    const events = await this.outbox.claimDue(new Date(), batchSize);
+  private async runOnce(limit: number, concurrency: number): Promise<TraceRoundResult> {
+    const { retryBaseMs, retryMaxMs } = this.config.trace;
+    const events = await this.outbox.claimDue(new Date(), limit);
     if (events.length === 0) return { claimed: 0, delivered: 0, failed: 0 };
 
     const sessions = new Map<string, OutboxEvent[]>();
@@ -183,14 +223,15 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
   }
 
   private async loop(): Promise<void> {
-    const { batchSize, pollIntervalMs, retryBaseMs, retryMaxMs } = this.config.trace;
+    const { pollIntervalMs, retryBaseMs, retryMaxMs } = this.config.trace;
     let failingRounds = 0;
     while (this.running) {
       this.notified = false;
+      const { limit, concurrency } = this.pace();
       let result: TraceRoundResult;
       let roundFailed = false;
       try {
-        result = await this.runOnce();
+        result = await this.runOnce(limit, concurrency);
       } catch (error) {
         roundFailed = true;
         result = { claimed: 0, delivered: 0, failed: 0 };
@@ -211,7 +252,7 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
         this.logger.log(IntegrationsMessages.dispatcherTraceRecovered());
         failingRounds = 0;
       }
-      if (result.claimed >= batchSize) continue;
+      if (result.claimed >= limit) continue;
       if (this.notified) {
         // New events arrived during the round: gather a few more before the next one, so that under
         // load a round carries many events instead of paying a claim and a delete per commit.

@@ -23,7 +23,7 @@ function setUp(overrides: { backlog?: () => Promise<{ pending: number; oldest_cr
       ],
     } as unknown as AgentRegistry,
     {
-      stats: () => ({ enabled: true, delivered: 40, failed_attempts: 5, last_error: null, last_delivery_at: null }),
+      stats: () => ({ enabled: true, delivered: 40, failed_attempts: 5, last_error: null, last_delivery_at: null, yielding: false }),
       backlog:
         overrides.backlog ??
         (async () => {
