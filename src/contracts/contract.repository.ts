@@ -30,10 +30,11 @@ export abstract class ContractRepository {
   abstract insertRequest(request: Contract, options: WriteOptions): Promise<void>;
 
   /**
-   * Step 3 of a task: close the REQUEST with its outcome and insert the RESPONSE (and its outbox
-   * event), in one transaction. Returns the closed REQUEST.
+   * Step 3 of a task: close the REQUEST (as `insertRequest` stored it) with its outcome and insert the
+   * RESPONSE (and its outbox event), in one transaction. Returns the closed REQUEST. Throws
+   * RequestNotFoundError, writing nothing, when no such REQUEST is stored.
    */
-  abstract completeRequest(requestId: string, outcome: TaskOutcome, response: Contract, options: WriteOptions): Promise<Contract>;
+  abstract completeRequest(request: Contract, outcome: TaskOutcome, response: Contract, options: WriteOptions): Promise<Contract>;
 
   /** Inserts contracts as they are (import). Contracts whose id exists already are skipped. Returns how many were added. */
   abstract importContracts(contracts: Contract[]): Promise<number>;

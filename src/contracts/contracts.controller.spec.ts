@@ -30,7 +30,7 @@ describe('ContractsController and SessionsController', () => {
       const req = makeRequest({ session_id: i < 3 ? 'session_one' : 'session_two', capability: i % 2 ? 'uppercase' : 'echo' });
       await repo.insertRequest(req, { outbox: false });
       const res = makeResponse(req);
-      const closed = await repo.completeRequest(req.contract_id, { status: 'completed', result: res.result, error: null, completed_at: res.created_at }, res, {
+      const closed = await repo.completeRequest(req, { status: 'completed', result: res.result, error: null, completed_at: res.created_at }, res, {
         outbox: false,
       });
       contracts.push(closed, res);

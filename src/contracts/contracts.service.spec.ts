@@ -50,7 +50,7 @@ describe('ContractsService (ContractsModule on a real SQLite file)', () => {
     const finished = makeRequest();
     await repo.insertRequest(interrupted, { outbox: true });
     await repo.insertRequest(finished, { outbox: true });
-    await repo.completeRequest(finished.contract_id, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(finished), {
+    await repo.completeRequest(finished, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(finished), {
       outbox: true,
     });
     await stop();
@@ -108,7 +108,7 @@ describe('ContractsService (ContractsModule on a real SQLite file)', () => {
       const request = makeRequest({ session_id: 'sess' });
       await repo.insertRequest(request, { outbox: false });
       const response = makeResponse(request);
-      const closed = await repo.completeRequest(request.contract_id, { status: 'completed', result: response.result, error: null, completed_at: response.created_at }, response, {
+      const closed = await repo.completeRequest(request, { status: 'completed', result: response.result, error: null, completed_at: response.created_at }, response, {
         outbox: false,
       });
       contracts.push(closed, response);

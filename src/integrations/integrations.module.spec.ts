@@ -44,7 +44,7 @@ async function writeTasks(repo: ContractRepository, sessions: string[], tasks: n
       await repo.insertRequest(request, { outbox: true });
       const response = makeResponse(request);
       await repo.completeRequest(
-        request.contract_id,
+        request,
         { status: 'completed', result: response.result, error: null, completed_at: response.created_at },
         response,
         { outbox: true },

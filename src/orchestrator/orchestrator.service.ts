@@ -402,7 +402,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     const status = result.success ? 'completed' : result.cancelled ? 'cancelled' : 'failed';
     const metadata: JsonObject = { ...request.metadata, attempts };
     const closed = await this.contracts.completeRequest(
-      request.contract_id,
+      request,
       { status, result: data, error, completed_at: completedAt, to_agent: agentId === request.to_agent ? undefined : agentId, metadata },
       {
         contract_id: newUlid(),

@@ -54,7 +54,7 @@ describe('NDJSON export and import on the SQLite store', () => {
       await repo.insertRequest(request, { outbox: false });
       const at = new Date(Date.parse(request.created_at) + 1).toISOString();
       await repo.completeRequest(
-        request.contract_id,
+        request,
         { status: 'completed', result: { message: `Echo ${i}` }, error: null, completed_at: at },
         makeResponse(request),
         { outbox: false },

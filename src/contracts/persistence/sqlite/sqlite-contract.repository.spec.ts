@@ -129,7 +129,7 @@ describe('SqliteContractRepository', () => {
       await repo.insertRequest(request, { outbox: true });
       const response = makeResponse(request);
       const closed = await repo.completeRequest(
-        request.contract_id,
+        request,
         { status: 'completed', result: { message: 'Echo: hello' }, error: null, completed_at: response.created_at },
         response,
         { outbox: true },
@@ -162,7 +162,7 @@ describe('SqliteContractRepository', () => {
         payload: { success: false, data: null, error: 'boom' },
       });
       const closed = await repo.completeRequest(
-        request.contract_id,
+        request,
         { status: 'failed', result: null, error: 'boom', completed_at: response.created_at },
         response,
         { outbox: false },
@@ -175,7 +175,7 @@ describe('SqliteContractRepository', () => {
       const request = makeRequest();
       await repo.insertRequest(request, { outbox: false });
       await repo.completeRequest(
-        request.contract_id,
+        request,
         { status: 'completed', result: {}, error: null, completed_at: nextTime() },
         makeResponse(request),
         { outbox: false },
@@ -188,7 +188,7 @@ describe('SqliteContractRepository', () => {
       const request = makeRequest({ payload: ['a', 1, null, { 'ünï': 'cødé ✓' }], metadata: { nested: { deep: [true] } } });
       await repo.insertRequest(request, { outbox: false });
       const response = makeResponse(request, { payload: 'plain string', result: 42 });
-      await repo.completeRequest(request.contract_id, { status: 'completed', result: 0, error: null, completed_at: nextTime() }, response, {
+      await repo.completeRequest(request, { status: 'completed', result: 0, error: null, completed_at: nextTime() }, response, {
         outbox: false,
       });
       expect(await repo.findById(request.contract_id)).toMatchObject({ payload: request.payload, metadata: request.metadata, result: 0 });
@@ -200,18 +200,18 @@ describe('SqliteContractRepository', () => {
       await repo.insertRequest(request, { outbox: true });
       const stray = makeResponse(makeRequest());
       await expect(
-        repo.completeRequest('no-such-id', { status: 'completed', result: null, error: null, completed_at: nextTime() }, stray, {
+        repo.completeRequest({ ...request, contract_id: 'no-such-id' }, { status: 'completed', result: null, error: null, completed_at: nextTime() }, stray, {
           outbox: true,
         }),
       ).rejects.toBeInstanceOf(RequestNotFoundError);
       // A RESPONSE id is not a REQUEST either.
       const response = makeResponse(request);
-      await repo.completeRequest(request.contract_id, { status: 'completed', result: null, error: null, completed_at: nextTime() }, response, {
+      await repo.completeRequest(request, { status: 'completed', result: null, error: null, completed_at: nextTime() }, response, {
         outbox: false,
       });
       await expect(
         repo.completeRequest(
-          response.contract_id,
+          response,
           { status: 'completed', result: null, error: null, completed_at: nextTime() },
           makeResponse(response),
           { outbox: false },
@@ -241,7 +241,7 @@ describe('SqliteContractRepository', () => {
       await Promise.all(
         requests.map(async (request) => {
           await repo.insertRequest(request, { outbox: true });
-          await repo.completeRequest(request.contract_id, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(request), {
+          await repo.completeRequest(request, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(request), {
             outbox: true,
           });
         }),
@@ -344,7 +344,7 @@ describe('SqliteContractRepository', () => {
         const failed = i % 5 === 0;
         const response = makeResponse(request, failed ? { status: 'failed', error: 'boom', result: null } : {});
         const closed = await repo.completeRequest(
-          request.contract_id,
+          request,
           failed
             ? { status: 'failed', result: null, error: 'boom', completed_at: response.created_at }
             : { status: 'completed', result: response.result, error: null, completed_at: response.created_at },
@@ -553,7 +553,7 @@ describe('SqliteContractRepository', () => {
       await repo.insertRequest(open1, { outbox: false });
       await repo.insertRequest(open2, { outbox: false });
       await repo.insertRequest(done, { outbox: false });
-      await repo.completeRequest(done.contract_id, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(done), {
+      await repo.completeRequest(done, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(done), {
         outbox: false,
       });
       // A RESPONSE never counts as interrupted, even with an odd status.

@@ -85,8 +85,8 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   readonly #importContract: PreparedQuery<ContractValues, never>;
   readonly #upsertSession: PreparedQuery<SessionUpsertValues, never>;
   readonly #insertOutbox: PreparedQuery<OutboxInsertValues, never>;
-  readonly #closeRequest: PreparedQuery<CloseRequestValues, ContractRow>;
-  readonly #closeRequestToAgent: PreparedQuery<CloseRequestValues, ContractRow>;
+  readonly #closeRequest: PreparedQuery<CloseRequestValues, never>;
+  readonly #closeRequestToAgent: PreparedQuery<CloseRequestValues, never>;
   readonly #findById: PreparedQuery<{ contract_id: string }, ContractRow>;
   readonly #findSession: PreparedQuery<{ session_id: string }, SessionRow>;
   readonly #listSessions: PreparedQuery<{ limit: number }, SessionRow>;
@@ -167,9 +167,10 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     );
 
     // Two forms: an UPDATE that names `to_agent` rewrites its index entry even when the value is the
-    // same, so the agent is only set when failover moved the task to another one.
+    // same, so the agent is only set when failover moved the task to another one. No RETURNING: the
+    // caller has the REQUEST, and reading the row back cost more than the UPDATE itself.
     const closeRequest = (withAgent: boolean) =>
-      PreparedQuery.prepare<CloseRequestValues, ContractRow>((p) =>
+      PreparedQuery.prepare<CloseRequestValues, never>((p) =>
         db
           .updateTable('contracts')
           .set({
@@ -181,8 +182,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
             ...(withAgent ? { to_agent: p('to_agent') as string } : {}),
           })
           .where('contract_id', '=', p('contract_id'))
-          .where('contract_type', '=', 'REQUEST')
-          .returningAll(),
+          .where('contract_type', '=', 'REQUEST'),
       );
     this.#closeRequest = closeRequest(false);
     this.#closeRequestToAgent = closeRequest(true);
@@ -257,10 +257,10 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     });
   }
 
-  async completeRequest(requestId: string, outcome: TaskOutcome, response: Contract, options: WriteOptions): Promise<Contract> {
+  async completeRequest(request: Contract, outcome: TaskOutcome, response: Contract, options: WriteOptions): Promise<Contract> {
     const row = contractToRow(response);
     const closed = {
-      contract_id: requestId,
+      contract_id: request.contract_id,
       status: outcome.status,
       result: outcome.result === null || outcome.result === undefined ? null : JSON.stringify(outcome.result),
       error: outcome.error ?? null,
@@ -268,15 +268,22 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       to_agent: outcome.to_agent ?? null,
       metadata: outcome.metadata === undefined ? null : JSON.stringify(outcome.metadata),
     };
-    return this.#writes.run(async (trx) => {
+    await this.#writes.run(async (trx) => {
       const close = outcome.to_agent === undefined ? this.#closeRequest : this.#closeRequestToAgent;
-      const { rows } = await trx.executeQuery(close.bind(closed));
-      const request = rows[0];
-      if (request === undefined) throw new RequestNotFoundError(requestId);
+      const { numAffectedRows } = await trx.executeQuery(close.bind(closed));
+      if (!numAffectedRows) throw new RequestNotFoundError(request.contract_id);
       await this.#insertWithSession(trx, row);
       if (options.outbox) await this.#enqueue(trx, 'contract.response', row, options);
-      return rowToContract(request);
     });
+    return {
+      ...request,
+      status: outcome.status,
+      result: outcome.result ?? null,
+      error: outcome.error ?? null,
+      completed_at: outcome.completed_at,
+      to_agent: outcome.to_agent ?? request.to_agent,
+      metadata: outcome.metadata ?? request.metadata,
+    };
   }
 
   async importContracts(contracts: Contract[]): Promise<number> {
