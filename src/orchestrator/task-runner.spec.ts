@@ -84,4 +84,21 @@ describe('runTask', () => {
     await expect(running).resolves.toEqual({ success: false, error: 'Task cancelled', cancelled: true });
     expect(signal?.aborted).toBe(true);
   });
+
+  it('a signal first read after the task stopped is already aborted, with the reason', async () => {
+    const controller = new AbortController();
+    let read: (() => AbortSignal) | undefined;
+    const slow = agentRunning((_input, c) => {
+      read = () => c.signal;
+      return new Promise(() => undefined);
+    });
+    const running = runTask(slow, {}, ctx, 10_000, controller);
+    const reason = new TaskCancelledError('Task cancelled');
+    controller.abort(reason);
+    await running;
+    const signal = read!();
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe(reason);
+    expect(read!()).toBe(signal);
+  });
 });

@@ -33,21 +33,36 @@ export async function runTask(
   timeoutMs: number,
   cancel?: AbortSignal | AbortController,
 ): Promise<TaskResult> {
-  const controller = new AbortController();
-  const { signal } = controller;
   const parent = cancel instanceof AbortController ? cancel.signal : cancel;
-  const onCancel = () => controller.abort(parent!.reason);
+  // The handler's `ctx.signal` is made on first use: most handlers never read it, and an
+  // AbortController with its listeners is a noticeable part of a short task's cost.
+  let controller: AbortController | undefined;
+  let stoppedBy: { reason: unknown } | undefined;
+  let stop!: (reason: unknown) => void;
+  const stopped = new Promise<never>((_, reject) => {
+    stop = (reason) => {
+      if (stoppedBy) return;
+      stoppedBy = { reason };
+      controller?.abort(reason);
+      reject(reason);
+    };
+  });
+  const onCancel = () => stop(parent!.reason);
   if (parent?.aborted) onCancel();
   else parent?.addEventListener('abort', onCancel, { once: true });
-  const timer = setTimeout(() => controller.abort(new TaskTimeoutError(OrchestratorMessages.timedOut(timeoutMs))), timeoutMs);
-  let onAbort: (() => void) | undefined;
-  const stopped = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
+  const timer = setTimeout(() => stop(new TaskTimeoutError(OrchestratorMessages.timedOut(timeoutMs))), timeoutMs);
+  const handlerContext: TaskContext = {
+    ...ctx,
+    get signal(): AbortSignal {
+      if (!controller) {
+        controller = new AbortController();
+        if (stoppedBy) controller.abort(stoppedBy.reason);
+      }
+      return controller.signal;
+    },
+  };
   try {
-    const value = await Promise.race([agent.definition.execute(ctx.capability, input, { ...ctx, signal }), stopped]);
+    const value = await Promise.race([agent.definition.execute(ctx.capability, input, handlerContext), stopped]);
     try {
       return { success: true, data: toResultData(value) };
     } catch (error) {
@@ -62,7 +77,6 @@ export async function runTask(
     return { success: false, error: OrchestratorMessages.threw(error) };
   } finally {
     clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort!);
     parent?.removeEventListener('abort', onCancel);
   }
 }
