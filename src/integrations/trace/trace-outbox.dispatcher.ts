@@ -35,6 +35,8 @@ export const SATURATED_UTILISATION = 0.9;
 const LOAD_WINDOW_MS = 100;
 /** Events a round claims while yielding, so that the pace is judged again soon. */
 const YIELDING_BATCH = 20;
+/** While yielding, each round is followed by a pause this many times as long as the round took. */
+const YIELDING_PAUSE_FACTOR = 4;
 
 /** Capped exponential backoff with equal jitter: a delay in [cap/2, cap], cap = min(max, base·2^attempt). */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
@@ -57,9 +59,10 @@ const COALESCE_ROUNDS_MS = 50;
  * request path (`notify()` only wakes the loop).
  *
  * Delivery is background work and gives way to requests: while tasks keep committing and the event
- * loop is saturated (utilisation ≥ 0.9 over the last window), rounds keep a single event in flight,
- * so that sending costs the request path a few percent instead of half its throughput. The backlog
- * then grows, durably, and drains at full concurrency once the loop has room again.
+ * loop is saturated (utilisation ≥ 0.9 over the last window), rounds keep a single event in flight
+ * and each is followed by a pause four times its length, so that sending costs the request path a
+ * few percent instead of a third of its throughput. The backlog then grows, durably, and drains at
+ * full concurrency once the loop has room again.
  */
 
 @Injectable()
@@ -228,6 +231,7 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
     while (this.running) {
       this.notified = false;
       const { limit, concurrency } = this.pace();
+      const roundStarted = performance.now();
       let result: TraceRoundResult;
       let roundFailed = false;
       try {
@@ -251,6 +255,11 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
       if (result.delivered > 0 && failingRounds > 0) {
         this.logger.log(IntegrationsMessages.dispatcherTraceRecovered());
         failingRounds = 0;
+      }
+      if (this.yielding && result.claimed > 0) {
+        // Giving way: a pause after each round bounds delivery to a small share of the loop.
+        await this.sleep((performance.now() - roundStarted) * YIELDING_PAUSE_FACTOR, false);
+        continue;
       }
       if (result.claimed >= limit) continue;
       if (this.notified) {
