@@ -13,6 +13,17 @@ export const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : j
 export const RESULTS_DIR = join(ROOT, 'test/bench/results');
 const MAIN = join(DIST, 'main.js');
 
+/**
+ * The node options `npm start` runs the server with (package.json: `"start": "node <options> dist/main.js"`),
+ * so that the bench measures the server as users run it.
+ */
+export const START_NODE_OPTIONS = (() => {
+  const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start.trim();
+  const match = /^node\s+(.*?)\s*dist\/main\.js$/.exec(start);
+  if (!match) throw new Error(`package.json scripts.start is not "node [options] dist/main.js": ${start}`);
+  return match[1] ? match[1].split(/\s+/) : [];
+})();
+
 /** A fresh temporary DATA_DIR; the caller removes it with `removeDataDir`. */
 export function makeDataDir(label) {
   return mkdtempSync(join(tmpdir(), `orchestrator-bench-${label}-`));
@@ -88,7 +99,7 @@ export function rssMiB(pid) {
 export async function startServer({ env = {}, name = 'server', profile = null, timeoutMs = 60_000 } = {}) {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build`);
   const port = await freePort();
-  const nodeArgs = [];
+  const nodeArgs = [...START_NODE_OPTIONS];
   if (profile) {
     mkdirSync(profile, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${name}.cpuprofile`);
