@@ -34,20 +34,22 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
   // No enableShutdownHooks here: main.ts handles SIGTERM/SIGINT itself (graceful drain), and tests
   // must not install process signal handlers.
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Agent Orchestrator')
-      .setDescription(`${SERVICE_DESCRIPTION}: routes capabilities to agents, records REQUEST/RESPONSE contracts, ships them to Trace and compresses sessions through MemAgent.`)
-      .setVersion(SERVICE_VERSION)
-      // Once an API key exists, routes need one of these (see the Security section of the README).
-      .addBearerAuth(
-        { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'Authorization: Bearer <key> (a key from `npm run keys -- create`)' },
-        BEARER_SECURITY_SCHEME,
-      )
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'X-API-Key: <key>' }, API_KEY_SECURITY_SCHEME)
-      .build(),
-  );
+  // Built on the first request to /docs or /docs-json, not at start-up (it scans every route).
+  const document = () =>
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Agent Orchestrator')
+        .setDescription(`${SERVICE_DESCRIPTION}: routes capabilities to agents, records REQUEST/RESPONSE contracts, ships them to Trace and compresses sessions through MemAgent.`)
+        .setVersion(SERVICE_VERSION)
+        // Once an API key exists, routes need one of these (see the Security section of the README).
+        .addBearerAuth(
+          { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'Authorization: Bearer <key> (a key from `npm run keys -- create`)' },
+          BEARER_SECURITY_SCHEME,
+        )
+        .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'X-API-Key: <key>' }, API_KEY_SECURITY_SCHEME)
+        .build(),
+    );
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: SERVICE_NAME,
