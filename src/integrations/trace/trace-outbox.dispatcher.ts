@@ -35,8 +35,10 @@ export const SATURATED_UTILISATION = 0.9;
 const LOAD_WINDOW_MS = 100;
 /** Events a round claims while yielding, so that the pace is judged again soon. */
 const YIELDING_BATCH = 20;
-/** While yielding, each round is followed by a pause this many times as long as the round took. */
+/** While yielding, each round is followed by a pause this many times as long as the round took… */
 const YIELDING_PAUSE_FACTOR = 4;
+/** …but never longer than this, so that a slow Trace does not hold delivery back once the load is gone. */
+const YIELDING_MAX_PAUSE_MS = 1_000;
 
 /** Capped exponential backoff with equal jitter: a delay in [cap/2, cap], cap = min(max, base·2^attempt). */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
@@ -258,7 +260,7 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
       }
       if (this.yielding && result.claimed > 0) {
         // Giving way: a pause after each round bounds delivery to a small share of the loop.
-        await this.sleep((performance.now() - roundStarted) * YIELDING_PAUSE_FACTOR, false);
+        await this.sleep(Math.min(YIELDING_MAX_PAUSE_MS, (performance.now() - roundStarted) * YIELDING_PAUSE_FACTOR), false);
         continue;
       }
       if (result.claimed >= limit) continue;
