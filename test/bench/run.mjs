@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [-- --only=name,name] [-- --profile]`
 //
-// Builds nothing itself (the npm script builds first); starts the built server (dist/main.js) as a
-// child process per scenario on 127.0.0.1 with a fresh temporary DATA_DIR, drives it with autocannon
+// Builds dist/ first when it is missing or older than src/ (build-if-needed.mjs); starts the built
+// server (dist/main.js, with npm start's node options) as a child process per scenario on 127.0.0.1 with a fresh temporary DATA_DIR, drives it with autocannon
 // from this process, prints one table and writes test/bench/results/latest.json. Every figure is a
 // ratio to a reference measured in the same run, or an absolute figure stated with the machine.
 //
@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
+import { buildIfNeeded } from './build-if-needed.mjs';
 import { calibrate } from './calibrate.mjs';
 import { inProcess } from './in-process.mjs';
 import { freshSessions, health, interleave, load, orchestrate, round } from './load.mjs';
@@ -422,6 +423,9 @@ function codeInfo() {
   const status = git('status', '--porcelain', '--', 'src');
   return { commit: git('rev-parse', '--short', 'HEAD'), src_uncommitted_changes: status === null ? null : status.length > 0, dist: DIST };
 }
+
+// The bench measures dist/ (or BENCH_DIST, an A/B build the caller made).
+if (!process.env.BENCH_DIST && buildIfNeeded()) log('built dist/');
 
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
