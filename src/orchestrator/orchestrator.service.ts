@@ -1,6 +1,6 @@
 import { BadRequestException, Inject, Injectable, Logger, NotFoundException, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { AgentRegistry, type RegisteredAgent } from '../agents/agent.registry.js';
+import { AgentRegistry } from '../agents/agent.registry.js';
 import { CAPABILITY_NAME_PATTERN } from '../agents/agents.constants.js';
 import type { DelegationResult, TaskContext } from '../agents/interfaces/task-context.interface.js';
 import { RetryLaterException } from '../common/exceptions/retry-later.exception.js';

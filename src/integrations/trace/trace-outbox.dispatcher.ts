@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { performance } from 'node:perf_hooks';
 import type { ConfigType } from '@nestjs/config';
+import { performance } from 'node:perf_hooks';
 import type { OutboxEvent } from '../../contracts/contract.model.js';
 import { OutboxRepository } from '../../contracts/contract.repository.js';
 import { integrationsConfig } from '../integrations.config.js';
@@ -66,7 +66,6 @@ const COALESCE_ROUNDS_MS = 50;
  * few percent instead of a third of its throughput. The backlog then grows, durably, and drains at
  * full concurrency once the loop has room again.
  */
-
 @Injectable()
 export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TraceOutboxDispatcher.name);
