@@ -187,6 +187,8 @@ describe('Observability: request ids, metrics, probes (issue 5 §3)', () => {
       expect(types.get('orchestrator_trace_outbox_deliveries_total')).toBe('counter');
       expect(value(samples, 'orchestrator_trace_outbox_deliveries_total', { outcome: 'delivered' })).toBe(0);
       expect(value(samples, 'orchestrator_trace_outbox_deliveries_total', { outcome: 'failed' })).toBe(0);
+      expect(types.get('orchestrator_trace_dispatcher_yielding')).toBe('gauge');
+      expect(value(samples, 'orchestrator_trace_dispatcher_yielding')).toBe(0);
       expect(find(samples, 'orchestrator_build_info')).toEqual([{ name: 'orchestrator_build_info', labels: { version: '1.0.0' }, value: 1 }]);
     });
 

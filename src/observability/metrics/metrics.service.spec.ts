@@ -23,7 +23,7 @@ function setUp(overrides: { backlog?: () => Promise<{ pending: number; oldest_cr
       ],
     } as unknown as AgentRegistry,
     {
-      stats: () => ({ enabled: true, delivered: 40, failed_attempts: 5, last_error: null, last_delivery_at: null, yielding: false }),
+      stats: () => ({ enabled: true, delivered: 40, failed_attempts: 5, last_error: null, last_delivery_at: null, yielding: true }),
       backlog:
         overrides.backlog ??
         (async () => {
@@ -82,6 +82,7 @@ describe('MetricsService', () => {
       'orchestrator_trace_outbox_deliveries_total{outcome="delivered"} 40',
       'orchestrator_trace_outbox_deliveries_total{outcome="failed"} 5',
     ]);
+    expect(samples(text, 'orchestrator_trace_dispatcher_yielding')).toEqual(['orchestrator_trace_dispatcher_yielding 1']);
     expect(state.backlogCalls).toBe(1);
 
     state.inFlight = 0;

@@ -122,6 +122,14 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         this.inc({ outcome: 'failed' }, stats.failed_attempts);
       },
     });
+    new Gauge({
+      name: METRIC.dispatcherYielding,
+      help: 'Whether Trace delivery is giving way to a saturated request path (1) or not (0)',
+      registers,
+      collect() {
+        this.set(self.dispatcher.stats().yielding ? 1 : 0);
+      },
+    });
     new Gauge({ name: METRIC.buildInfo, help: 'Version of the running service (always 1)', labelNames: ['version'], registers }).set(
       { version: SERVICE_VERSION },
       1,
