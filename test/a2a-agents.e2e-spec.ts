@@ -13,6 +13,10 @@ import { waitFor } from './utils/wait-for.js';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
+/** What the fixture server's card says about its agent, and the capabilities its skills become. */
+const FIXTURE_AGENT = { agent_id: 'fixture-agent', name: 'Fixture Agent', description: 'A2A agent of the e2e tests', version: '3.2.1', kind: 'a2a' };
+const SKILL_CAPABILITIES = ['echo_data', 'shout_text', 'fail', 'slow', 'reply', 'ask'];
+
 function context(capability: string, signal: AbortSignal = new AbortController().signal): TaskContext {
   return {
     task_id: '01JTASK0000000000000000000',
@@ -157,16 +161,8 @@ describe('A2A agents: A2aAgentFactory against a real @a2a-js/sdk server', () => 
 
   describe('create', () => {
     it('maps the card to an a2a agent and each skill to a capability', () => {
-      expect(definition).toMatchObject({
-        agent_id: 'fixture-agent',
-        name: 'Fixture Agent',
-        description: 'A2A agent of the e2e tests',
-        version: '3.2.1',
-        kind: 'a2a',
-        endpoint: agent.endpoint,
-        max_concurrency: null,
-      });
-      expect([...definition.capabilities.keys()]).toEqual(['echo_data', 'shout_text', 'fail', 'slow', 'reply', 'ask']);
+      expect(definition).toMatchObject({ ...FIXTURE_AGENT, endpoint: agent.endpoint, max_concurrency: null });
+      expect([...definition.capabilities.keys()]).toEqual(SKILL_CAPABILITIES);
       expect(definition.capabilities.get('shout_text')).toMatchObject({ name: 'shout_text', description: 'Upper-cases data.text', parameters: {}, input_schema: {} });
     });
 
@@ -372,8 +368,6 @@ async function listed(t: TestApp, agentId: string): Promise<AgentMetadata | unde
   return (res.body.agents as AgentMetadata[]).find((a) => a.agent_id === agentId);
 }
 
-const SKILL_CAPABILITIES = ['echo_data', 'shout_text', 'fail', 'slow', 'reply', 'ask'];
-
 describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
   let t: TestApp;
   let agent: A2aTestServer;
@@ -392,16 +386,7 @@ describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
   describe('registration', () => {
     it('registers by card URL: kind a2a, the endpoint from the card, one capability per skill', async () => {
       const metadata = await listed(t, 'fixture-agent');
-      expect(metadata).toMatchObject({
-        agent_id: 'fixture-agent',
-        name: 'Fixture Agent',
-        description: 'A2A agent of the e2e tests',
-        version: '3.2.1',
-        kind: 'a2a',
-        endpoint: agent.endpoint,
-        status: 'available',
-        max_concurrency: null,
-      });
+      expect(metadata).toMatchObject({ ...FIXTURE_AGENT, endpoint: agent.endpoint, status: 'available', max_concurrency: null });
       expect(metadata!.capabilities.map((c) => c.name)).toEqual(SKILL_CAPABILITIES);
       expect(metadata!.capabilities[0]).toEqual({ name: 'echo_data', description: 'Returns the data it got as an artifact', parameters: {}, input_schema: {} });
     });
