@@ -130,7 +130,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       throw error;
     }
     const taskId = task.request.contract_id;
-    this.events.open(taskId, true);
+    this.events.open(taskId);
     this.events.publish(taskId, 'state', taskView(task.request, 'submitted'));
     const done = this.run(task, first)
       .catch((error: unknown) => this.logger.error(OrchestratorMessages.backgroundTaskFailed(taskId, error)))
@@ -347,8 +347,8 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     let result: TaskResult | undefined;
     for (let n = 1; ; n++) {
       if (!next) {
-        // After a transport failure, only agents the task has not failed on; none left keeps that failure.
-        if (result !== undefined && this.registry.route(task.capability, tried).kind === 'unknown') break;
+        // After a transport failure, only agents the task has not failed on. When the scheduler refuses
+        // (none left is a 404), that failure stays the task's outcome.
         try {
           next = await this.acquire(task.capability, task.parameters, tried, signal);
         } catch (error) {
@@ -360,7 +360,10 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       const { agent } = next.slot;
       const agentId = agent.definition.agent_id;
       running.agentId = agentId;
-      if (n === 1) this.events.publish(task.request.contract_id, 'state', taskView({ ...task.request, to_agent: agentId }, 'working'));
+      // Only submitted tasks have a stream: no view is built for the others.
+      if (n === 1 && this.events.has(task.request.contract_id)) {
+        this.events.publish(task.request.contract_id, 'state', taskView({ ...task.request, to_agent: agentId }, 'working'));
+      }
       this.lifecycle.started({ task_id: task.request.contract_id, session_id: task.request.session_id, capability: task.capability, agent_id: agentId, attempt: n });
       const startedAt = Date.now();
       result = await runTask(agent, next.input, this.contextFor(task, agentId), this.config.taskTimeoutMs, signal);
@@ -423,7 +426,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       outbox,
     );
     this.trace.notify();
-    this.events.publish(request.contract_id, 'state', taskView(closed), true);
+    if (this.events.has(request.contract_id)) this.events.publish(request.contract_id, 'state', taskView(closed), true);
     this.lifecycle.finished({
       task_id: request.contract_id,
       session_id: request.session_id,

@@ -8,7 +8,7 @@ function toJson(value: JsonValue | undefined): string {
 }
 
 /** `result` is a nullable column: JSON null (or nothing) is stored as SQL NULL. */
-function toNullableJson(value: JsonValue | null | undefined): string | null {
+export function toNullableJson(value: JsonValue | null | undefined): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 

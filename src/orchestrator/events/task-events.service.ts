@@ -24,8 +24,6 @@ interface Channel {
   nextId: number;
   lastStateIndex: number;
   ended: boolean;
-  /** Kept for late and reconnecting clients after the task ends. */
-  retain: boolean;
 }
 
 /** Events kept per task (older progress events are dropped first). */
@@ -36,9 +34,8 @@ const MAX_RETAINED_FINISHED = 10_000;
 
 /**
  * The in-memory event streams of tasks (`GET /v1/tasks/:id/events`): state changes and the progress
- * that handlers report with `ctx.progress`. A stream exists from the task's submission (or from its
- * first subscriber) until a while after its final state; without one, a client is answered from the
- * task's REQUEST contract.
+ * that handlers report with `ctx.progress`. A stream exists from the task's submission until a while
+ * after its final state; without one, a client is answered from the task's REQUEST contract.
  */
 @Injectable()
 export class TaskEventsService implements OnModuleDestroy {
@@ -47,10 +44,10 @@ export class TaskEventsService implements OnModuleDestroy {
   private readonly finished = new Map<string, number>();
   private sweeper?: NodeJS.Timeout;
 
-  /** Starts a task's stream. `retain`: keep it after the task ends (submitted tasks). */
-  open(taskId: string, retain: boolean): void {
+  /** Starts a task's stream (submitted tasks); it is kept a while after the task ends, for late and reconnecting clients. */
+  open(taskId: string): void {
     if (!this.channels.has(taskId)) {
-      this.channels.set(taskId, { events: [], listeners: new Set(), nextId: 1, lastStateIndex: -1, ended: false, retain });
+      this.channels.set(taskId, { events: [], listeners: new Set(), nextId: 1, lastStateIndex: -1, ended: false });
     }
   }
 
@@ -84,7 +81,6 @@ export class TaskEventsService implements OnModuleDestroy {
   subscribe(taskId: string, lastEventId: number | undefined, listener: (event: TaskEvent, final: boolean) => void): TaskEventSubscription | undefined {
     const channel = this.channels.get(taskId);
     if (!channel) return undefined;
-    channel.retain = true;
     const from =
       lastEventId === undefined || lastEventId >= channel.nextId
         ? Math.max(channel.lastStateIndex, 0)
@@ -103,10 +99,6 @@ export class TaskEventsService implements OnModuleDestroy {
 
   private ended(taskId: string, channel: Channel): void {
     channel.listeners.clear();
-    if (!channel.retain) {
-      this.channels.delete(taskId);
-      return;
-    }
     this.finished.set(taskId, Date.now());
     if (this.finished.size > MAX_RETAINED_FINISHED) this.expire(Number.POSITIVE_INFINITY, this.finished.size - MAX_RETAINED_FINISHED);
     this.sweeper ??= setInterval(() => this.expire(Date.now() - RETAIN_FINISHED_MS), RETAIN_FINISHED_MS / 5).unref();

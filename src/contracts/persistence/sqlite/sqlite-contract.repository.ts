@@ -15,7 +15,7 @@ import type {
 } from '../../contract.model.js';
 import { ContractRepository, OutboxRepository, type ScanOptions, type WriteOptions } from '../../contract.repository.js';
 import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
-import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession, traceEventDataJson } from '../contract-row.mapper.js';
+import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession, toNullableJson, traceEventDataJson } from '../contract-row.mapper.js';
 import type {
   ContractRow,
   ContractsDatabase,
@@ -262,7 +262,8 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     const closed = {
       contract_id: request.contract_id,
       status: outcome.status,
-      result: outcome.result === null || outcome.result === undefined ? null : JSON.stringify(outcome.result),
+      // The RESPONSE carries the same result (the orchestrator passes one value): serialise it once.
+      result: outcome.result === response.result ? (row.result ?? null) : toNullableJson(outcome.result),
       error: outcome.error ?? null,
       completed_at: outcome.completed_at,
       to_agent: outcome.to_agent ?? null,
