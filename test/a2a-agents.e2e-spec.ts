@@ -511,10 +511,20 @@ describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
       const gone = await startA2aServer({ name: 'Gone Agent' });
       await request(t.server).post('/v1/agents').send({ agent_card_url: gone.url }).expect(201);
       await gone.close();
+      // Registering the fixture agent again puts it after the gone one, so that routing (fewest tasks
+      // in flight, first on a tie) tries the gone agent first.
+      await request(t.server).post('/v1/agents').send({ agent_card_url: agent.cardUrl }).expect(200);
       try {
         for (let i = 0; i < 3; i++) {
           const res = await request(t.server).post('/v1/orchestrate').send({ session_id: 'a2a_failover', capability: 'echo_data', parameters: { i } }).expect(200);
           expect(res.body).toMatchObject({ success: true, agent_id: 'fixture-agent', data: { data: { i } } });
+          if (i === 0) {
+            const requestContract = await request(t.server).get(`/v1/contracts/${res.body.contract_id}`).expect(200);
+            const attempts = requestContract.body.metadata.attempts as Array<{ agent_id: string; error: string | null }>;
+            expect(attempts.map((a) => a.agent_id)).toEqual(['gone-agent', 'fixture-agent']);
+            expect(attempts[0].error).toBeTruthy();
+            expect(attempts[1].error).toBeNull();
+          }
         }
       } finally {
         await request(t.server).delete('/v1/agents/gone-agent').expect(204);

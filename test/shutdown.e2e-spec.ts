@@ -165,10 +165,16 @@ describe('Graceful shutdown (SIGTERM/SIGINT)', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ success: false, agent_id: 'agent_slow' });
     expect(String(body.error)).toMatch(/cancel/i);
+    // The agent's calls were aborted by the orchestrator, while it still ran: not left running, and not
+    // merely cut off when the process went away.
+    await waitFor(
+      () => agent.executions.every((call) => call.aborted) || server!.child.exitCode !== null,
+      'the agent calls to be aborted',
+    );
+    expect(agent.executions.map((call) => call.aborted)).toEqual([true, true]);
+    expect(server.child.exitCode).toBeNull();
     expect(await exited).toEqual({ code: 0, signal: null });
     expect(server.output()).toMatch(/Tasks in flight: 0 finished, 2 cancelled/);
-    // The agent's calls were aborted, not left running.
-    await waitFor(() => agent.executions.every((call) => call.aborted), 'the agent calls to be aborted');
 
     server = await startServerProcess(env());
     expect(await getJson(`${server.url}/v1/contracts/${String(body.contract_id)}`)).toMatchObject({ contract_type: 'REQUEST', status: 'cancelled' });
