@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ describe('WriteBatcher', () => {
 
   it('commits concurrent writes together; a failing write fails alone', async () => {
     const batcher = new WriteBatcher(db);
+    const transactions = jest.spyOn(db, 'transaction');
     // Rows each write saw after its insert, from its last run (a batch with a failure runs again).
     const seen = new Map<string, number>();
     const write = (k: string) =>
@@ -39,12 +41,16 @@ describe('WriteBatcher', () => {
     // All four ran in one transaction: each saw the rows of the writes before it.
     expect(Object.fromEntries(seen)).toEqual({ a: 1, b: 2, c: 3 });
     expect(await keys()).toEqual(['a', 'b', 'c']);
+    // The batch without savepoints failed on the duplicate, then ran again with one per write.
+    expect(transactions).toHaveBeenCalledTimes(2);
   });
 
   it('commits a batch without failures in one transaction, and undoes all of a write that fails after writing', async () => {
     const batcher = new WriteBatcher(db);
+    const transactions = jest.spyOn(db, 'transaction');
     const clean = await Promise.all(['p', 'q', 'r'].map((k) => batcher.run(async (trx) => sql`INSERT INTO t (k) VALUES (${k})`.execute(trx).then(() => k))));
     expect(clean).toEqual(['p', 'q', 'r']);
+    expect(transactions).toHaveBeenCalledTimes(1);
 
     const results = await Promise.allSettled([
       batcher.run(async (trx) => sql`INSERT INTO t (k) VALUES ('x')`.execute(trx)),

@@ -22,6 +22,8 @@ class InMemoryOutbox extends OutboxRepository {
   readonly failures: Array<{ id: number; attempts: number; error: string; delayMs: number }> = [];
   readonly deliveredBatches: number[][] = [];
   claimCalls = 0;
+  /** The `limit` of each claim, in order. */
+  readonly claimLimits: number[] = [];
   failClaims = 0;
   private nextId = 1;
 
@@ -49,6 +51,7 @@ class InMemoryOutbox extends OutboxRepository {
 
   async claimDue(now: Date, limit: number): Promise<OutboxEvent[]> {
     this.claimCalls++;
+    this.claimLimits.push(limit);
     if (this.failClaims > 0) {
       this.failClaims--;
       throw new Error('database is locked');
@@ -99,7 +102,7 @@ async function waitFor(condition: () => boolean, what: string, deadlineMs = 15_0
 /** An event-loop load that reads as a chosen utilisation (the dispatcher's input, not an HTTP stand-in). */
 class FixedLoad extends EventLoopLoad {
   samples = 0;
-  constructor(private readonly utilisation: number) {
+  constructor(public utilisation: number) {
     super();
   }
   override sample(): number {
@@ -379,6 +382,31 @@ describe('TraceOutboxDispatcher (real HTTP server)', () => {
       expect(trace.maxInFlight()).toBe(1);
       expect(server.requests).toHaveLength(60);
       expect(dispatcher.stats()).toMatchObject({ delivered: 60, yielding: true });
+      // While yielding, rounds claim a few events at a time.
+      const yieldingClaims = outbox.claimLimits.slice(outbox.claimLimits.indexOf(20));
+      expect(yieldingClaims.length).toBeGreaterThan(1);
+      expect(new Set(yieldingClaims)).toEqual(new Set([20]));
+    });
+
+    it('goes back to full concurrency once the loop has room again', async () => {
+      const trace = await slowTrace();
+      server = trace.server;
+      const outbox = new InMemoryOutbox();
+      const load = new FixedLoad(1);
+      moduleRef = await createDispatcher(outbox, { TRACE_URL: server.url, TRACE_POLL_INTERVAL_MS: '3600000' }, load);
+      const dispatcher = moduleRef.get(TraceOutboxDispatcher);
+      const stop = keepCommitting(dispatcher);
+      try {
+        await waitFor(() => dispatcher.stats().yielding, 'the dispatcher to give way');
+        load.utilisation = SATURATED_UTILISATION - 0.2;
+        await waitFor(() => !dispatcher.stats().yielding, 'the dispatcher to stop giving way');
+        sessions(outbox);
+        await waitFor(() => outbox.rows.length === 0, 'delivery of all 60 events');
+      } finally {
+        stop();
+      }
+      expect(trace.maxInFlight()).toBeGreaterThan(1);
+      expect(outbox.claimLimits.at(-1)).toBe(200);
     });
 
     it('sends in parallel when the loop is busy but no task commits (draining a backlog)', async () => {
