@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import type { ErrorResponseDto } from '../dto/error-response.dto.js';
-import { RetryLaterException } from '../exceptions/retry-later.exception.js';
+import { retryAfterOf } from '../exceptions/retry-later.exception.js';
 
 /** Errors raised by Express middleware (body-parser) carry their HTTP status. */
 interface HttpishError {
@@ -66,7 +66,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (response.headersSent) return;
-    if (exception instanceof RetryLaterException) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    const retryAfter = retryAfterOf(exception);
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
     response.status(body.statusCode).json(body);
   }
 }

@@ -42,7 +42,6 @@ export class RateLimitGuard implements CanActivate {
 
   private apply(response: Response, decision: RateLimitDecision): true {
     if (!decision.allowed) {
-      if (!response.headersSent) response.setHeader('Retry-After', String(decision.retryAfterSeconds));
       throw new RateLimitExceededException(SecurityMessages.rateLimited(this.limit, decision.retryAfterSeconds), decision.retryAfterSeconds);
     }
     if (!response.headersSent) {
