@@ -33,9 +33,12 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
+/** The validator of a capability that takes any parameters object as it is. */
+export const acceptAnyParameters = async (parameters: Record<string, unknown>): Promise<InputValidation> => ({ ok: true, value: parameters });
+
 /** Validates parameters against a DTO; the value handed to the agent is the DTO instance. */
 export function inputValidatorOf(input: Type<object> | undefined): (parameters: Record<string, unknown>) => Promise<InputValidation> {
-  if (!input) return async (parameters) => ({ ok: true, value: parameters });
+  if (!input) return acceptAnyParameters;
   return async (parameters) => {
     const value = plainToInstance(input, parameters);
     const errors = await validate(value, { forbidUnknownValues: false });

@@ -7,9 +7,10 @@ import {
   RestTransportFactory,
 } from '@a2a-js/sdk/client';
 import { AGENT_ID_PATTERN } from '../agents.constants.js';
+import { acceptAnyParameters } from '../capability-input.js';
 import { A2aCardError } from '../errors/a2a-card.error.js';
 import { AgentDefinitionError } from '../errors/agent-definition.error.js';
-import type { AgentDefinition, InputValidation, RegisteredCapability } from '../interfaces/registered-agent.interface.js';
+import type { AgentDefinition, RegisteredCapability } from '../interfaces/registered-agent.interface.js';
 import { A2A_CARD_MAX_BYTES, A2A_CARD_PATH, A2A_CARD_TIMEOUT_MS, A2A_LEGACY_CARD_PATH } from './a2a.constants.js';
 import { A2aMessages } from './a2a.messages.js';
 import { A2aAgentClient, describeFetchError } from './a2a-agent.client.js';
@@ -31,8 +32,6 @@ export interface FetchedA2aCard {
 
 type Download = { kind: 'json'; json: unknown } | { kind: 'status'; status: number } | { kind: 'not_json' };
 
-/** Every A2A skill takes any JSON object: the agent's card describes no input schema. */
-const acceptAnyObject = async (parameters: Record<string, unknown>): Promise<InputValidation> => ({ ok: true, value: parameters });
 
 /**
  * Places to look for the card of `input`: the URL itself when it names a document (`….json` or a
@@ -113,7 +112,8 @@ export class A2aAgentFactory {
         description: skill.description,
         parameters: {},
         input_schema: {},
-        validate: acceptAnyObject,
+        // The card describes no input schema: a skill takes any parameters object.
+        validate: acceptAnyParameters,
       });
     }
 

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { parameterTypesOf } from '../capability-input.js';
+import { acceptAnyParameters, parameterTypesOf } from '../capability-input.js';
 import type { InputValidation, RegisteredCapability } from '../interfaces/registered-agent.interface.js';
 import type { RemoteCapabilityRegistration } from './remote-agent-registration.js';
 
@@ -43,7 +43,7 @@ export function describeSchemaError(error: ErrorObject): string {
 }
 
 function validatorOf(validate: ValidateFunction | null): (parameters: Record<string, unknown>) => Promise<InputValidation> {
-  if (!validate) return async (parameters) => ({ ok: true, value: parameters });
+  if (!validate) return acceptAnyParameters;
   return async (parameters) => {
     let valid: boolean;
     try {

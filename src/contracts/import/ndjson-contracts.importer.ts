@@ -93,10 +93,6 @@ export function ndjsonFileSource(path: string): AsyncIterable<Buffer> {
 export class NdjsonContractsImporter {
   constructor(private readonly contracts: ContractRepository) {}
 
-  importFile(path: string, options: NdjsonReadOptions = {}): Promise<NdjsonImportResult> {
-    return this.importStream(ndjsonFileSource(path), options);
-  }
-
   async importStream(source: AsyncIterable<Buffer | Uint8Array | string>, options: NdjsonReadOptions = {}): Promise<NdjsonImportResult> {
     const result: NdjsonImportResult = { lines: 0, found: 0, imported: 0, invalid: 0 };
     for await (const batch of readNdjsonContracts(source, options, result)) {

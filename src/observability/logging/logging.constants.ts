@@ -1,3 +1,5 @@
+import { HEALTH_ROUTES } from '../../app.constants.js';
+
 /** DI token of the app's root pino logger (every other logger is a child of it). */
 export const ROOT_LOGGER = Symbol('observability:root-logger');
 
@@ -14,7 +16,7 @@ export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * Paths whose successful answers are logged at `debug` instead of `info`: probes and scrapes arrive
  * every few seconds and would drown the lines that matter. Their failures are still logged.
  */
-export const QUIET_PATHS: ReadonlySet<string> = new Set(['/v1/health', '/v1/health/live', '/v1/health/ready', '/metrics']);
+export const QUIET_PATHS: ReadonlySet<string> = new Set([...HEALTH_ROUTES, '/metrics']);
 
 /**
  * Censored wherever they appear in a log line (pino `redact`). The request serializer keeps no
