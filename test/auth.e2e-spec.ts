@@ -182,6 +182,8 @@ describe('With API keys', () => {
         { path: '/v1/agents/{agent_id}', method: 'delete', send: () => request(t.server).delete('/v1/agents/no_such_agent'), scope: 'admin' },
         { path: '/v1/tasks/{task_id}/events', method: 'get', send: () => request(t.server).get('/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/events'), scope: 'read' },
       ].filter((c) => documented[c.path]?.[c.method] !== undefined) as Array<{ path: string; method: string; send: () => request.Test; scope: Scope }>;
+      // Every one of them is documented: none is skipped.
+      expect(cases).toHaveLength(5);
       for (const { send, scope } of cases) {
         for (const caller of callers) {
           const res = await withKey(send(), keys[caller], 'x-api-key');

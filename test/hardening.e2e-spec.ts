@@ -231,6 +231,8 @@ describe('Security headers (helmet) and /docs', () => {
     const res = await request(t.server).post('/v1/orchestrate').set('content-type', 'application/json').send('{').expect(400);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toBeDefined();
+    expect(csp(res).get('default-src')).toEqual(["'self'"]);
+    expect(csp(res).get('frame-ancestors')).toEqual(["'none'"]);
   });
 
   it('/docs is served, and its CSP allows everything the page loads', async () => {
