@@ -176,6 +176,16 @@ describe('Remote agents: circuit breaker (AGENT_COOLDOWN_MS)', () => {
     expect(agent.executions).toHaveLength(6);
     expect(await status()).toBe('error');
 
+    // Only one trial at a time: a caller arriving while it runs is refused, and only the trial reaches the agent.
+    agent.behave({ kind: 'slow', delayMs: 300, then: { kind: 'status', status: 503 } });
+    const pair = await waitFor(async () => {
+      const both = await Promise.all([orchestrate(), orchestrate()]);
+      return both.some((res) => res.status === 200) ? both : undefined;
+    }, 'a trial after the cooldown');
+    expect(pair.map((res) => res.status).sort()).toEqual([200, 503]);
+    expect(agent.executions).toHaveLength(7);
+    expect(await status()).toBe('error');
+
     // A successful trial closes it.
     agent.behave({ kind: 'answer' });
     const ok = await waitFor(async () => {
@@ -185,6 +195,6 @@ describe('Remote agents: circuit breaker (AGENT_COOLDOWN_MS)', () => {
     expect(ok.body.success).toBe(true);
     expect(await status()).toBe('available');
     await orchestrate().expect(200);
-    expect(agent.executions).toHaveLength(8);
+    expect(agent.executions).toHaveLength(9);
   });
 });
