@@ -1,6 +1,7 @@
 import type { AgentCard, AgentInterface } from '@a2a-js/sdk';
 import { DefaultAgentCardResolver } from '@a2a-js/sdk/client';
 import { isLegacyAgentCard } from '@a2a-js/sdk/compat/v0_3/client';
+import { isPlainObject } from '../../common/validation/plain-object.js';
 import { AGENT_ID_PATTERN, CAPABILITY_NAME_PATTERN, DEFAULT_AGENT_VERSION } from '../agents.constants.js';
 import { A2aCardError } from '../errors/a2a-card.error.js';
 import { A2A_FALLBACK_AGENT_ID, A2A_SKILL_NAME_PREFIX, A2A_SUPPORTED_BINDINGS } from './a2a.constants.js';
@@ -31,10 +32,6 @@ export interface ParsedA2aCard {
 }
 
 const resolver = new DefaultAgentCardResolver({ legacyCompat: { enabled: true } });
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function nonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.trim() !== '';
@@ -118,7 +115,7 @@ export function selectInterface(interfaces: readonly AgentInterface[]): AgentInt
 function withLegacyDefaults(raw: Record<string, unknown>): Record<string, unknown> {
   return {
     ...raw,
-    capabilities: isObject(raw.capabilities) ? raw.capabilities : {},
+    capabilities: isPlainObject(raw.capabilities) ? raw.capabilities : {},
     defaultInputModes: Array.isArray(raw.defaultInputModes) ? raw.defaultInputModes : [],
     defaultOutputModes: Array.isArray(raw.defaultOutputModes) ? raw.defaultOutputModes : [],
     skills: (raw.skills as Record<string, unknown>[]).map((skill) => ({
@@ -135,7 +132,7 @@ function withLegacyDefaults(raw: Record<string, unknown>): Record<string, unknow
  * takes what the orchestrator needs from it. Throws an A2aCardError that says what is wrong.
  */
 export function parseA2aCard(raw: unknown, cardUrl: string): ParsedA2aCard {
-  if (!isObject(raw)) throw new A2aCardError('not_a_card', A2aMessages.notAnObject(cardUrl));
+  if (!isPlainObject(raw)) throw new A2aCardError('not_a_card', A2aMessages.notAnObject(cardUrl));
   if (!nonEmptyString(raw.name)) throw new A2aCardError('not_a_card', A2aMessages.noName(cardUrl));
 
   const legacy = isLegacyAgentCard(raw);
@@ -144,7 +141,7 @@ export function parseA2aCard(raw: unknown, cardUrl: string): ParsedA2aCard {
   }
   if (!Array.isArray(raw.skills) || raw.skills.length === 0) throw new A2aCardError('no_skills', A2aMessages.noSkills(cardUrl));
   raw.skills.forEach((skill: unknown, index) => {
-    if (!isObject(skill) || !nonEmptyString(skill.id)) throw new A2aCardError('not_a_card', A2aMessages.badSkill(cardUrl, index));
+    if (!isPlainObject(skill) || !nonEmptyString(skill.id)) throw new A2aCardError('not_a_card', A2aMessages.badSkill(cardUrl, index));
   });
 
   let card: AgentCard;
@@ -154,7 +151,7 @@ export function parseA2aCard(raw: unknown, cardUrl: string): ParsedA2aCard {
     throw new A2aCardError('not_a_card', A2aMessages.unreadable(cardUrl, (error as Error).message), { cause: error });
   }
 
-  const interfaces = (card.supportedInterfaces ?? []).filter(isObject) as AgentInterface[];
+  const interfaces = (card.supportedInterfaces ?? []).filter(isPlainObject) as AgentInterface[];
   const chosen = selectInterface(interfaces);
   if (!chosen) {
     const offered = [...new Set(interfaces.map((i) => String(i.protocolBinding ?? '?')))];

@@ -2,6 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
+import { isPlainObject } from '../../common/validation/plain-object.js';
 import { classifyTransportError, upstreamDetail } from '../../integrations/http/http-errors.js';
 import { AgentTransportError } from '../errors/agent-transport.error.js';
 import { EXECUTE_PATH, HEALTH_PATH, MAX_REPLY_BYTES, REPLY_EXCERPT_CHARS } from './remote-agents.constants.js';
@@ -62,10 +63,6 @@ function excerpt(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   if (!line) return '(empty body)';
   return line.length > REPLY_EXCERPT_CHARS ? `${line.slice(0, REPLY_EXCERPT_CHARS)}…` : line;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** `{success: boolean, data?: object|null, error?: string|null}`; other fields are ignored. */

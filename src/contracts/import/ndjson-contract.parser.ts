@@ -1,3 +1,4 @@
+import { isPlainObject } from '../../common/validation/plain-object.js';
 import { isSessionId } from '../../common/validation/session-id.js';
 import {
   CONTRACT_STATUSES,
@@ -49,22 +50,18 @@ function time(c: Record<string, unknown>, field: string): string {
   return date.toISOString();
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /**
  * Validates one parsed NDJSON value as a contract in the shape of `GET /v1/contracts/:id` (what
  * `contracts:export` writes). Nullable fields may be absent; `metadata` defaults to `{}`; other
  * fields are ignored. Throws InvalidContractLineError naming the first field at fault.
  */
 export function toContract(value: unknown): Contract {
-  if (!isObject(value)) throw new InvalidContractLineError('the line is not a JSON object');
+  if (!isPlainObject(value)) throw new InvalidContractLineError('the line is not a JSON object');
   const c = value;
   const sessionId = name(c, 'session_id');
   if (!isSessionId(sessionId)) throw new InvalidContractLineError(`session_id ${JSON.stringify(sessionId)} is not a valid session id`);
   if (!('payload' in c)) throw new InvalidContractLineError('payload is missing');
-  if (c.metadata !== undefined && c.metadata !== null && !isObject(c.metadata)) throw new InvalidContractLineError('metadata is not an object');
+  if (c.metadata !== undefined && c.metadata !== null && !isPlainObject(c.metadata)) throw new InvalidContractLineError('metadata is not an object');
   if (c.error !== undefined && c.error !== null && typeof c.error !== 'string') throw new InvalidContractLineError('error is not a string');
   return {
     contract_id: name(c, 'contract_id'),

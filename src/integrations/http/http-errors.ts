@@ -1,4 +1,5 @@
 import { isAxiosError } from 'axios';
+import { isPlainObject } from '../../common/validation/plain-object.js';
 
 /** Why an HTTP call produced no response. */
 export type TransportFailure = { kind: 'timeout' } | { kind: 'unreachable'; reason: string };
@@ -36,9 +37,8 @@ export function upstreamDetail(body: unknown): string {
   let detail: unknown;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const record = parsed as Record<string, unknown>;
-      detail = record.detail ?? record.message ?? record.error;
+    if (isPlainObject(parsed)) {
+      detail = parsed.detail ?? parsed.message ?? parsed.error;
     }
   } catch {
     detail = undefined;
