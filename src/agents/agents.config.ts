@@ -1,9 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { validateConfig } from '../common/config/validate-config.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { ONE_DAY_MS, validateConfig } from '../common/config/validate-config.js';
 
 class AgentsEnv {
   /** A remote agent with neither a heartbeat nor a passing health probe for this long is `offline`. */
@@ -11,7 +9,7 @@ class AgentsEnv {
   @Type(() => Number)
   @IsInt()
   @Min(100)
-  @Max(DAY_MS)
+  @Max(ONE_DAY_MS)
   AGENT_TTL_MS: number = 30_000;
 
   /** How long an agent's open circuit breaker keeps it out of routing before one trial task. */
@@ -19,7 +17,7 @@ class AgentsEnv {
   @Type(() => Number)
   @IsInt()
   @Min(0)
-  @Max(DAY_MS)
+  @Max(ONE_DAY_MS)
   AGENT_COOLDOWN_MS: number = 30_000;
 }
 

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { contractsConfig } from '../contracts/contracts.config.js';
-import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_FILE_NAME } from '../contracts/contracts.constants.js';
+import { SQLITE_BUSY_TIMEOUT_MS } from '../contracts/contracts.constants.js';
 import { parseCommandLine, runCommand, UsageError } from './command-line.js';
+import { existingContractStore } from './contract-store.js';
 import { formatBytes, prepareOutputFile } from './output-file.js';
 
 /**
@@ -37,11 +37,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'the backup file is missing' : 'one backup file at a time');
 
-  const { dataDir } = contractsConfig();
-  const source = resolve(dataDir, SQLITE_FILE_NAME);
-  if (!existsSync(source) || !statSync(source).isFile()) {
-    throw new UsageError(`no contract store at ${source} (set DATA_DIR to the server's data folder)`);
-  }
+  const source = existingContractStore();
   const target = resolve(positionals[0]!);
   if (target === source || target.startsWith(`${source}-`)) throw new UsageError(`${target} is the live store itself; choose another file`);
   // A -wal or -shm file left next to the target would be taken as part of it when it is opened.

@@ -2,15 +2,13 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { createWriteStream, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createWriteStream } from 'node:fs';
 import { isSessionId, SESSION_ID_MESSAGE } from '../common/validation/session-id.js';
 import type { ContractFilter } from '../contracts/contract.model.js';
-import { contractsConfig } from '../contracts/contracts.config.js';
-import { SQLITE_FILE_NAME } from '../contracts/contracts.constants.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
 import { NdjsonContractsExporter } from '../contracts/export/ndjson-contracts.exporter.js';
 import { parseCommandLine, runCommand, UsageError } from './command-line.js';
+import { existingContractStore } from './contract-store.js';
 import { prepareOutputFile } from './output-file.js';
 
 /**
@@ -43,10 +41,7 @@ async function main(argv: string[]): Promise<number> {
     filter.session_id = values.session;
   }
 
-  const { dataDir } = contractsConfig();
-  const store = resolve(dataDir, SQLITE_FILE_NAME);
-  // Opening the store would create an empty one: a wrong DATA_DIR must not export nothing silently.
-  if (!existsSync(store)) throw new UsageError(`no contract store at ${store} (set DATA_DIR to the server's data folder)`);
+  existingContractStore();
 
   const toStdout = values.out === '-';
   const output = toStdout ? undefined : prepareOutputFile(values.out, values.force === true);

@@ -2,6 +2,10 @@ import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSyn
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from './command-line.js';
 
+function existsAlready(path: string): UsageError {
+  return new UsageError(`${path} exists already; pass --force to replace it`);
+}
+
 /**
  * Output files of the CLIs are written under a temporary name in the target's folder and put in place
  * only once complete, so an interrupted run never leaves a truncated file under the requested name,
@@ -23,7 +27,7 @@ export function prepareOutputFile(requested: string, force: boolean): OutputFile
   const folder = dirname(path);
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`the folder ${folder} does not exist`);
   if (existsSync(path)) {
-    if (!force) throw new UsageError(`${path} exists already; pass --force to replace it`);
+    if (!force) throw existsAlready(path);
     if (!statSync(path).isFile()) throw new UsageError(`${path} is not a file`);
   }
   const partial = join(folder, `.${basename(path)}.${process.pid}.partial`);
@@ -57,10 +61,10 @@ export function prepareOutputFile(requested: string, force: boolean): OutputFile
         linkSync(partial, path);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') throw new UsageError(`${path} exists already; pass --force to replace it`);
+        if (code === 'EEXIST') throw existsAlready(path);
         if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw error;
         // A file system without hard links.
-        if (existsSync(path)) throw new UsageError(`${path} exists already; pass --force to replace it`);
+        if (existsSync(path)) throw existsAlready(path);
         renameSync(partial, path);
         return;
       }

@@ -1,7 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsUrl, Max, Min } from 'class-validator';
-import { ConfigValidationError, validateConfig } from '../common/config/validate-config.js';
+import { ConfigValidationError, ONE_HOUR_MS, validateConfig } from '../common/config/validate-config.js';
 
 const URL_OPTIONS = {
   protocols: ['http', 'https'],
@@ -11,8 +11,6 @@ const URL_OPTIONS = {
   allow_underscores: true,
 };
 const URL_MESSAGE = '$property must be an http:// or https:// URL (leave it unset or empty to disable the integration)';
-
-const ONE_HOUR_MS = 60 * 60 * 1000;
 
 /** Environment variables of IntegrationsModule (SPEC §6, §7). Unset or empty = default. */
 class IntegrationsEnv {

@@ -1,16 +1,14 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { validateConfig } from '../common/config/validate-config.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { ONE_DAY_MS, validateConfig } from '../common/config/validate-config.js';
 
 class OrchestratorEnv {
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(DAY_MS)
+  @Max(ONE_DAY_MS)
   TASK_TIMEOUT_MS: number = 30_000;
 
   /** Tasks that may wait per capability while every capable agent is at its limit; 0: none wait. */
@@ -26,7 +24,7 @@ class OrchestratorEnv {
   @Type(() => Number)
   @IsInt()
   @Min(0)
-  @Max(DAY_MS)
+  @Max(ONE_DAY_MS)
   QUEUE_TIMEOUT_MS: number = 30_000;
 
   /** Agents a task is tried on when transport failures make it fail over (1: no failover). */

@@ -156,13 +156,12 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
       if (stored.kind === 'a2a') {
         // From the stored card: no network at start.
         this.upsert(this.a2a.restore(stored.registration), stored);
-        this.liveness.seen(agentId, 'registration');
-        return true;
+      } else {
+        const dto = plainToInstance(RegisterRemoteAgentDto, stored.registration);
+        const errors = validateSync(dto, { forbidUnknownValues: false });
+        if (errors.length > 0) throw new Error(errors.map((e) => Object.values(e.constraints ?? {}).join('; ') || e.property).join('; '));
+        this.upsert(this.factory.create(toRegistration(dto)), stored);
       }
-      const dto = plainToInstance(RegisterRemoteAgentDto, stored.registration);
-      const errors = validateSync(dto, { forbidUnknownValues: false });
-      if (errors.length > 0) throw new Error(errors.map((e) => Object.values(e.constraints ?? {}).join('; ') || e.property).join('; '));
-      this.upsert(this.factory.create(toRegistration(dto)), stored);
       this.liveness.seen(agentId, 'registration');
       return true;
     } catch (error) {

@@ -1,8 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { validateConfig } from '../config/validate-config.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { ONE_DAY_MS, validateConfig } from '../config/validate-config.js';
 
 class ShutdownEnv {
   /** How long a SIGTERM/SIGINT waits for tasks in flight before it cancels them. */
@@ -10,7 +8,7 @@ class ShutdownEnv {
   @Type(() => Number)
   @IsInt()
   @Min(0)
-  @Max(DAY_MS)
+  @Max(ONE_DAY_MS)
   SHUTDOWN_TIMEOUT_MS: number = 10_000;
 }
 
