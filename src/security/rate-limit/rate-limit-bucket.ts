@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIPv6 } from 'node:net';
-import { isWellFormedApiKey, readPresentedKey } from '../../auth/api-key.js';
+import { hashApiKey, isWellFormedApiKey, readPresentedKey } from '../../auth/api-key.js';
 import { ADDRESS_BUCKET_PREFIX, KEY_BUCKET_PREFIX } from '../security.constants.js';
 
 /**
- * The rate-limit bucket of a request: `key:<SHA-256 of the key>` when it presents one API key of the
+ * The rate-limit bucket of a request: `key:<SHA-256 of the key, as the key store keeps it>` when it presents one API key of the
  * shape this service issues (`Authorization: Bearer <key>` or `X-API-Key: <key>`, read as the auth
  * guard reads them), else `ip:<client address>`.
  *
@@ -17,7 +16,7 @@ import { ADDRESS_BUCKET_PREFIX, KEY_BUCKET_PREFIX } from '../security.constants.
 export function rateLimitBucket(headers: IncomingHttpHeaders, address: string | undefined): string {
   const presented = readPresentedKey(headers);
   if (presented.kind === 'key' && isWellFormedApiKey(presented.key)) {
-    return KEY_BUCKET_PREFIX + createHash('sha256').update(presented.key, 'utf8').digest('base64url');
+    return KEY_BUCKET_PREFIX + hashApiKey(presented.key);
   }
   return ADDRESS_BUCKET_PREFIX + clientAddress(address);
 }
