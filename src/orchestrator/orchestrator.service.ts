@@ -4,6 +4,7 @@ import { AgentRegistry } from '../agents/agent.registry.js';
 import { CAPABILITY_NAME_PATTERN } from '../agents/agents.constants.js';
 import type { DelegationResult, TaskContext } from '../agents/interfaces/task-context.interface.js';
 import { RetryLaterException } from '../common/exceptions/retry-later.exception.js';
+import { settlesWithin } from '../common/shutdown/settles-within.js';
 import { newUlid } from '../common/ids/ulid.js';
 import { traceparentFrom } from '../common/tracing/traceparent.js';
 import type { Contract, JsonObject, JsonValue } from '../contracts/contract.model.js';
@@ -178,12 +179,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
   async drain(timeoutMs: number): Promise<{ finished: number; cancelled: number }> {
     this.stopAccepting();
     const pending = [...this.inFlight.values()];
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-    const all = Promise.allSettled(pending.map((task) => task.done));
-    const first = await Promise.race([all.then(() => 'done' as const), timedOut]);
-    clearTimeout(timer);
-    if (first === 'done') return { finished: pending.length, cancelled: 0 };
+    if (await settlesWithin(Promise.allSettled(pending.map((task) => task.done)), timeoutMs)) return { finished: pending.length, cancelled: 0 };
     const left = [...this.inFlight.values()];
     for (const task of left) task.controller.abort(new TaskCancelledError(OrchestratorMessages.cancelledByShutdown()));
     await Promise.allSettled(left.map((task) => task.done));

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { constants } from 'node:os';
+import { settlesWithin } from './settles-within.js';
 
 /** What shutdown needs from the task runner (OrchestratorService). */
 export interface DrainableTasks {
@@ -108,9 +109,7 @@ function stopListening(server: Server): { waitUntil(ms: number): Promise<number>
   sweeper.unref();
   return {
     async waitUntil(ms) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-      clearTimeout(timer);
+      await settlesWithin(closed, ms);
       clearInterval(sweeper);
       if (allClosed) return 0;
       const open = await new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
