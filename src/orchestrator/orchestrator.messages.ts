@@ -1,9 +1,10 @@
 import { HttpException } from '@nestjs/common';
+import { CAPABILITY_NAME_PATTERN } from '../agents/agents.constants.js';
 
 export const OrchestratorMessages = {
   noRunningTask: (taskId: string) => `No task '${taskId}' is running here; a delegation needs the task id of a running task`,
   invalidDelegation: (capability: unknown) =>
-    `Cannot delegate to capability ${JSON.stringify(capability)}: a capability name matches ^[a-z][a-z0-9_.-]{0,63}$`,
+    `Cannot delegate to capability ${JSON.stringify(capability)}: a capability name matches ${CAPABILITY_NAME_PATTERN.source}`,
   invalidDelegationParameters: () => 'Cannot delegate: parameters must be a JSON object',
   delegationTooDeep: (max: number, chain: string[]) =>
     `Delegation depth limit (DELEGATION_MAX_DEPTH=${max}) reached: ${chain.join(' -> ')}`,
