@@ -1,4 +1,4 @@
-import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { BODY_LIMIT_BYTES, SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from './app.constants.js';
@@ -6,6 +6,7 @@ import type { AppConfig } from './app.config.js';
 import { API_KEY_SECURITY_SCHEME, BEARER_SECURITY_SCHEME } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { bodyDepthLimit } from './common/validation/body-depth.js';
+import { FastPathValidationPipe } from './common/validation/fast-path-validation.pipe.js';
 import { useObservability } from './observability/observability.setup.js';
 import { securityHeaders } from './security/security-headers.js';
 
@@ -29,7 +30,7 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
   express.enableCors(
     config.corsOrigins === '*' ? { origin: '*', credentials: false } : { origin: config.corsOrigins, credentials: true },
   );
-  app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidUnknownValues: false }));
+  app.useGlobalPipes(new FastPathValidationPipe({ transform: true, whitelist: true, forbidUnknownValues: false }));
   app.useGlobalFilters(new AllExceptionsFilter());
   // No enableShutdownHooks here: main.ts handles SIGTERM/SIGINT itself (graceful drain), and tests
   // must not install process signal handlers.
