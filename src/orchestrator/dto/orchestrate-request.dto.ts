@@ -38,8 +38,8 @@ export class OrchestrateRequestDto {
 
 /**
  * The DTO of a body that the rules above accept as it is (the common case), without class-validator;
- * `undefined` for anything else. Lengths are counted in UTF-16 units, never more than class-validator
- * counts, so nothing it would refuse gets through.
+ * `undefined` for anything else. Lengths are counted in UTF-16 units, never fewer than class-validator
+ * counts (it counts a surrogate pair as one character), so nothing it would refuse gets through.
  */
 export function orchestrateRequestFastPath(body: unknown): OrchestrateRequestDto | undefined {
   if (!isUntouchedJsonObject(body)) return undefined;
