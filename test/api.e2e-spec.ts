@@ -162,6 +162,23 @@ describe('REST API (SPEC §4)', () => {
       expect(one.body).toEqual(req);
     });
 
+    it('bodies outside the validation fast path are validated and recorded as before', async () => {
+      // A null for an optional field, and keys the validation pipe strips against prototype pollution.
+      const nulls = await orchestrate({ session_id: 'api_slow', capability: 'echo', parameters: null, context: null, intent: null }).expect(200);
+      expect(nulls.body.data).toEqual({ message: 'Echo: No text provided' });
+      const polluted = await request(t.server)
+        .post('/v1/orchestrate')
+        .set('content-type', 'application/json')
+        .send('{"session_id":"api_slow","capability":"echo","parameters":{"text":"kept","__proto__":{"admin":true},"nested":{"constructor":{"prototype":{"x":1}},"y":2}}}')
+        .expect(200);
+      expect(polluted.body.data).toEqual({ message: 'Echo: kept' });
+      const stored = await request(t.server).get(`/v1/contracts/${polluted.body.contract_id}`).expect(200);
+      expect(stored.body.payload).toEqual({ text: 'kept', nested: { y: 2 } });
+      const fast = await orchestrate({ session_id: 'api_slow', capability: 'echo', parameters: { text: 'fast', nested: { y: 2 } }, extra: 1 }).expect(200);
+      const fastStored = await request(t.server).get(`/v1/contracts/${fast.body.contract_id}`).expect(200);
+      expect(fastStored.body.payload).toEqual({ text: 'fast', nested: { y: 2 } });
+    });
+
     it('20 concurrent calls store 40 contracts', async () => {
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => orchestrate({ session_id: 'api_concurrent', capability: 'echo', parameters: { text: `n${i}` } })),
