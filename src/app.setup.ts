@@ -30,7 +30,7 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
   express.enableCors(
     config.corsOrigins === '*' ? { origin: '*', credentials: false } : { origin: config.corsOrigins, credentials: true },
   );
-  app.useGlobalPipes(new FastPathValidationPipe({ transform: true, whitelist: true, forbidUnknownValues: false }));
+  app.useGlobalPipes(new FastPathValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   // No enableShutdownHooks here: main.ts handles SIGTERM/SIGINT itself (graceful drain), and tests
   // must not install process signal handlers.

@@ -1,14 +1,15 @@
-import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import { FastPathValidationPipe } from '../common/validation/fast-path-validation.pipe.js';
 import type { Contract } from './contract.model.js';
 import { ContractRepository } from './contract.repository.js';
 import { contractsConfig } from './contracts.config.js';
 import { ContractsModule } from './contracts.module.js';
 import { makeRequest, makeResponse, makeTempDir } from './testing/contract.fixtures.js';
 
-/** The /v1/contracts and /v1/sessions routes over HTTP, with the app's global ValidationPipe. */
+/** The /v1/contracts and /v1/sessions routes over HTTP, with the app's global validation pipe. */
 describe('ContractsController and SessionsController', () => {
   let temp: ReturnType<typeof makeTempDir>;
   let app: INestApplication;
@@ -21,7 +22,7 @@ describe('ContractsController and SessionsController', () => {
       .useValue({ dataDir: temp.dir, sqliteSynchronous: 'NORMAL' })
       .compile();
     app = moduleRef.createNestApplication({ logger: false });
-    app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidUnknownValues: false }));
+    app.useGlobalPipes(new FastPathValidationPipe());
     await app.init();
 
     const repo = app.get(ContractRepository);

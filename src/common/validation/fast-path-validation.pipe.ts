@@ -1,4 +1,10 @@
-import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationPipeOptions } from '@nestjs/common';
+
+/**
+ * The app's validation settings: bodies become DTO instances (`transform`) holding only the declared
+ * fields (`whitelist`). A fast path must return exactly what these settings give.
+ */
+export const VALIDATION_OPTIONS: ValidationPipeOptions = { transform: true, whitelist: true, forbidUnknownValues: false };
 
 /**
  * A DTO's fast path: from a value its class-validator rules certainly accept, the DTO instance that
@@ -26,6 +32,10 @@ export function ValidatesFast<T>(fastPath: DtoFastPath<T>): <C extends abstract 
  * with class-validator when there is none or it declines.
  */
 export class FastPathValidationPipe extends ValidationPipe {
+  constructor() {
+    super(VALIDATION_OPTIONS);
+  }
+
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const fastPath = metadata.type === 'body' && metadata.metatype ? fastPaths.get(metadata.metatype) : undefined;
     const dto = fastPath?.(value);

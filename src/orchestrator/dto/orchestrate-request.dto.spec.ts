@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { VALIDATION_OPTIONS } from '../../common/validation/fast-path-validation.pipe.js';
 import { OrchestrateRequestDto, orchestrateRequestFastPath } from './orchestrate-request.dto.js';
 
 /** The app's global pipe without its fast paths: the rules as class-validator applies them. */
-const classValidator = new ValidationPipe({ transform: true, whitelist: true, forbidUnknownValues: false });
+const classValidator = new ValidationPipe(VALIDATION_OPTIONS);
 const metadata: ArgumentMetadata = { type: 'body', metatype: OrchestrateRequestDto, data: '' };
 
 const ABSENT = Symbol('absent');
