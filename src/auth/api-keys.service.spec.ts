@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { hashApiKey } from './api-key.js';
 import { ApiKeysRepository, type StoredApiKey } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
-import { KEY_CACHE_TTL_MS, KEYS_EXIST_TTL_MS, LAST_USED_WRITE_INTERVAL_MS } from './auth.constants.js';
+import { INVALID_KEY_CACHE_MAX_ENTRIES, INVALID_KEY_CACHE_TTL_MS, KEY_CACHE_TTL_MS, KEYS_EXIST_TTL_MS, LAST_USED_WRITE_INTERVAL_MS } from './auth.constants.js';
 import type { ApiKeyRecord, NewApiKeyRecord } from './interfaces/api-key.interface.js';
 
 /** An in-memory store that counts the calls the service makes. */
@@ -52,8 +52,8 @@ describe('ApiKeysService', () => {
     now = 1_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
     repo = new MemoryApiKeysRepository();
-    service = new ApiKeysService(repo, { authRequired: false });
-    cli = new ApiKeysService(repo, { authRequired: false });
+    service = new ApiKeysService(repo, { authRequired: false, openAccess: 'loopback' });
+    cli = new ApiKeysService(repo, { authRequired: false, openAccess: 'loopback' });
   });
   afterEach(() => {
     jest.restoreAllMocks();
@@ -87,13 +87,46 @@ describe('ApiKeysService', () => {
     expect(repo.calls.anyExists).toBe(1);
   });
 
-  it('a key created elsewhere works at once: unknown hashes are always looked up', async () => {
+  it('a key created elsewhere works at once; while no key exists nothing is looked up', async () => {
     const unknown = `ao_${'u'.repeat(43)}`;
     expect(await service.authenticate(unknown)).toBeUndefined();
+    expect(await service.identify(unknown)).toBeUndefined();
+    expect(repo.calls.findByHash).toBe(0);
+    const { record, key } = await cli.create('ci', ['invoke']);
+    now += KEYS_EXIST_TTL_MS;
+    expect(await service.authenticate(key)).toEqual({ id: record.id, name: 'ci', scopes: ['invoke'] });
+  });
+
+  it('an unknown key is remembered as invalid for INVALID_KEY_CACHE_TTL_MS: sending it again costs no look-up', async () => {
+    await cli.create('ci', ['read']);
+    const unknown = `ao_${'u'.repeat(43)}`;
+    expect(await service.authenticate(unknown)).toBeUndefined();
+    expect(repo.calls.findByHash).toBe(1);
+    for (let i = 0; i < 100; i++) expect(service.identify(unknown)).toBeUndefined(); // synchronous
+    now += INVALID_KEY_CACHE_TTL_MS - 1;
+    expect(service.authenticate(unknown)).toBeUndefined();
+    expect(repo.calls.findByHash).toBe(1);
+    now += 1;
     expect(await service.authenticate(unknown)).toBeUndefined();
     expect(repo.calls.findByHash).toBe(2);
-    const { record, key } = await cli.create('ci', ['invoke']);
-    expect(await service.authenticate(key)).toEqual({ id: record.id, name: 'ci', scopes: ['invoke'] });
+  });
+
+  it('remembers at most INVALID_KEY_CACHE_MAX_ENTRIES invalid keys, the least recently found out first', async () => {
+    await cli.create('ci', ['read']);
+    const keyOf = (i: number) => `ao_${i.toString().padStart(43, 'x')}`;
+    for (let i = 0; i < INVALID_KEY_CACHE_MAX_ENTRIES + 50; i++) await service.identify(keyOf(i));
+    expect(service.invalidKeysRemembered).toBe(INVALID_KEY_CACHE_MAX_ENTRIES);
+    const lookups = repo.calls.findByHash;
+    expect(service.identify(keyOf(INVALID_KEY_CACHE_MAX_ENTRIES + 49))).toBeUndefined();
+    expect(repo.calls.findByHash).toBe(lookups);
+    await service.identify(keyOf(0));
+    expect(repo.calls.findByHash).toBe(lookups + 1);
+  });
+
+  it('identify does not record a use', async () => {
+    const { record, key } = await cli.create('ci', ['read']);
+    expect(await service.identify(key)).toMatchObject({ id: record.id });
+    expect(repo.calls.touch).toEqual([]);
   });
 
   it('a found key is served from memory for at most KEY_CACHE_TTL_MS, so a revocation elsewhere takes effect within it', async () => {

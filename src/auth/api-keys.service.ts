@@ -4,8 +4,17 @@ import { newUlid } from '../common/ids/ulid.js';
 import { generateApiKey, hashApiKey, normalizeKeyName } from './api-key.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { authConfig } from './auth.config.js';
-import { KEY_CACHE_MAX_ENTRIES, KEY_CACHE_TTL_MS, KEYS_EXIST_TTL_MS, LAST_USED_WRITE_INTERVAL_MS, type Scope } from './auth.constants.js';
-import { authRequiredWithoutKeysWarning, keysActiveLog, openApiWarning } from './auth.messages.js';
+import {
+  INVALID_KEY_CACHE_MAX_ENTRIES,
+  INVALID_KEY_CACHE_TTL_MS,
+  KEY_CACHE_MAX_ENTRIES,
+  KEY_CACHE_TTL_MS,
+  KEYS_EXIST_TTL_MS,
+  LAST_USED_WRITE_INTERVAL_MS,
+  type OpenAccess,
+  type Scope,
+} from './auth.constants.js';
+import { authRequiredWithoutKeysWarning, keysActiveLog, openApiWarning, protectedModeLog } from './auth.messages.js';
 import type { ApiKeyPrincipal, ApiKeyRecord, CreatedApiKey } from './interfaces/api-key.interface.js';
 
 interface CachedKey {
@@ -20,7 +29,8 @@ interface CachedKey {
  * nothing is cached for long: "does any key exist" is asked again at most once a second while the
  * answer is no (once a key exists the answer stays yes: revoking every key does not reopen the API);
  * a key found in the store is trusted for at most KEY_CACHE_TTL_MS, so a revocation takes effect
- * within that; a hash not found is always looked up again, so a new key works at once.
+ * within that. A key not found (or revoked) is remembered as invalid for INVALID_KEY_CACHE_TTL_MS,
+ * so that the same bad key sent again and again costs no look-up.
  */
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap {
@@ -29,6 +39,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
   private keysExistCheckedAt = Number.NEGATIVE_INFINITY;
   private keysExistQuery: Promise<boolean> | undefined;
   private readonly cache = new Map<string, CachedKey>();
+  /** Hashes of keys found invalid, with when that answer expires; oldest first. */
+  private readonly invalid = new Map<string, number>();
   private readonly lastUsedWrittenAt = new Map<string, number>();
 
   constructor(
@@ -41,13 +53,20 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return this.config.authRequired;
   }
 
+  /** OPEN_ACCESS: who is served while no key exists (and AUTH_REQUIRED is unset). */
+  get openAccess(): OpenAccess {
+    return this.config.openAccess ?? 'loopback';
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     if (await this.refreshKeysExist()) {
       this.logger.log(keysActiveLog(await this.repository.countActive()));
     } else if (this.config.authRequired) {
       this.logger.warn(authRequiredWithoutKeysWarning());
-    } else {
+    } else if (this.openAccess === 'any') {
       this.logger.warn(openApiWarning());
+    } else {
+      this.logger.warn(protectedModeLog());
     }
   }
 
@@ -76,18 +95,41 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   /**
-   * The active key `key` is, or undefined (unknown or revoked). Synchronous for a key found within
-   * the last KEY_CACHE_TTL_MS. The caller checks the key's shape first.
+   * The active key `key` is, or undefined (unknown or revoked), and records its use. Synchronous for
+   * a key found within the last KEY_CACHE_TTL_MS or found invalid within INVALID_KEY_CACHE_TTL_MS.
+   * The caller checks the key's shape first.
    */
   authenticate(key: string): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
+    const principal = this.identify(key);
+    if (principal instanceof Promise) return principal.then((p) => this.used(p));
+    return this.used(principal);
+  }
+
+  /**
+   * Like authenticate, without recording a use: which live key `key` is, if any. Used by the rate
+   * limit before the body is read, so it never asks the store while no key exists.
+   */
+  identify(key: string): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
     const keyHash = hashApiKey(key);
     const now = Date.now();
     const cached = this.cache.get(keyHash);
-    if (cached !== undefined && cached.expiresAt > now) {
-      this.noteUse(cached.principal.id, now);
-      return cached.principal;
+    if (cached !== undefined && cached.expiresAt > now) return cached.principal;
+    const invalidUntil = this.invalid.get(keyHash);
+    if (invalidUntil !== undefined) {
+      if (invalidUntil > now) return undefined;
+      this.invalid.delete(keyHash);
+    }
+    if (!this.keysExistKnown) {
+      const exist = this.keysExist();
+      if (exist === false) return undefined;
+      if (exist instanceof Promise) return exist.then((yes) => (yes ? this.lookUp(keyHash) : undefined));
     }
     return this.lookUp(keyHash);
+  }
+
+  private used(principal: ApiKeyPrincipal | undefined): ApiKeyPrincipal | undefined {
+    if (principal !== undefined) this.noteUse(principal.id, Date.now());
+    return principal;
   }
 
   private async lookUp(keyHash: string): Promise<ApiKeyPrincipal | undefined> {
@@ -95,6 +137,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const now = Date.now();
     if (stored === undefined || stored.revoked_at !== null) {
       this.cache.delete(keyHash);
+      this.rememberInvalid(keyHash, now);
       return undefined;
     }
     const principal: ApiKeyPrincipal = Object.freeze({ id: stored.id, name: stored.name, scopes: Object.freeze([...stored.scopes]) });
@@ -106,8 +149,21 @@ export class ApiKeysService implements OnApplicationBootstrap {
     this.cache.set(keyHash, { principal, expiresAt: now + KEY_CACHE_TTL_MS });
     // A key found in the store proves that keys exist, whatever the cached answer said.
     this.keysExistKnown = true;
-    this.noteUse(principal.id, now);
     return principal;
+  }
+
+  private rememberInvalid(keyHash: string, now: number): void {
+    this.invalid.delete(keyHash);
+    if (this.invalid.size >= INVALID_KEY_CACHE_MAX_ENTRIES) {
+      const oldest = this.invalid.keys().next();
+      if (!oldest.done) this.invalid.delete(oldest.value);
+    }
+    this.invalid.set(keyHash, now + INVALID_KEY_CACHE_TTL_MS);
+  }
+
+  /** Invalid keys remembered (for tests and diagnostics). */
+  get invalidKeysRemembered(): number {
+    return this.invalid.size;
   }
 
   /** Writes `last_used_at` in the background, at most once per LAST_USED_WRITE_INTERVAL_MS per key. */

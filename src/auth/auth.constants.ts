@@ -39,6 +39,23 @@ export const KEY_CACHE_MAX_ENTRIES = 1_000;
  */
 export const KEYS_EXIST_TTL_MS = 1_000;
 
+/**
+ * How long a presented key that is not a live key (unknown, revoked) is remembered as such, so that
+ * the same bad key sent again and again costs no store look-up. Keys are 256 random bits made by
+ * this service, so an unknown key does not become valid later; a revoked one stays revoked.
+ */
+export const INVALID_KEY_CACHE_TTL_MS = 30_000;
+
+/** Most invalid keys remembered (least recently seen out). */
+export const INVALID_KEY_CACHE_MAX_ENTRIES = 1_000;
+
+/**
+ * `OPEN_ACCESS`: who is served while no API key exists. `loopback` (default): only clients on this
+ * host (127.0.0.0/8, ::1); `any`: everyone.
+ */
+export const OPEN_ACCESS_VALUES = ['loopback', 'any'] as const;
+export type OpenAccess = (typeof OPEN_ACCESS_VALUES)[number];
+
 /** `last_used_at` of a key is written at most this often. */
 export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 

@@ -29,7 +29,17 @@ export const badKeyNameMessage = (): string =>
   `a key name is 1-${MAX_KEY_NAME_LENGTH} characters without control characters`;
 
 export const openApiWarning = (): string =>
-  `No API key exists: the API is open to anyone who can reach it. Create a key with ${CREATE_KEY_HINT}; from then on every route except /v1 and the health checks needs one.`;
+  `OPEN_ACCESS=any and no API key exists: the API is open to anyone who can reach it. Create a key with ${CREATE_KEY_HINT}; from then on every route except /v1 and the health checks needs one.`;
+
+export const protectedModeLog = (): string =>
+  `No API key exists: only clients on this host (loopback) are served; others get 401. Create a key with ${CREATE_KEY_HINT}, or set OPEN_ACCESS=any to serve every client without keys. Behind a reverse proxy on this host every client looks local: create a key or set AUTH_REQUIRED=true.`;
+
+export const protectedModeMessage = (address: string | undefined): string =>
+  `No API key exists yet, so this server only serves clients on its own host (loopback), and ${address ? `your address ${address}` : 'this client'} is not one. ` +
+  `Create a key with ${CREATE_KEY_HINT} and send it, or set OPEN_ACCESS=any on the server to serve every client without keys`;
+
+export const contradictoryAccessMessage = (): string =>
+  'AUTH_REQUIRED=true and OPEN_ACCESS=any contradict each other (refuse every client without a key, serve every client without one): set one of them';
 
 export const authRequiredWithoutKeysWarning = (): string =>
   `AUTH_REQUIRED is set and no API key exists: every route except /v1 and the health checks answers 401 until a key is created with ${CREATE_KEY_HINT}.`;

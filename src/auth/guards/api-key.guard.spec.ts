@@ -32,16 +32,20 @@ const READER: ApiKeyPrincipal = { id: 'k1', name: 'reader', scopes: ['read'] };
 interface FakeKeys {
   exist: boolean | Promise<boolean>;
   authRequired: boolean;
+  openAccess: 'loopback' | 'any';
   principal: ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined>;
 }
 
 function setUp(fake: Partial<FakeKeys> = {}) {
-  const state: FakeKeys = { exist: true, authRequired: false, principal: READER, ...fake };
+  const state: FakeKeys = { exist: true, authRequired: false, openAccess: 'loopback', principal: READER, ...fake };
   const presented: string[] = [];
   const keys = {
     keysExist: () => state.exist,
     get authRequired() {
       return state.authRequired;
+    },
+    get openAccess() {
+      return state.openAccess;
     },
     authenticate: (key: string) => {
       presented.push(key);
@@ -50,8 +54,9 @@ function setUp(fake: Partial<FakeKeys> = {}) {
   } as unknown as ApiKeysService;
   const guard = new ApiKeyGuard(new Reflector(), keys);
   const headersSet = new Map<string, string>();
-  const context = (cls: new () => object, method: string, headers: Record<string, string> = {}) => {
-    const request = { headers } as unknown as AuthenticatedRequest;
+  const context = (cls: new () => object, method: string, headers: Record<string, string> = {}, remoteAddress: string | null = '127.0.0.1') => {
+    // null: a socket that no longer knows its peer.
+    const request = { headers, socket: { remoteAddress: remoteAddress ?? undefined } } as unknown as AuthenticatedRequest;
     const response = { headersSent: false, setHeader: (k: string, v: string) => headersSet.set(k, v) };
     const ctx = {
       getType: () => 'http',
@@ -92,6 +97,55 @@ describe('ApiKeyGuard: decisions', () => {
     const { guard, context, presented } = setUp({ exist: false });
     expect(guard.canActivate(context(BareController, 'undecorated').ctx)).toBe(true);
     expect(presented).toEqual([]);
+  });
+
+  it('no keys: a client on loopback is served, whatever its headers say', () => {
+    const { guard, context, presented } = setUp({ exist: false });
+    for (const address of ['127.0.0.1', '127.9.8.7', '::1', '::ffff:127.0.0.1']) {
+      expect(guard.canActivate(context(BareController, 'undecorated', { 'x-forwarded-for': '198.18.0.2' }, address).ctx)).toBe(true);
+    }
+    expect(presented).toEqual([]);
+  });
+
+  it('no keys: any other client gets 401 naming both ways out, X-Forwarded-For notwithstanding; public routes stay open', () => {
+    const { guard, context, headersSet, presented } = setUp({ exist: false });
+    for (const address of ['198.18.0.2', '10.0.0.1', '::ffff:192.168.1.5', 'fe80::1', null]) {
+      const { ctx } = context(ScopedController, 'inherited', { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' }, address);
+      expect(() => guard.canActivate(ctx)).toThrow(UnauthorizedException);
+      try {
+        guard.canActivate(ctx);
+      } catch (error) {
+        const message = (error as UnauthorizedException).message;
+        expect(message).toContain('npm run keys -- create');
+        expect(message).toContain('OPEN_ACCESS=any');
+        if (address) expect(message).toContain(address);
+      }
+      expect(guard.canActivate(context(ScopedController, 'open', {}, address).ctx)).toBe(true);
+      expect(guard.canActivate(context(OpenController, 'open', {}, address).ctx)).toBe(true);
+    }
+    expect(headersSet.get('WWW-Authenticate')).toMatch(/^Bearer realm=/);
+    // A key is no way in while no key exists: nothing is looked up.
+    expect(() => guard.canActivate(context(ScopedController, 'inherited', { 'x-api-key': VALID }, '198.18.0.2').ctx)).toThrow(UnauthorizedException);
+    expect(presented).toEqual([]);
+  });
+
+  it('no keys and OPEN_ACCESS=any: every client is served', () => {
+    const { guard, context } = setUp({ exist: false, openAccess: 'any' });
+    for (const address of ['198.18.0.2', '10.0.0.1', 'fe80::1', '127.0.0.1']) {
+      expect(guard.canActivate(context(BareController, 'undecorated', {}, address).ctx)).toBe(true);
+    }
+  });
+
+  it('no keys, the answer still coming from the store: the same decision', async () => {
+    const { guard, context } = setUp({ exist: Promise.resolve(false) });
+    await expect(guard.canActivate(context(BareController, 'undecorated', {}, '::1').ctx)).resolves.toBe(true);
+    await expect(guard.canActivate(context(BareController, 'undecorated', {}, '198.18.0.2').ctx)).rejects.toThrow(UnauthorizedException);
+  });
+
+  it('keys exist: a loopback client needs a key like everyone else', () => {
+    const { guard, context } = setUp({ openAccess: 'any' });
+    expect(() => guard.canActivate(context(ScopedController, 'inherited', {}, '127.0.0.1').ctx)).toThrow(UnauthorizedException);
+    expect(() => guard.canActivate(context(ScopedController, 'inherited', {}, '198.18.0.2').ctx)).toThrow(UnauthorizedException);
   });
 
   it('no keys and AUTH_REQUIRED: 401 except for public routes', () => {

@@ -5,8 +5,9 @@ import { SERVICE_NAME } from '../../app.constants.js';
 import { isWellFormedApiKey, readPresentedKey } from '../api-key.js';
 import { ApiKeysService } from '../api-keys.service.js';
 import { AUTH_ACCESS_METADATA, type Scope } from '../auth.constants.js';
-import { conflictingApiKeysMessage, invalidApiKeyMessage, missingApiKeyMessage, missingScopeMessage, noKeysYetMessage } from '../auth.messages.js';
+import { conflictingApiKeysMessage, invalidApiKeyMessage, missingApiKeyMessage, missingScopeMessage, noKeysYetMessage, protectedModeMessage } from '../auth.messages.js';
 import type { ApiKeyPrincipal } from '../interfaces/api-key.interface.js';
+import { isLoopbackAddress } from '../loopback.js';
 import { DEFAULT_ACCESS, grantsAccess, type RouteAccess } from '../scopes.js';
 
 /** A request that passed the guard with a key carries it here. */
@@ -15,8 +16,10 @@ export interface AuthenticatedRequest extends Request {
 }
 
 /**
- * The global guard (APP_GUARD). While no API key exists, every route is open (or, with AUTH_REQUIRED,
- * every route but the `@Public()` ones answers 401). Once a key exists, a route needs a key carrying
+ * The global guard (APP_GUARD). While no API key exists, every route is open to clients on this host
+ * (loopback) and answers 401 to others ("protected mode"; `OPEN_ACCESS=any` opens it to everyone);
+ * with AUTH_REQUIRED every route answers 401. `@Public()` routes (health checks, the API index) are
+ * always open. Once a key exists, a route needs a key carrying
  * one of its `@Scopes(...)` or `admin`; a route without `@Scopes` needs `admin`. No key, or an
  * unknown or revoked one: 401; a key without the scope: 403.
  */
@@ -30,8 +33,8 @@ export class ApiKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const keysExist = this.keys.keysExist();
-    // The common case of a service without keys costs one comparison.
-    if (keysExist === false && !this.keys.authRequired) return true;
+    // The common case of a service without keys costs a few comparisons.
+    if (keysExist === false && !this.keys.authRequired && this.servedWithoutKey(context)) return true;
     if (keysExist instanceof Promise) return keysExist.then((exist) => this.check(context, exist));
     return this.check(context, keysExist);
   }
@@ -47,11 +50,12 @@ export class ApiKeyGuard implements CanActivate {
   private check(context: ExecutionContext, keysExist: boolean): boolean | Promise<boolean> {
     const access = this.routeAccess(context);
     if (access.public) return true;
-    if (!keysExist) {
-      if (!this.keys.authRequired) return true;
-      throw this.unauthorized(context, noKeysYetMessage());
-    }
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (!keysExist) {
+      if (this.keys.authRequired) throw this.unauthorized(context, noKeysYetMessage());
+      if (this.servedWithoutKey(context)) return true;
+      throw this.unauthorized(context, protectedModeMessage(request.socket.remoteAddress));
+    }
     const presented = readPresentedKey(request.headers);
     if (presented.kind === 'none') throw this.unauthorized(context, missingApiKeyMessage());
     if (presented.kind === 'conflict') throw this.unauthorized(context, conflictingApiKeysMessage());
@@ -59,6 +63,12 @@ export class ApiKeyGuard implements CanActivate {
     const principal = this.keys.authenticate(presented.key);
     if (principal instanceof Promise) return principal.then((p) => this.authorize(context, request, p, access.scopes));
     return this.authorize(context, request, principal, access.scopes);
+  }
+
+  /** Without keys: everyone with OPEN_ACCESS=any, else only a client whose socket is on loopback. */
+  private servedWithoutKey(context: ExecutionContext): boolean {
+    if (this.keys.openAccess === 'any') return true;
+    return isLoopbackAddress(context.switchToHttp().getRequest<Request>().socket?.remoteAddress);
   }
 
   private authorize(
