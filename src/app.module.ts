@@ -17,7 +17,7 @@ import { SecurityModule } from './security/security.module.js';
     IntegrationsModule,
     OrchestratorModule,
     ObservabilityModule,
-    // Before AuthModule: its global guard (the rate limit) runs before the API-key check.
+    // Its rate limit is middleware (mounted in app.setup.ts), so it runs before the API-key guard.
     SecurityModule,
     AuthModule,
   ],

@@ -6,8 +6,10 @@ import type { AppConfig } from './app.config.js';
 import { API_KEY_SECURITY_SCHEME, BEARER_SECURITY_SCHEME } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
 import { bodyDepthLimit } from './common/validation/body-depth.js';
+import { JSON_MEDIA_TYPES, jsonBodiesOnly } from './common/validation/json-body.js';
 import { FastPathValidationPipe } from './common/validation/fast-path-validation.pipe.js';
 import { useObservability } from './observability/observability.setup.js';
+import { RateLimitMiddleware } from './security/middleware/rate-limit.middleware.js';
 import { securityHeaders } from './security/security-headers.js';
 
 /**
@@ -23,13 +25,17 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
   express.use(securityHeaders());
   // JSON answers change with every task; hashing each body for an ETag costs CPU on every request.
   express.disable('etag');
-  express.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
-  express.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true });
-  express.use(bodyDepthLimit());
-  // CORS with credentials is only allowed for an explicit list of origins, never with `*`.
+  // CORS with credentials is only allowed for an explicit list of origins, never with `*`. Before the
+  // rate limit: preflights are not counted, and a 429 or 415 is readable by the page that caused it.
   express.enableCors(
     config.corsOrigins === '*' ? { origin: '*', credentials: false } : { origin: config.corsOrigins, credentials: true },
   );
+  // Before the body parser: a refused request costs no body read.
+  express.use(app.get(RateLimitMiddleware).use);
+  // JSON only: no urlencoded, multipart or text parser, so an HTML form cannot drive the API.
+  express.use(jsonBodiesOnly());
+  express.useBodyParser('json', { limit: BODY_LIMIT_BYTES, type: JSON_MEDIA_TYPES });
+  express.use(bodyDepthLimit());
   app.useGlobalPipes(new FastPathValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   // No enableShutdownHooks here: main.ts handles SIGTERM/SIGINT itself (graceful drain), and tests

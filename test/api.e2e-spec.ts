@@ -239,7 +239,10 @@ describe('REST API (SPEC §4)', () => {
     it('a body that is not an object → 400', async () => {
       expectError(await request(t.server).post('/v1/orchestrate').set('content-type', 'application/json').send('[1,2]'), 400);
       expectError(await request(t.server).post('/v1/orchestrate').set('content-type', 'application/json').send('"text"'), 400);
-      expectError(await request(t.server).post('/v1/orchestrate').set('content-type', 'text/plain').send('hello'), 400);
+    });
+
+    it('a body that is not JSON → 415', async () => {
+      expectError(await request(t.server).post('/v1/orchestrate').set('content-type', 'text/plain').send('hello'), 415);
     });
 
     it('invalid parameters write no contract', async () => {

@@ -39,15 +39,39 @@ describe('No API key yet', () => {
     await t.close();
   });
 
-  it('start-up warns that the API is open', () => {
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('No API key exists: the API is open'));
+  it('start-up says that only clients on this host are served, and how to change that', () => {
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('No API key exists: only clients on this host (loopback) are served'));
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('OPEN_ACCESS=any'));
+    expect(warn).not.toHaveBeenCalledWith(expect.stringContaining('the API is open to anyone'));
   });
 
-  it('every route is open, with or without a key', async () => {
+  it('every route is open to a loopback client, with or without a key', async () => {
     await request(t.server).get('/v1/status').expect(200);
     await request(t.server).get('/v1/agents').expect(200);
     await request(t.server).post('/v1/orchestrate').send({ session_id: 'open_1', capability: 'echo', parameters: { text: 'hi' } }).expect(200);
     await request(t.server).get('/v1/contracts').set('X-API-Key', 'garbage').expect(200);
+  });
+});
+
+describe('OPEN_ACCESS', () => {
+  it('any: start-up warns that the API is open to anyone', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const t = await createTestApp({ env: { OPEN_ACCESS: 'any' } });
+    try {
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('OPEN_ACCESS=any and no API key exists: the API is open to anyone'));
+      await request(t.server).get('/v1/agents').expect(200);
+    } finally {
+      warn.mockRestore();
+      await t.close();
+    }
+  });
+
+  it('a bad value stops start-up naming the variable', async () => {
+    await expect(createTestApp({ env: { OPEN_ACCESS: 'everyone' } })).rejects.toThrow(/OPEN_ACCESS/);
+  });
+
+  it('with AUTH_REQUIRED=true, any stops start-up naming both', async () => {
+    await expect(createTestApp({ env: { OPEN_ACCESS: 'any', AUTH_REQUIRED: 'true' } })).rejects.toThrow(/AUTH_REQUIRED=true and OPEN_ACCESS=any/);
   });
 });
 

@@ -49,9 +49,14 @@ describe('Rate limit (RATE_LIMIT_PER_MINUTE)', () => {
   describe('with a limit of 5', () => {
     let t: TestApp;
     let port: number;
+    let keyA: string;
+    let keyB: string;
     beforeAll(async () => {
       t = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: '5' } });
       port = await listen(t.server);
+      const keys = t.app.get(ApiKeysService);
+      keyA = (await keys.create('a', ['admin'])).key;
+      keyB = (await keys.create('b', ['admin'])).key;
     });
     afterAll(async () => {
       await t.close();
@@ -60,66 +65,75 @@ describe('Rate limit (RATE_LIMIT_PER_MINUTE)', () => {
     it('answers 429 with Retry-After and the JSON error body after 5 requests of one key, across routes', async () => {
       const paths = ['/v1/agents', '/v1', '/v1/contracts', '/v1/sessions', '/v1/agents'];
       for (const [i, path] of paths.entries()) {
-        const res = await request(t.server).get(path).set('X-API-Key', KEY_A).expect(200);
+        const res = await request(t.server).get(path).set('X-API-Key', keyA).expect(200);
         expect(res.headers['x-ratelimit-limit']).toBe('5');
         expect(res.headers['x-ratelimit-remaining']).toBe(String(4 - i));
       }
-      expectRateLimited(await request(t.server).get('/v1/contracts').set('X-API-Key', KEY_A), 5);
+      expectRateLimited(await request(t.server).get('/v1/contracts').set('X-API-Key', keyA), 5);
       // A POST is refused before its body is looked at, and nothing is run.
-      expectRateLimited(await request(t.server).post('/v1/orchestrate').set('X-API-Key', KEY_A).send({ session_id: 'rl', capability: 'echo' }), 5);
+      expectRateLimited(await request(t.server).post('/v1/orchestrate').set('X-API-Key', keyA).send({ session_id: 'rl', capability: 'echo' }), 5);
       // The same key as a Bearer token is the same budget.
-      expectRateLimited(await request(t.server).get('/v1/agents').set('Authorization', `Bearer ${KEY_A}`), 5);
-      await request(t.server).get('/v1/sessions/rl').expect(404);
+      expectRateLimited(await request(t.server).get('/v1/agents').set('Authorization', `Bearer ${keyA}`), 5);
+      await request(t.server).get('/v1/sessions/rl').set('X-API-Key', keyB).expect(404);
     });
 
-    it('gives another key its own budget', async () => {
-      for (let i = 0; i < 5; i++) await request(t.server).get('/v1/agents').set('Authorization', `Bearer ${KEY_B}`).expect(200);
-      expectRateLimited(await request(t.server).get('/v1/agents').set('X-API-Key', KEY_B), 5);
+    it('gives another live key its own budget', async () => {
+      for (let i = 0; i < 4; i++) await request(t.server).get('/v1/agents').set('Authorization', `Bearer ${keyB}`).expect(200);
+      expectRateLimited(await request(t.server).get('/v1/agents').set('X-API-Key', keyB), 5);
     });
 
-    it('gives each client address without a key its own budget; X-Forwarded-For and malformed keys do not open new ones', async () => {
-      for (let i = 0; i < 5; i++) expect((await getFrom(port, '127.0.0.2', '/v1/agents')).status).toBe(200);
+    it('gives each client address without a live key its own budget; X-Forwarded-For, made-up and malformed keys do not open new ones', async () => {
+      for (let i = 0; i < 5; i++) expect((await getFrom(port, '127.0.0.2', '/v1/agents')).status).toBe(401);
       const refused = await getFrom(port, '127.0.0.2', '/v1/agents');
       expect(refused.status).toBe(429);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      const spoofs: Array<Record<string, string>> = [{ 'X-Forwarded-For': '203.0.113.7' }, { 'X-API-Key': 'not-a-key' }, { 'X-API-Key': 'still-not-a-key' }, { Authorization: 'Bearer x' }, { Authorization: 'Basic dTpw' }, { 'X-API-Key': KEY_A, Authorization: `Bearer ${KEY_B}` }];
+      const spoofs: Array<Record<string, string>> = [
+        { 'X-Forwarded-For': '203.0.113.7' },
+        { 'X-API-Key': 'not-a-key' },
+        { 'X-API-Key': key('c') },
+        { Authorization: `Bearer ${key('d')}` },
+        { Authorization: 'Bearer x' },
+        { Authorization: 'Basic dTpw' },
+        { 'X-API-Key': keyA, Authorization: `Bearer ${keyB}` },
+      ];
       for (const headers of spoofs) {
         expect((await getFrom(port, '127.0.0.2', '/v1/agents', headers)).status).toBe(429);
       }
-      // Another address, and a key from the exhausted address, are not affected.
-      expect((await getFrom(port, '127.0.0.3', '/v1/agents')).status).toBe(200);
-      expect((await getFrom(port, '127.0.0.2', '/v1/agents', { 'X-API-Key': key('c') })).status).toBe(200);
+      // Another address, and a live key from the exhausted address, are not affected.
+      expect((await getFrom(port, '127.0.0.3', '/v1/agents')).status).toBe(401);
+      const { key: keyC } = await t.app.get(ApiKeysService).create('c', ['read']);
+      expect((await getFrom(port, '127.0.0.2', '/v1/agents', { 'X-API-Key': keyC })).status).toBe(200);
     });
 
     it('never limits the health probes', async () => {
       for (let i = 0; i < 10; i++) {
-        const res = await request(t.server).get('/v1/health').set('X-API-Key', KEY_A).expect(200);
+        const res = await request(t.server).get('/v1/health').set('X-API-Key', keyA).expect(200);
         expect(res.headers['x-ratelimit-limit']).toBeUndefined();
       }
       // Express matches routes case-insensitively and with a trailing slash: still the health route.
-      await request(t.server).get('/V1/Health/').set('X-API-Key', KEY_A).expect(200);
+      await request(t.server).get('/V1/Health/').set('X-API-Key', keyA).expect(200);
       for (const path of ['/v1/health/live', '/v1/health/ready']) {
-        const res = await request(t.server).get(path).set('X-API-Key', KEY_A);
+        const res = await request(t.server).get(path).set('X-API-Key', keyA);
         expect(res.status).not.toBe(429);
       }
     });
 
-    it('an unknown route is still a 404 (nothing to limit)', async () => {
-      await request(t.server).get('/v1/nowhere').set('X-API-Key', KEY_A).expect(404);
+    it('an unknown route counts too: the limit comes before routing', async () => {
+      for (let i = 0; i < 5; i++) expect((await getFrom(port, '127.0.0.4', '/v1/nowhere')).status).toBe(404);
+      expect((await getFrom(port, '127.0.0.4', '/v1/nowhere')).status).toBe(429);
     });
   });
 
-  it('with API keys, the limit comes before the key check: a key that is refused 401 still spends its budget', async () => {
+  it('with API keys, a key that is not live spends its address’s budget, a live key its own', async () => {
     const t = await createTestApp({ env: { RATE_LIMIT_PER_MINUTE: '3' } });
     try {
       const { key: valid } = await t.app.get(ApiKeysService).create('reader', ['read']);
-      const unknown = key('u');
-      for (let i = 0; i < 3; i++) {
-        await request(t.server).get('/v1/agents').set('X-API-Key', unknown).expect(401);
-        await request(t.server).get('/v1/agents').expect(401);
-        await request(t.server).get('/v1/agents').set('Authorization', `Bearer ${valid}`).expect(200);
-      }
-      expectRateLimited(await request(t.server).get('/v1/agents').set('X-API-Key', unknown), 3);
+      await request(t.server).get('/v1/agents').set('X-API-Key', key('u')).expect(401);
+      await request(t.server).get('/v1/agents').expect(401);
+      await request(t.server).get('/v1/agents').set('X-API-Key', key('v')).expect(401);
+      for (let i = 0; i < 3; i++) await request(t.server).get('/v1/agents').set('Authorization', `Bearer ${valid}`).expect(200);
+      expectRateLimited(await request(t.server).get('/v1/agents').set('X-API-Key', key('u')), 3);
+      expectRateLimited(await request(t.server).get('/v1/agents').set('X-API-Key', key('w')), 3);
       expectRateLimited(await request(t.server).get('/v1/agents'), 3);
       expectRateLimited(await request(t.server).get('/v1/agents').set('Authorization', `Bearer ${valid}`), 3);
     } finally {

@@ -5,10 +5,20 @@ export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 /**
  * Routes never rate limited (liveness and readiness probes must answer however busy a client is),
- * as registered on the router; Express matches them case-insensitively and with a trailing slash.
+ * for GET and HEAD only; the limit runs before routing, so a path is compared as Express matches
+ * it: case-insensitively, with or without one trailing slash.
  */
 export const UNLIMITED_ROUTES: ReadonlySet<string> = new Set(HEALTH_ROUTES);
 
-/** Prefixes of the rate-limit buckets: one per API key (by hash), else one per client address. */
+/**
+ * Most rate-limit buckets held; a new one beyond that pushes out the least recently used. A bucket
+ * is a few numbers and a key of at most ~50 characters, so this bounds the store to a few MB, and
+ * it is far above the number of distinct clients (live keys and addresses) one instance serves in
+ * a minute: only a flood from more than this many addresses at once can push a busy client out
+ * (which then starts a fresh budget).
+ */
+export const RATE_LIMIT_MAX_BUCKETS = 10_000;
+
+/** Prefixes of the rate-limit buckets: one per live API key (by id), else one per client address. */
 export const KEY_BUCKET_PREFIX = 'key:';
 export const ADDRESS_BUCKET_PREFIX = 'ip:';

@@ -1,21 +1,19 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_GUARD } from '@nestjs/core';
-import { RateLimitGuard } from './guards/rate-limit.guard.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { RateLimitMiddleware } from './middleware/rate-limit.middleware.js';
 import { RateLimitStore } from './rate-limit/rate-limit.store.js';
 import { SlidingWindowStore } from './rate-limit/sliding-window.store.js';
 import { securityConfig } from './security.config.js';
 
 /**
- * Rate limiting: the global RateLimitGuard over a RateLimitStore (in memory: SlidingWindowStore).
- * The HTTP security headers (helmet, `security-headers.ts`) and CORS are middleware, set up with the
- * HTTP app in `app.setup.ts`.
+ * Rate limiting: RateLimitMiddleware over a RateLimitStore (in memory: SlidingWindowStore). It is
+ * Express middleware, not a guard, so that it runs before the body is read; `app.setup.ts` mounts
+ * it, with the HTTP security headers (helmet, `security-headers.ts`) and CORS.
  */
 @Module({
-  imports: [ConfigModule.forFeature(securityConfig)],
-  providers: [
-    { provide: RateLimitStore, useFactory: () => new SlidingWindowStore() },
-    { provide: APP_GUARD, useClass: RateLimitGuard },
-  ],
+  imports: [ConfigModule.forFeature(securityConfig), AuthModule],
+  providers: [{ provide: RateLimitStore, useFactory: () => new SlidingWindowStore() }, RateLimitMiddleware],
+  exports: [RateLimitMiddleware],
 })
 export class SecurityModule {}

@@ -1,24 +1,15 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { isIPv6 } from 'node:net';
-import { hashApiKey, isWellFormedApiKey, readPresentedKey } from '../../auth/api-key.js';
 import { ADDRESS_BUCKET_PREFIX, KEY_BUCKET_PREFIX } from '../security.constants.js';
 
 /**
- * The rate-limit bucket of a request: `key:<SHA-256 of the key, as the key store keeps it>` when it presents one API key of the
- * shape this service issues (`Authorization: Bearer <key>` or `X-API-Key: <key>`, read as the auth
- * guard reads them), else `ip:<client address>`.
+ * The rate-limit bucket of a request: `key:<id>` when it presents a live API key (found in the key
+ * store, not revoked), else `ip:<client address>`.
  *
- * Only a hash of a key is kept, never the key. A malformed key, two different keys, or none at all
- * fall back to the address, so made-up header values cannot open fresh buckets. A well-formed key
- * that does not exist still gets its own bucket (telling it apart would take a key look-up before
- * the limit); once keys exist, the auth guard answers such requests 401.
+ * A key that is not live (unknown, revoked, malformed, two different keys) counts against its
+ * address, like no key at all: made-up keys cannot open fresh buckets.
  */
-export function rateLimitBucket(headers: IncomingHttpHeaders, address: string | undefined): string {
-  const presented = readPresentedKey(headers);
-  if (presented.kind === 'key' && isWellFormedApiKey(presented.key)) {
-    return KEY_BUCKET_PREFIX + hashApiKey(presented.key);
-  }
-  return ADDRESS_BUCKET_PREFIX + clientAddress(address);
+export function rateLimitBucket(liveKeyId: string | undefined, address: string | undefined): string {
+  return liveKeyId !== undefined ? KEY_BUCKET_PREFIX + liveKeyId : ADDRESS_BUCKET_PREFIX + clientAddress(address);
 }
 
 /**

@@ -92,3 +92,18 @@ describe('SlidingWindowStore', () => {
     expect(store.size).toBe(1);
   });
 });
+
+describe('SlidingWindowStore: bounded', () => {
+  it('holds at most maxBuckets; a new bucket pushes out the least recently used one', () => {
+    const store = new SlidingWindowStore(clock().now, 3);
+    for (const key of ['a', 'b', 'c']) store.hit(key, 1, MINUTE);
+    expect(store.hit('a', 1, MINUTE).allowed).toBe(false); // a is now the most recently used
+    store.hit('d', 1, MINUTE); // pushes out b
+    expect(store.size).toBe(3);
+    expect(store.hit('a', 1, MINUTE).allowed).toBe(false);
+    expect(store.hit('c', 1, MINUTE).allowed).toBe(false);
+    expect(store.hit('d', 1, MINUTE).allowed).toBe(false);
+    expect(store.hit('b', 1, MINUTE).allowed).toBe(true); // b started afresh (and pushed out a)
+    expect(store.size).toBe(3);
+  });
+});

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { RATE_LIMIT_MAX_BUCKETS } from '../security.constants.js';
 import { RateLimitStore, type RateLimitDecision } from './rate-limit.store.js';
 
 /** One bucket: requests counted in the current fixed window and in the one before it. */
@@ -20,13 +21,18 @@ interface Bucket {
  * A request costs O(1) time and a bucket four numbers, whatever the limit (a log of timestamps would
  * cost one entry per request and a scan per request). Buckets idle for a whole window are dropped by
  * a sweep that runs at most once per window, on the request path, so no timer is left behind.
+ * At most `maxBuckets` are held: a new bucket beyond that pushes out the least recently used one, so
+ * memory stays bounded however many addresses a flood comes from.
  */
 @Injectable()
 export class SlidingWindowStore extends RateLimitStore {
   private readonly buckets = new Map<string, Bucket>();
   private nextSweep = 0;
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxBuckets: number = RATE_LIMIT_MAX_BUCKETS,
+  ) {
     super();
   }
 
@@ -41,9 +47,18 @@ export class SlidingWindowStore extends RateLimitStore {
     const start = now - (now % windowMs);
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
+      if (this.buckets.size >= this.maxBuckets) {
+        const leastRecent = this.buckets.keys().next();
+        if (!leastRecent.done) this.buckets.delete(leastRecent.value);
+      }
       bucket = { start, windowMs, current: 0, previous: 0 };
       this.buckets.set(key, bucket);
-    } else if (bucket.start !== start || bucket.windowMs !== windowMs) {
+    } else {
+      // Map order is use order: the first entry is the least recently used.
+      this.buckets.delete(key);
+      this.buckets.set(key, bucket);
+    }
+    if (bucket.start !== start || bucket.windowMs !== windowMs) {
       bucket.previous = start - bucket.start === windowMs ? bucket.current : 0;
       bucket.current = 0;
       bucket.start = start;
