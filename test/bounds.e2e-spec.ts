@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { Agent, Capability, type DelegationResult, type TaskContext } from '../src/agents/index.js';
+import { Agent, Capability, type TaskContext } from '../src/agents/index.js';
+import type { DelegationResult } from '../src/agents/interfaces/task-context.interface.js';
 import { runServerProcessUntilExit } from './utils/server-process.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 

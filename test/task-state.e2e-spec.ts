@@ -197,6 +197,40 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
     expect(await get(base, `/v1/contracts/${taskId}`)).toMatchObject({ status: 'completed', error: null });
   }, 180_000);
 
+  it('a final state another writer recorded stands: the late outcome is not written and callers see the stored state', async () => {
+    const dataDir = tempDir('orchestrator-task-state-');
+    const { base, agent } = await serverWithAgent(dataDir);
+    const submitted = await post(base, '/v1/tasks', { session_id: 'late_writer', capability: 'slow.work', parameters: {} });
+    const taskId = submitted.body.task_id as string;
+    const orchestrated = post(base, '/v1/orchestrate', { session_id: 'late_writer', capability: 'slow.work', parameters: {} });
+    await waitFor(() => agent.held === 2, 'the remote agent to hold both tasks');
+    const stream = await follow(`${base}/v1/tasks/${taskId}/events`);
+    await waitFor(() => stream.events.length >= 1, 'the current state on the stream');
+
+    // Another process closes every running REQUEST, as restart recovery in a CLI used to.
+    const db = new Database(join(dataDir, 'orchestrator.db'));
+    try {
+      db.pragma('busy_timeout = 5000');
+      const closed = db
+        .prepare("UPDATE contracts SET status = 'failed', error = 'closed elsewhere', completed_at = ? WHERE status = 'in_progress' AND contract_type = 'REQUEST'")
+        .run(new Date().toISOString());
+      expect(closed.changes).toBe(2);
+    } finally {
+      db.close();
+    }
+    agent.release();
+
+    const answer = await orchestrated;
+    expect(answer).toMatchObject({ status: 200, body: { success: false, error: 'closed elsewhere', data: null } });
+    await waitFor(() => stream.ended, 'the event stream to end');
+    expect(stream.events.at(-1)).toMatchObject({ event: 'state', data: { task_id: taskId, status: 'failed', error: 'closed elsewhere' } });
+    for (const id of [taskId, answer.body.contract_id as string]) {
+      expect(await get(base, `/v1/contracts/${id}`)).toMatchObject({ status: 'failed', error: 'closed elsewhere', result: null });
+      const tree = await get(base, `/v1/contracts/${id}/tree`);
+      expect(tree.response).toBeNull();
+    }
+  }, 180_000);
+
   it('when the store refuses to close a task: its event stream ends with an error event, orchestrate and cancel answer 503, and a restart closes it', async () => {
     const dataDir = tempDir('orchestrator-task-state-');
     let { server, base, agent } = await serverWithAgent(dataDir);
