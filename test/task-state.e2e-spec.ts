@@ -271,6 +271,20 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
     expect(cancel.body.message).toEqual(expect.stringContaining('could not be recorded'));
     expect((await get(base, '/v1/health')).status).toBe('healthy');
 
+    // A store that refuses the REQUEST too: nothing runs, the caller gets 503 at once.
+    db.exec("CREATE TRIGGER refuse_request BEFORE INSERT ON contracts BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    const calls = agent.calls;
+    for (const path of ['/v1/orchestrate', '/v1/tasks']) {
+      const refused = await post(base, path, { session_id: 'refused_request', capability: 'slow.work', parameters: {} });
+      expect({ path, status: refused.status, message: refused.body.message }).toEqual({
+        path,
+        status: 503,
+        message: 'The task could not be recorded: the contract store refused the write; try again later',
+      });
+    }
+    expect(agent.calls).toBe(calls);
+    db.exec('DROP TRIGGER refuse_request');
+
     db.exec('DROP TRIGGER refuse_close');
     db.close();
     agent.holding = false;

@@ -30,6 +30,9 @@ export const OrchestratorMessages = {
   notJson: (reason: string) => `Agent returned a value that cannot be stored as JSON: ${reason}`,
   backgroundTaskFailed: (taskId: string, error: unknown) =>
     `Task ${taskId} could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
+  requestNotRecorded: () => 'The task could not be recorded: the contract store refused the write; try again later',
+  requestNotRecordedCause: (taskId: string, error: unknown) =>
+    `REQUEST of task ${taskId} could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
   outcomeNotRecorded: (taskId: string) =>
     `The outcome of task '${taskId}' could not be recorded: the contract store refused the write; try again later`,
   outcomeNotRecordedCause: (taskId: string, error: unknown) =>

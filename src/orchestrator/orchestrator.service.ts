@@ -317,7 +317,13 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       metadata,
       parent_contract_id: delegation?.parentId ?? null,
     };
-    await this.contracts.insertRequest(contract, outbox);
+    try {
+      await this.contracts.insertRequest(contract, outbox);
+    } catch (error) {
+      // Nothing was written and no agent ran: the caller may simply try again.
+      this.logger.error(OrchestratorMessages.requestNotRecordedCause(contract.contract_id, error));
+      throw new ServiceUnavailableException(OrchestratorMessages.requestNotRecorded());
+    }
     return {
       request: contract,
       capability: request.capability,
