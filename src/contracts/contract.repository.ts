@@ -31,8 +31,10 @@ export abstract class ContractRepository {
 
   /**
    * Step 3 of a task: close the REQUEST (as `insertRequest` stored it) with its outcome and insert the
-   * RESPONSE (and its outbox event), in one transaction. Returns the closed REQUEST. Throws
-   * RequestNotFoundError, writing nothing, when no such REQUEST is stored.
+   * RESPONSE (and its outbox event), in one transaction. Returns the closed REQUEST. Only a REQUEST
+   * still `in_progress` is closed; writing nothing, it throws RequestAlreadyClosedError (with the
+   * stored REQUEST) when it has a final state already, RequestNotFoundError when no such REQUEST is
+   * stored.
    */
   abstract completeRequest(request: Contract, outcome: TaskOutcome, response: Contract, options: WriteOptions): Promise<Contract>;
 

@@ -10,10 +10,10 @@ export const sessionNotFoundMessage = (sessionId: string): string => `Session '$
 export const requestNotFoundMessage = (requestId: string): string =>
   `Cannot close REQUEST '${requestId}': no REQUEST contract with that id exists`;
 
-export const INVALID_CURSOR_MESSAGE = 'cursor is not valid: pass the next_cursor of a previous page unchanged';
+export const requestAlreadyClosedMessage = (requestId: string, status: string): string =>
+  `Cannot close REQUEST '${requestId}': it is ${status} already (a final state is never overwritten)`;
 
-export const interruptedTasksClosedMessage = (count: number): string =>
-  `Closed ${count} REQUEST contract${count === 1 ? '' : 's'} left in_progress by a previous run as failed`;
+export const INVALID_CURSOR_MESSAGE = 'cursor is not valid: pass the next_cursor of a previous page unchanged';
 
 export const migrationFailedMessage = (migrationName: string | undefined, cause: unknown): string =>
   `Contract store migration ${migrationName ? `'${migrationName}' ` : ''}failed: ${

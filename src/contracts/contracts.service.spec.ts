@@ -1,13 +1,12 @@
-import { BadRequestException, Logger, NotFoundException } from '@nestjs/common';
+import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { jest } from '@jest/globals';
 import type { Contract } from './contract.model.js';
 import { ContractRepository, OutboxRepository } from './contract.repository.js';
 import { contractsConfig } from './contracts.config.js';
 import { ContractsModule } from './contracts.module.js';
 import { ContractsService } from './contracts.service.js';
 import { SqliteContractRepository } from './persistence/sqlite/sqlite-contract.repository.js';
-import { makeRequest, makeResponse, makeTempDir, nextTime } from './testing/contract.fixtures.js';
+import { makeRequest, makeResponse, makeTempDir } from './testing/contract.fixtures.js';
 
 describe('ContractsService (ContractsModule on a real SQLite file)', () => {
   let temp: ReturnType<typeof makeTempDir>;
@@ -44,33 +43,15 @@ describe('ContractsService (ContractsModule on a real SQLite file)', () => {
     expect(moduleRef!.get(OutboxRepository)).toBe(sqlite);
   });
 
-  it('closes REQUESTs a crash left in_progress at the next start, and logs it', async () => {
+  it('leaves REQUESTs in_progress alone when the module starts (restart recovery belongs to the server)', async () => {
     let { repo } = await start();
-    const interrupted = makeRequest();
-    const finished = makeRequest();
-    await repo.insertRequest(interrupted, { outbox: true });
-    await repo.insertRequest(finished, { outbox: true });
-    await repo.completeRequest(finished, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(finished), {
-      outbox: true,
-    });
+    const running = makeRequest();
+    await repo.insertRequest(running, { outbox: true });
     await stop();
 
-    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    try {
-      ({ repo } = await start());
-      expect(warn).toHaveBeenCalledWith(expect.stringContaining('Closed 1 REQUEST contract left in_progress'));
-    } finally {
-      warn.mockRestore();
-    }
-    const service = moduleRef!.get(ContractsService);
-    expect(await service.get(interrupted.contract_id)).toMatchObject({
-      status: 'failed',
-      error: 'orchestrator restarted before the task finished',
-    });
-    expect((await service.get(interrupted.contract_id)).completed_at).toMatch(/Z$/);
-    expect(await service.get(finished.contract_id)).toMatchObject({ status: 'completed' });
-    // Outbox events survive the restart.
-    expect(await moduleRef!.get(OutboxRepository).backlog()).toMatchObject({ pending: 3 });
+    // What a CLI does beside a running server: open the store through this module.
+    ({ repo } = await start());
+    expect(await moduleRef!.get(ContractsService).get(running.contract_id)).toMatchObject({ status: 'in_progress', error: null });
   });
 
   it('get: the contract, or a 404 with the documented message', async () => {

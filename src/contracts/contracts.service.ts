@@ -1,13 +1,8 @@
-import { BadRequestException, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import type { Contract, ContractFilter, ContractStats, Page, PageRequest, SessionSummary } from './contract.model.js';
 import { ContractRepository } from './contract.repository.js';
-import { CONVERSATION_BATCH_SIZE, DEFAULT_PAGE_LIMIT, INTERRUPTED_TASK_ERROR, MAX_TREE_NODES } from './contracts.constants.js';
-import {
-  contractNotFoundMessage,
-  interruptedTasksClosedMessage,
-  requestTreeNotFoundMessage,
-  sessionNotFoundMessage,
-} from './contracts.messages.js';
+import { CONVERSATION_BATCH_SIZE, DEFAULT_PAGE_LIMIT, MAX_TREE_NODES } from './contracts.constants.js';
+import { contractNotFoundMessage, requestTreeNotFoundMessage, sessionNotFoundMessage } from './contracts.messages.js';
 import type { ContractTreeDto } from './dto/contract-tree.dto.js';
 import { InvalidCursorError } from './errors/invalid-cursor.error.js';
 
@@ -22,20 +17,8 @@ export interface SessionDetail extends SessionSummary {
  * (404 for unknown ids, 400 for a bad cursor). Writes go through ContractRepository directly.
  */
 @Injectable()
-export class ContractsService implements OnModuleInit {
-  private readonly logger = new Logger(ContractsService.name);
-
+export class ContractsService {
   constructor(private readonly repository: ContractRepository) {}
-
-  /**
-   * SPEC §5: REQUESTs a crash left `in_progress` are closed as failed at the next start. Runs in
-   * `onModuleInit` of this module, i.e. before any module that depends on the store initialises and
-   * before the HTTP server accepts a task, so only tasks of a previous run are affected.
-   */
-  async onModuleInit(): Promise<void> {
-    const closed = await this.repository.failInterrupted(INTERRUPTED_TASK_ERROR, new Date().toISOString());
-    if (closed > 0) this.logger.warn(interruptedTasksClosedMessage(closed));
-  }
 
   /** Contracts matching every given filter, oldest first. */
   list(filter: ContractFilter, page: Partial<PageRequest> = {}): Promise<Page<Contract>> {

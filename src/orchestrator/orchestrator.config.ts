@@ -42,6 +42,14 @@ class OrchestratorEnv {
   @Min(0)
   @Max(1000)
   DELEGATION_MAX_DEPTH: number = 8;
+
+  /** Most sub-tasks one task may start with `ctx.delegate` (or the delegate route); more fail. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  DELEGATION_MAX_CHILDREN: number = 100;
 }
 
 export interface OrchestratorConfig {
@@ -50,6 +58,7 @@ export interface OrchestratorConfig {
   queueTimeoutMs: number;
   maxAttempts: number;
   delegationMaxDepth: number;
+  delegationMaxChildren: number;
 }
 
 export const orchestratorConfig = registerAs('orchestrator', (): OrchestratorConfig => {
@@ -60,5 +69,6 @@ export const orchestratorConfig = registerAs('orchestrator', (): OrchestratorCon
     queueTimeoutMs: env.QUEUE_TIMEOUT_MS,
     maxAttempts: env.TASK_MAX_ATTEMPTS,
     delegationMaxDepth: env.DELEGATION_MAX_DEPTH,
+    delegationMaxChildren: env.DELEGATION_MAX_CHILDREN,
   };
 });

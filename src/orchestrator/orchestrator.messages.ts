@@ -9,6 +9,8 @@ export const OrchestratorMessages = {
   delegationTooDeep: (max: number, chain: string[]) =>
     `Delegation depth limit (DELEGATION_MAX_DEPTH=${max}) reached: ${chain.join(' -> ')}`,
   delegationCycle: (chain: string[]) => `Delegation cycle: ${chain.join(' -> ')}`,
+  tooManyDelegations: (max: number, capability: string) =>
+    `Delegation limit (DELEGATION_MAX_CHILDREN=${max}) reached: a task of capability '${capability}' may start at most ${max} sub-tasks`,
   /** The message of an error that stopped a task before an agent ran it. */
   describe: (error: unknown): string => {
     if (error instanceof HttpException) {
@@ -28,10 +30,21 @@ export const OrchestratorMessages = {
   notJson: (reason: string) => `Agent returned a value that cannot be stored as JSON: ${reason}`,
   backgroundTaskFailed: (taskId: string, error: unknown) =>
     `Task ${taskId} could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
+  requestNotRecorded: () => 'The task could not be recorded: the contract store refused the write; try again later',
+  requestNotRecordedCause: (taskId: string, error: unknown) =>
+    `REQUEST of task ${taskId} could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
+  outcomeNotRecorded: (taskId: string) =>
+    `The outcome of task '${taskId}' could not be recorded: the contract store refused the write; try again later`,
+  outcomeNotRecordedCause: (taskId: string, error: unknown) =>
+    `Task ${taskId} finished but its outcome could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
+  closedElsewhere: (taskId: string, stored: string, outcome: string) =>
+    `Task ${taskId} was already ${stored} in the store; its ${outcome} outcome was not recorded`,
   cancelled: () => 'Task cancelled',
   cancelledByShutdown: () => 'Task cancelled: the orchestrator shut down before it finished',
   shuttingDown: () => 'The orchestrator is shutting down and takes no new tasks; try again later',
   alreadyFinished: (taskId: string, status: string) => `Task '${taskId}' already finished (${status}); it cannot be cancelled`,
   taskNotFound: (taskId: string) => `Task '${taskId}' not found`,
+  interruptedTasksClosed: (count: number) =>
+    `Closed ${count} REQUEST contract${count === 1 ? '' : 's'} left in_progress by a previous run as failed`,
   threw: (value: unknown) => (value instanceof Error ? value.message || value.name : `Agent threw ${String(value)}`),
 };

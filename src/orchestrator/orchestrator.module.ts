@@ -7,17 +7,21 @@ import { orchestratorConfig } from './orchestrator.config.js';
 import { OrchestratorController } from './orchestrator.controller.js';
 import { OrchestratorService } from './orchestrator.service.js';
 import { TaskEventsService } from './events/task-events.service.js';
+import { InterruptedTasksRecovery } from './interrupted-tasks.recovery.js';
 import { AgentScheduler } from './routing/agent-scheduler.js';
 import { TaskLifecycle } from './task-lifecycle.js';
 import { StatusService } from './status.service.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
 
-/** Routing and execution of tasks (synchronous and submitted), compression, status and health. */
+/**
+ * Routing and execution of tasks (synchronous and submitted), compression, status and health, and the
+ * restart recovery of tasks a crash interrupted (server only: no CLI imports this module).
+ */
 @Module({
   imports: [ConfigModule.forFeature(orchestratorConfig), AgentsModule, ContractsModule, IntegrationsModule],
   controllers: [OrchestratorController, TasksController],
-  providers: [AgentScheduler, OrchestratorService, StatusService, TaskEventsService, TaskLifecycle, TasksService],
+  providers: [AgentScheduler, InterruptedTasksRecovery, OrchestratorService, StatusService, TaskEventsService, TaskLifecycle, TasksService],
   exports: [OrchestratorService, AgentScheduler, TaskLifecycle],
 })
 export class OrchestratorModule {}

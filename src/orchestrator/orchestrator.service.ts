@@ -1,4 +1,12 @@
-import { BadRequestException, Inject, Injectable, Logger, NotFoundException, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AgentRegistry } from '../agents/agent.registry.js';
 import { CAPABILITY_NAME_PATTERN } from '../agents/agents.constants.js';
@@ -10,6 +18,7 @@ import { traceparentFrom } from '../common/tracing/traceparent.js';
 import type { Contract, JsonObject, JsonValue } from '../contracts/contract.model.js';
 import { ORCHESTRATOR_AGENT_ID } from '../contracts/contract.model.js';
 import { ContractRepository, type WriteOptions } from '../contracts/contract.repository.js';
+import { RequestAlreadyClosedError } from '../contracts/errors/request-already-closed.error.js';
 import { TraceOutboxDispatcher } from '../integrations/trace/trace-outbox.dispatcher.js';
 import type { OrchestrateRequestDto } from './dto/orchestrate-request.dto.js';
 import type { OrchestrateResponseDto } from './dto/orchestrate-response.dto.js';
@@ -38,6 +47,8 @@ interface AcceptedTask {
   lineage: Lineage;
   /** Cancels the task when it fires (a sub-task follows its parent's cancellation). */
   parentSignal?: AbortSignal;
+  /** Sub-tasks this task has started (refused ones included), bounded by DELEGATION_MAX_CHILDREN. */
+  children: number;
 }
 
 /** An agent slot taken for one attempt of a task, with the parameters as that agent's capability validated them. */
@@ -158,7 +169,8 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     const task = this.inFlight.get(taskId);
     if (!task) return false;
     task.controller.abort(new TaskCancelledError(OrchestratorMessages.cancelled()));
-    await task.done.catch(() => undefined);
+    // Rejects only when the store refused the outcome: the caller gets that 503 too.
+    await task.done;
     return true;
   }
 
@@ -198,8 +210,8 @@ export class OrchestratorService implements BeforeApplicationShutdown {
 
   /**
    * Runs a sub-task through the same routing, recorded under the calling task's REQUEST. Never rejects
-   * for a failed sub-task: a refused one (depth, cycle, unknown capability, invalid parameters, no agent
-   * free) is recorded as a failed sub-task.
+   * for a failed sub-task: a refused one (depth, cycle, too many sub-tasks, unknown capability, invalid
+   * parameters, no agent free) is recorded as a failed sub-task.
    */
   private async delegate(
     parent: AcceptedTask,
@@ -209,10 +221,14 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     context: Record<string, unknown> = parent.context,
   ): Promise<DelegationResult> {
     const lineage: Lineage = { depth: parent.lineage.depth + 1, chain: [...parent.lineage.chain, parent.capability] };
+    // Counted before anything awaits, so that concurrent delegations cannot pass the limit together.
+    parent.children += 1;
     let refusal: string | undefined;
     if (typeof capability !== 'string' || !CAPABILITY_NAME_PATTERN.test(capability)) {
       refusal = OrchestratorMessages.invalidDelegation(capability);
       capability = String(capability).slice(0, 64);
+    } else if (parent.children > this.config.delegationMaxChildren) {
+      refusal = OrchestratorMessages.tooManyDelegations(this.config.delegationMaxChildren, parent.capability);
     } else if (lineage.depth > this.config.delegationMaxDepth) {
       refusal = OrchestratorMessages.delegationTooDeep(this.config.delegationMaxDepth, [...lineage.chain, capability]);
     } else if (lineage.chain.includes(capability)) {
@@ -301,7 +317,13 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       metadata,
       parent_contract_id: delegation?.parentId ?? null,
     };
-    await this.contracts.insertRequest(contract, outbox);
+    try {
+      await this.contracts.insertRequest(contract, outbox);
+    } catch (error) {
+      // Nothing was written and no agent ran: the caller may simply try again.
+      this.logger.error(OrchestratorMessages.requestNotRecordedCause(contract.contract_id, error));
+      throw new ServiceUnavailableException(OrchestratorMessages.requestNotRecorded());
+    }
     return {
       request: contract,
       capability: request.capability,
@@ -310,6 +332,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       outbox,
       lineage: delegation?.lineage ?? NO_LINEAGE,
       parentSignal: delegation?.parentSignal,
+      children: 0,
     };
   }
 
@@ -392,7 +415,12 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     };
   }
 
-  /** Closes the REQUEST and adds the RESPONSE in one transaction (SPEC §5 step 3). */
+  /**
+   * Closes the REQUEST and adds the RESPONSE in one transaction (SPEC §5 step 3). When the REQUEST has
+   * a final state already (another writer closed it), that state stands and the caller is answered
+   * from it. When the store refuses the write, the task's stream ends with an `error` event and the
+   * caller gets 503: nobody waits for an outcome that will never be recorded.
+   */
   private async finish(task: AcceptedTask, result: TaskResult, agentId: string, attempts: JsonObject[]): Promise<TaskAnswer> {
     const { request, capability, outbox } = task;
     const completedAt = new Date().toISOString();
@@ -400,39 +428,67 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     const error = result.success ? null : result.error;
     const status = result.success ? 'completed' : result.cancelled ? 'cancelled' : 'failed';
     const metadata: JsonObject = { ...request.metadata, attempts };
-    const closed = await this.contracts.completeRequest(
-      request,
-      { status, result: data, error, completed_at: completedAt, to_agent: agentId === request.to_agent ? undefined : agentId, metadata },
-      {
-        contract_id: newUlid(),
-        session_id: request.session_id,
-        contract_type: 'RESPONSE',
-        from_agent: agentId,
-        to_agent: request.from_agent,
-        capability,
-        payload: { success: result.success, data, error },
-        status,
-        created_at: completedAt,
-        completed_at: completedAt,
-        result: data,
-        error,
-        metadata: { traceparent: outbox.traceparent },
-        parent_contract_id: request.contract_id,
-      },
-      outbox,
-    );
+    let closed: Contract;
+    try {
+      closed = await this.contracts.completeRequest(
+        request,
+        { status, result: data, error, completed_at: completedAt, to_agent: agentId === request.to_agent ? undefined : agentId, metadata },
+        {
+          contract_id: newUlid(),
+          session_id: request.session_id,
+          contract_type: 'RESPONSE',
+          from_agent: agentId,
+          to_agent: request.from_agent,
+          capability,
+          payload: { success: result.success, data, error },
+          status,
+          created_at: completedAt,
+          completed_at: completedAt,
+          result: data,
+          error,
+          metadata: { traceparent: outbox.traceparent },
+          parent_contract_id: request.contract_id,
+        },
+        outbox,
+      );
+    } catch (failure) {
+      if (!(failure instanceof RequestAlreadyClosedError)) throw this.notRecorded(request.contract_id, failure);
+      closed = failure.stored;
+      this.logger.warn(OrchestratorMessages.closedElsewhere(request.contract_id, closed.status, status));
+    }
     this.trace.notify();
     if (this.events.has(request.contract_id)) this.events.publish(request.contract_id, 'state', taskView(closed), true);
+    const finalStatus = closed.status === 'completed' || closed.status === 'failed' || closed.status === 'cancelled' ? closed.status : status;
+    const finalAgent = closed.to_agent;
     this.lifecycle.finished({
       task_id: request.contract_id,
       session_id: request.session_id,
       capability,
-      agent_id: agentId,
-      status,
-      error,
-      duration_ms: Date.parse(completedAt) - Date.parse(request.created_at),
+      agent_id: finalAgent,
+      status: finalStatus,
+      error: closed.error,
+      duration_ms: Date.parse(closed.completed_at ?? completedAt) - Date.parse(request.created_at),
       attempts: attempts.length,
     });
-    return { success: result.success, data, error, contract_id: request.contract_id, agent_id: agentId, timestamp: completedAt };
+    return {
+      success: finalStatus === 'completed',
+      data: (closed.result ?? null) as JsonObject | null,
+      error: closed.error,
+      contract_id: request.contract_id,
+      agent_id: finalAgent,
+      timestamp: closed.completed_at ?? completedAt,
+    };
+  }
+
+  /**
+   * The store refused to record a task's outcome (disk full, database busy beyond the busy timeout):
+   * logs it, ends the task's event stream with an `error` event, and returns the 503 for the caller.
+   * The REQUEST stays `in_progress` in the store; the next start closes it as interrupted.
+   */
+  private notRecorded(taskId: string, failure: unknown): ServiceUnavailableException {
+    this.logger.error(OrchestratorMessages.outcomeNotRecordedCause(taskId, failure));
+    const message = OrchestratorMessages.outcomeNotRecorded(taskId);
+    if (this.events.has(taskId)) this.events.publish(taskId, 'error', { task_id: taskId, error: message, at: new Date().toISOString() }, true);
+    return new ServiceUnavailableException(message);
   }
 }

@@ -6,6 +6,7 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { Scopes } from '../auth/index.js';
@@ -48,6 +49,7 @@ export class TasksController {
   @ApiOkResponse({ type: TaskDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No task has this id' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The task already finished (completed or failed)' })
+  @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'The contract store refused to record the cancellation' })
   cancel(@Param('task_id') taskId: string): Promise<TaskDto> {
     return this.tasks.cancel(taskId);
   }
@@ -71,7 +73,7 @@ export class TasksController {
   @ApiOperation({
     summary: "Follow a task's state changes and progress (Server-Sent Events)",
     description:
-      '`state` events carry the task as GET /v1/tasks/{task_id} shows it; `progress` events what the handler reported. Each event has an id; send it back as `Last-Event-ID` to resume. The stream starts with the current state and closes after the final one.',
+      '`state` events carry the task as GET /v1/tasks/{task_id} shows it; `progress` events what the handler reported. Each event has an id; send it back as `Last-Event-ID` to resume. The stream starts with the current state and closes after the final one, or after an `error` event (`{task_id, error, at}`) when the outcome could not be recorded.',
   })
   @ApiOkResponse({ description: 'text/event-stream' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No task has this id' })

@@ -16,6 +16,9 @@ export const METRIC = {
 /** `route` label of a request that matched no route (unknown path, or refused before routing). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
+/** `capability` / `agent` label of a name no registered agent has (callers never choose label values). */
+export const UNKNOWN_LABEL = 'unknown';
+
 /** Seconds; HTTP answers of this service take from well under a millisecond to a task's timeout. */
 export const HTTP_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 

@@ -11,17 +11,21 @@ import { MetricsService } from './metrics.service.js';
 function setUp(overrides: { backlog?: () => Promise<{ pending: number; oldest_created_at: string | null }> } = {}) {
   const state = { inFlight: 3, waiting: { echo: 2 } as Record<string, number>, backlogCalls: 0 };
   const lifecycle = new TaskLifecycle();
+  const agents = [
+    { definition: { agent_id: 'agent_a', capabilities: new Map([['echo', {}], ['uppercase', {}]]) } },
+    { definition: { agent_id: 'agent_b', capabilities: new Map([['echo', {}], ['math.compute', {}]]) } },
+  ];
+  const registry = {
+    list: () => agents,
+    get: (id: string) => agents.find((a) => a.definition.agent_id === id),
+    providers: (capability: string) => agents.filter((a) => a.definition.capabilities.has(capability)),
+  };
   const service = new MetricsService(
     lifecycle,
     { inFlightCount: () => state.inFlight } as unknown as OrchestratorService,
     { waiting: () => state.waiting } as unknown as AgentScheduler,
     { countByStatus: () => ({ available: 2, offline: 1 }) } as unknown as AgentsService,
-    {
-      list: () => [
-        { definition: { capabilities: new Map([['echo', {}], ['uppercase', {}]]) } },
-        { definition: { capabilities: new Map([['math.compute', {}]]) } },
-      ],
-    } as unknown as AgentRegistry,
+    registry as unknown as AgentRegistry,
     {
       stats: () => ({ enabled: true, delivered: 40, failed_attempts: 5, last_error: null, last_delivery_at: null, yielding: true }),
       backlog:
@@ -58,6 +62,23 @@ describe('MetricsService', () => {
       'orchestrator_task_duration_seconds_count{capability="echo",outcome="failed"} 1',
     ]);
     expect(samples(text, 'orchestrator_task_duration_seconds_sum')[0]).toBe('orchestrator_task_duration_seconds_sum{capability="echo",outcome="completed"} 0.05');
+  });
+
+  it('labels capabilities and agents that are not registered as unknown', async () => {
+    const { service, lifecycle, state } = setUp();
+    const base = { task_id: 't', session_id: 's', error: null, attempts: 1, duration_ms: 1 };
+    lifecycle.finished({ ...base, capability: 'made.up.by.caller', agent_id: 'orchestrator', status: 'failed' });
+    lifecycle.finished({ ...base, capability: 'echo', agent_id: 'agent_gone', status: 'completed' });
+    state.waiting = { echo: 1, 'queue.of.nobody': 4 };
+    const text = await service.metrics();
+    expect(samples(text, 'orchestrator_tasks_total')).toEqual([
+      'orchestrator_tasks_total{capability="unknown",agent="orchestrator",outcome="failed"} 1',
+      'orchestrator_tasks_total{capability="echo",agent="unknown",outcome="completed"} 1',
+    ]);
+    expect(samples(text, 'orchestrator_tasks_queued')).toContain('orchestrator_tasks_queued{capability="unknown"} 4');
+    expect(text).not.toContain('made.up.by.caller');
+    expect(text).not.toContain('agent_gone');
+    expect(text).not.toContain('queue.of.nobody');
   });
 
   it('reads gauges when scraped', async () => {

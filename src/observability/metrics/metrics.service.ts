@@ -4,11 +4,12 @@ import { AgentRegistry } from '../../agents/agent.registry.js';
 import { AGENT_STATUSES } from '../../agents/agents.constants.js';
 import { AgentsService } from '../../agents/agents.service.js';
 import { SERVICE_VERSION } from '../../app.constants.js';
+import { ORCHESTRATOR_AGENT_ID } from '../../contracts/contract.model.js';
 import { TraceOutboxDispatcher } from '../../integrations/trace/trace-outbox.dispatcher.js';
 import { OrchestratorService } from '../../orchestrator/orchestrator.service.js';
 import { AgentScheduler } from '../../orchestrator/routing/agent-scheduler.js';
 import { TaskLifecycle, type TaskFinishedEvent } from '../../orchestrator/task-lifecycle.js';
-import { HTTP_DURATION_BUCKETS, METRIC, TASK_DURATION_BUCKETS } from './metrics.constants.js';
+import { HTTP_DURATION_BUCKETS, METRIC, TASK_DURATION_BUCKETS, UNKNOWN_LABEL } from './metrics.constants.js';
 
 type Backlog = Awaited<ReturnType<TraceOutboxDispatcher['backlog']>>;
 
@@ -151,8 +152,22 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   }
 
   taskFinished(event: TaskFinishedEvent): void {
-    this.tasks.inc({ capability: event.capability, agent: event.agent_id, outcome: event.status });
-    this.taskDuration.observe({ capability: event.capability, outcome: event.status }, event.duration_ms / 1000);
+    const capability = this.capabilityLabel(event.capability);
+    this.tasks.inc({ capability, agent: this.agentLabel(event.agent_id), outcome: event.status });
+    this.taskDuration.observe({ capability, outcome: event.status }, event.duration_ms / 1000);
+  }
+
+  /**
+   * Label values come only from what is registered: a capability some agent provides, an agent in the
+   * registry (or the orchestrator itself). Anything else (a name a caller made up, e.g. a refused
+   * delegation) is `unknown`, so callers cannot grow the number of series.
+   */
+  private capabilityLabel(capability: string): string {
+    return this.agentRegistry.providers(capability).length > 0 ? capability : UNKNOWN_LABEL;
+  }
+
+  private agentLabel(agentId: string): string {
+    return agentId === ORCHESTRATOR_AGENT_ID || this.agentRegistry.get(agentId) !== undefined ? agentId : UNKNOWN_LABEL;
   }
 
   /** The Prometheus text exposition of every metric. */
@@ -170,7 +185,10 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     for (const agent of this.agentRegistry.list()) {
       for (const capability of agent.definition.capabilities.keys()) queued.set(capability, 0);
     }
-    for (const [capability, waiting] of Object.entries(this.scheduler.waiting())) queued.set(capability, waiting);
+    for (const [capability, waiting] of Object.entries(this.scheduler.waiting())) {
+      const label = this.capabilityLabel(capability);
+      queued.set(label, label === capability ? waiting : (queued.get(label) ?? 0) + waiting);
+    }
     return queued;
   }
 

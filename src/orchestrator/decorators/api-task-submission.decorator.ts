@@ -24,6 +24,10 @@ export function ApiTaskSubmission(): MethodDecorator {
     ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Malformed body, bad session_id, or parameters failing the capability input' }),
     ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No agent provides the capability' }),
     ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'Body over 1 MiB' }),
-    ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'Agents provide the capability but none is in service' }),
+    ApiServiceUnavailableResponse({
+      type: ErrorResponseDto,
+      description:
+        'Agents provide the capability but none is in service or free in time, or the contract store refused a write (for /v1/orchestrate also the one recording the outcome)',
+    }),
   );
 }

@@ -1,7 +1,8 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { JsonObject } from '../../contracts/contract.model.js';
 
-export type TaskEventType = 'state' | 'progress';
+/** `error`: the task's outcome could not be recorded; the stream ends with it. */
+export type TaskEventType = 'state' | 'progress' | 'error';
 
 /** One event of a task's stream; ids count up from 1 per task. */
 export interface TaskEvent {
@@ -55,7 +56,7 @@ export class TaskEventsService implements OnModuleDestroy {
     return this.channels.has(taskId);
   }
 
-  /** Adds an event to the task's stream, if it has one. `final`: the task's last state. */
+  /** Adds an event to the task's stream, if it has one. `final`: the task's last event; the stream ends. */
   publish(taskId: string, type: TaskEventType, data: JsonObject, final = false): void {
     const channel = this.channels.get(taskId);
     if (!channel || channel.ended) return;

@@ -26,7 +26,7 @@ describe('AgentScheduler', () => {
   let scheduler: AgentScheduler;
   const make = (queueMax: number, queueTimeoutMs: number) => {
     registry = new AgentRegistry({ ttlMs: 30_000, cooldownMs: 30_000 });
-    scheduler = new AgentScheduler(registry, { taskTimeoutMs: 1000, queueMax, queueTimeoutMs, maxAttempts: 3, delegationMaxDepth: 8 });
+    scheduler = new AgentScheduler(registry, { taskTimeoutMs: 1000, queueMax, queueTimeoutMs, maxAttempts: 3, delegationMaxDepth: 8, delegationMaxChildren: 100 });
     scheduler.onModuleInit();
   };
   afterEach(() => scheduler.onModuleDestroy());

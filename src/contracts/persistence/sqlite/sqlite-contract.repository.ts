@@ -14,6 +14,7 @@ import type {
   TraceEventType,
 } from '../../contract.model.js';
 import { ContractRepository, OutboxRepository, type ScanOptions, type WriteOptions } from '../../contract.repository.js';
+import { RequestAlreadyClosedError } from '../../errors/request-already-closed.error.js';
 import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
 import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession, toNullableJson, traceEventDataJson } from '../contract-row.mapper.js';
 import type {
@@ -182,7 +183,10 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
             ...(withAgent ? { to_agent: p('to_agent') as string } : {}),
           })
           .where('contract_id', '=', p('contract_id'))
-          .where('contract_type', '=', 'REQUEST'),
+          .where('contract_type', '=', 'REQUEST')
+          // A final state is final: a late writer (a task this process gave up on, another process on
+          // the same file) never overwrites it.
+          .where('status', '=', 'in_progress' satisfies ContractStatus),
       );
     this.#closeRequest = closeRequest(false);
     this.#closeRequestToAgent = closeRequest(true);
@@ -272,7 +276,12 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     await this.#writes.run(async (trx) => {
       const close = outcome.to_agent === undefined ? this.#closeRequest : this.#closeRequestToAgent;
       const { numAffectedRows } = await trx.executeQuery(close.bind(closed));
-      if (!numAffectedRows) throw new RequestNotFoundError(request.contract_id);
+      if (!numAffectedRows) {
+        const { rows } = await trx.executeQuery(this.#findById.bind({ contract_id: request.contract_id }));
+        const stored = rows[0] === undefined ? undefined : rowToContract(rows[0]);
+        if (stored?.contract_type !== 'REQUEST') throw new RequestNotFoundError(request.contract_id);
+        throw new RequestAlreadyClosedError(stored);
+      }
       await this.#insertWithSession(trx, row);
       if (options.outbox) await this.#enqueue(trx, 'contract.response', row, options);
     });
