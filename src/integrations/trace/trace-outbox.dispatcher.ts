@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import type { ConfigType } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
 import type { OutboxEvent } from '../../contracts/contract.model.js';
-import { OutboxRepository } from '../../contracts/contract.repository.js';
+import { OutboxRepository, type DeadLetterSummary } from '../../contracts/contract.repository.js';
 import { integrationsConfig } from '../integrations.config.js';
 import { IntegrationsMessages } from '../integrations.messages.js';
 import { EventLoopLoad } from './event-loop-load.js';
@@ -149,6 +149,11 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
   /** Undelivered events and the age of the oldest (for `/v1/status`). */
   backlog(): Promise<{ pending: number; oldest_created_at: string | null }> {
     return this.outbox.backlog();
+  }
+
+  /** Events set aside (refused for good or out of attempts) and since when (for `/v1/status`, `/metrics`). */
+  deadLetters(): Promise<DeadLetterSummary> {
+    return this.outbox.deadLetterSummary();
   }
 
   /**
