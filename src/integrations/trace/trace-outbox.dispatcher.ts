@@ -246,12 +246,15 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
 
   /** Moves a failed event to the dead letters; false when that could not be recorded (it stays in the outbox). */
   private async deadLetter(event: OutboxEvent, result: { status: number | null; error: string }): Promise<boolean> {
+    let moved: boolean;
     try {
-      await this.outbox.moveToDeadLetter(event.id, { status: result.status, error: result.error, at: new Date() });
+      moved = await this.outbox.moveToDeadLetter(event.id, { status: result.status, error: result.error, at: new Date() });
     } catch (error) {
       this.logger.error(IntegrationsMessages.dispatcherMarkFailed(errorText(error)));
       return false;
     }
+    // Not moved: it had left the outbox already (requeued and delivered meanwhile); nothing to hold back.
+    if (!moved) return true;
     this.counters.dead_lettered++;
     this.logger.warn(IntegrationsMessages.dispatcherDeadLettered(event.id, event.session_id, event.attempts + 1, result.error));
     return true;
