@@ -69,6 +69,29 @@ export abstract class ContractRepository {
   abstract stats(): Promise<ContractStats>;
 }
 
+/** Why an event left the outbox without being delivered, as recorded with it. */
+export interface DeadLetterReason {
+  /** HTTP status of the last attempt; null when Trace did not answer. */
+  status: number | null;
+  error: string;
+  /** When the event is set aside. */
+  at: Date;
+}
+
+/** An outbox event set aside (see OutboxRepository.moveToDeadLetter). */
+export interface TraceDeadLetter extends OutboxEvent {
+  last_status: number | null;
+  last_error: string;
+  dead_at: string;
+}
+
+/** How many events are set aside and since when. */
+export interface DeadLetterSummary {
+  count: number;
+  /** `dead_at` of the event set aside first, or null when there is none. */
+  oldest_dead_at: string | null;
+}
+
 /**
  * The Trace outbox: events written by ContractRepository in the contract's transaction, read and
  * retired by the dispatcher in IntegrationsModule.
@@ -88,4 +111,23 @@ export abstract class OutboxRepository {
 
   /** Undelivered events and the age of the oldest. */
   abstract backlog(): Promise<{ pending: number; oldest_created_at: string | null }>;
+
+  /**
+   * Moves an event from the outbox to the dead letters, in one transaction, counting the attempt
+   * that failed. Later events of its session are then claimed as if it had been delivered. Returns
+   * false (writing nothing) when the event is no longer in the outbox.
+   */
+  abstract moveToDeadLetter(id: number, reason: DeadLetterReason): Promise<boolean>;
+
+  /** Dead letters and the time the oldest was set aside. */
+  abstract deadLetterSummary(): Promise<DeadLetterSummary>;
+
+  /** Up to `limit` dead letters with an id above `afterId`, lowest id first. */
+  abstract listDeadLetters(limit: number, afterId?: number): Promise<TraceDeadLetter[]>;
+
+  /**
+   * Moves dead letters back to the outbox, due at `now`, with their attempts reset: those of `ids`
+   * (unknown ids are skipped), or every one when `ids` is 'all'. Returns the ids moved.
+   */
+  abstract requeueDeadLetters(ids: readonly number[] | 'all', now: Date): Promise<number[]>;
 }

@@ -20,4 +20,6 @@ export const IntegrationsMessages = {
   dispatcherMarkFailed: (reason: string) => `Could not record the outcome of Trace deliveries: ${reason}`,
   dispatcherTraceDown: (error: string, waitMs: number) => `Trace delivery failing (${error}); next round in ${waitMs} ms`,
   dispatcherTraceRecovered: () => 'Trace delivery recovered',
+  dispatcherDeadLettered: (id: number, sessionId: string, attempts: number, error: string) =>
+    `Trace event ${id} of session '${sessionId}' moved to the dead letters after ${attempts} attempt(s): ${error} (see npm run outbox -- list)`,
 };

@@ -54,10 +54,11 @@ export class StatusService {
   }
 
   async status(): Promise<StatusDto> {
-    const [contracts, reach, backlog] = await Promise.all([
+    const [contracts, reach, backlog, deadLetters] = await Promise.all([
       this.contracts.stats(),
       this.reachability.check(),
       this.outbox.backlog(),
+      this.dispatcher.deadLetters(),
     ]);
     const agentList = this.agents.list().agents;
     const configured = [reach.memagent, reach.trace].filter((i) => i.configured);
@@ -86,6 +87,8 @@ export class StatusService {
             ...reach.trace,
             outbox_backlog: backlog.pending,
             oldest_pending_at: backlog.oldest_created_at,
+            dead_letters: deadLetters.count,
+            oldest_dead_letter_at: deadLetters.oldest_dead_at,
             dispatcher: this.dispatcher.stats(),
           },
         },

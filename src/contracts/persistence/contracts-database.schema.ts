@@ -49,6 +49,26 @@ export interface TraceOutboxTable {
   traceparent: string | null;
 }
 
+/** Trace events set aside: refused for good by Trace or out of attempts (`npm run outbox`). */
+export interface TraceDeadLettersTable {
+  /** The id the event had in `trace_outbox` (kept when it is requeued). */
+  id: number;
+  session_id: string;
+  event_type: string;
+  /** JSON object: the `data` of the Trace event. */
+  data: string;
+  traceparent: string | null;
+  /** When the event was written to the outbox. */
+  created_at: string;
+  /** Attempts made, the last one included. */
+  attempts: number;
+  /** HTTP status of the last attempt; null when Trace did not answer. */
+  last_status: number | null;
+  last_error: string;
+  /** When the event was moved here. */
+  dead_at: string;
+}
+
 /** Remote agents registered over the API (one row per agent id). */
 export interface RemoteAgentsTable {
   agent_id: string;
@@ -65,6 +85,7 @@ export interface ContractsDatabase {
   contracts: ContractsTable;
   sessions: SessionsTable;
   trace_outbox: TraceOutboxTable;
+  trace_dead_letters: TraceDeadLettersTable;
   remote_agents: RemoteAgentsTable;
 }
 
@@ -72,4 +93,5 @@ export type ContractRow = Selectable<ContractsTable>;
 export type NewContractRow = Insertable<ContractsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type TraceOutboxRow = Selectable<TraceOutboxTable>;
+export type TraceDeadLetterRow = Selectable<TraceDeadLettersTable>;
 export type RemoteAgentRow = Selectable<RemoteAgentsTable>;

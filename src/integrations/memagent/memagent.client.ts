@@ -37,8 +37,9 @@ export class MemAgentClient {
     return this.config.memagent.url !== null;
   }
 
+  /** MEMAGENT_URL as it may be shown: without its password. */
   get url(): string | null {
-    return this.config.memagent.url;
+    return this.config.memagent.displayUrl;
   }
 
   /**
@@ -47,7 +48,7 @@ export class MemAgentClient {
    * not a JSON object → 502.
    */
   async compress(sessionId: string, intent: string | null | undefined, messages: MemAgentMessage[]): Promise<JsonObject> {
-    const base = this.config.memagent.url;
+    const { url: base, displayUrl, auth } = this.config.memagent;
     if (base === null) throw new ServiceUnavailableException(IntegrationsMessages.memagentNotConfigured());
     const timeoutMs = this.config.memagent.timeoutMs;
     const body: MemAgentCompressRequest = { intent: intent ?? DEFAULT_INTENT, session_id: sessionId, messages };
@@ -61,6 +62,7 @@ export class MemAgentClient {
           timeout: timeoutMs,
           // Deadline for the whole exchange, body included (axios' timeout is an inactivity timer).
           signal: deadline,
+          auth: auth ?? undefined,
           headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
           responseType: 'text',
           transformResponse: (data: unknown) => data,
@@ -72,8 +74,8 @@ export class MemAgentClient {
       const failure = classifyTransportError(error, deadline);
       throw new ServiceUnavailableException(
         failure.kind === 'timeout'
-          ? IntegrationsMessages.memagentTimedOut(base, timeoutMs)
-          : IntegrationsMessages.memagentUnreachable(base, failure.reason),
+          ? IntegrationsMessages.memagentTimedOut(displayUrl ?? base, timeoutMs)
+          : IntegrationsMessages.memagentUnreachable(displayUrl ?? base, failure.reason),
       );
     }
 

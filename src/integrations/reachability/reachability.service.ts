@@ -2,17 +2,23 @@ import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { firstValueFrom } from 'rxjs';
-import { integrationsConfig } from '../integrations.config.js';
+import { integrationsConfig, type ServiceEndpoint } from '../integrations.config.js';
 
 export type IntegrationName = 'memagent' | 'trace';
 
 export interface IntegrationReachability {
   configured: boolean;
+  /** The URL without its password (`user:***@`). */
   url: string | null;
   reachable: boolean;
 }
 
 export type ReachabilityReport = Record<IntegrationName, IntegrationReachability>;
+
+interface ProbeTarget {
+  url: string;
+  auth: ServiceEndpoint['auth'];
+}
 
 interface CacheEntry {
   reachable: boolean;
@@ -35,7 +41,7 @@ export class ReachabilityService {
   ) {}
 
   async check(): Promise<ReachabilityReport> {
-    const [memagent, trace] = await Promise.all([this.target(this.config.memagent.url), this.target(this.config.trace.url)]);
+    const [memagent, trace] = await Promise.all([this.target(this.config.memagent), this.target(this.config.trace)]);
     return { memagent, trace };
   }
 
@@ -44,17 +50,19 @@ export class ReachabilityService {
     this.cache.clear();
   }
 
-  private async target(url: string | null): Promise<IntegrationReachability> {
+  private async target(service: ServiceEndpoint): Promise<IntegrationReachability> {
+    const { url, displayUrl, auth } = service;
     if (url === null) return { configured: false, url: null, reachable: false };
-    return { configured: true, url, reachable: await this.isReachable(url) };
+    return { configured: true, url: displayUrl, reachable: await this.isReachable({ url, auth }) };
   }
 
-  private isReachable(url: string): Promise<boolean> {
+  private isReachable(service: ProbeTarget): Promise<boolean> {
+    const url = service.url;
     const cached = this.cache.get(url);
     if (cached && cached.expiresAt > Date.now()) return Promise.resolve(cached.reachable);
     const running = this.inFlight.get(url);
     if (running) return running;
-    const probe = this.probe(url).then((reachable) => {
+    const probe = this.probe(service).then((reachable) => {
       this.cache.set(url, { reachable, expiresAt: Date.now() + this.config.probe.cacheMs });
       this.inFlight.delete(url);
       return reachable;
@@ -64,12 +72,13 @@ export class ReachabilityService {
   }
 
   /** Never throws. */
-  private async probe(url: string): Promise<boolean> {
+  private async probe(service: ProbeTarget): Promise<boolean> {
     const timeoutMs = this.config.probe.timeoutMs;
     try {
       const response = await firstValueFrom(
-        this.http.get<string>(`${url}/v1/health`, {
+        this.http.get<string>(`${service.url}/v1/health`, {
           timeout: timeoutMs,
+          auth: service.auth ?? undefined,
           signal: AbortSignal.timeout(timeoutMs),
           responseType: 'text',
           transformResponse: (data: unknown) => data,

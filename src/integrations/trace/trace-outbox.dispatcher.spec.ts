@@ -1,6 +1,6 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { JsonObject, OutboxEvent, TraceEventType } from '../../contracts/contract.model.js';
-import { OutboxRepository } from '../../contracts/contract.repository.js';
+import { OutboxRepository, type DeadLetterReason, type DeadLetterSummary, type TraceDeadLetter } from '../../contracts/contract.repository.js';
 import { json, startServer, type RealServer, type RecordedRequest } from '../../../test/utils/http-server.js';
 import { IntegrationsHttpModule } from '../http/integrations-http.module.js';
 import { integrationsConfig, loadIntegrationsConfig } from '../integrations.config.js';
@@ -88,6 +88,28 @@ class InMemoryOutbox extends OutboxRepository {
 
   async backlog(): Promise<{ pending: number; oldest_created_at: string | null }> {
     return { pending: this.rows.length, oldest_created_at: this.rows[0]?.created_at ?? null };
+  }
+
+  readonly deadLetters: TraceDeadLetter[] = [];
+
+  async moveToDeadLetter(id: number, reason: DeadLetterReason): Promise<boolean> {
+    const index = this.rows.findIndex((r) => r.id === id);
+    if (index < 0) return false;
+    const [{ next_attempt_at: _n, last_error: _e, ...event }] = this.rows.splice(index, 1);
+    this.deadLetters.push({ ...event, attempts: event.attempts + 1, last_status: reason.status, last_error: reason.error, dead_at: reason.at.toISOString() });
+    return true;
+  }
+
+  async deadLetterSummary(): Promise<DeadLetterSummary> {
+    return { count: this.deadLetters.length, oldest_dead_at: this.deadLetters[0]?.dead_at ?? null };
+  }
+
+  async listDeadLetters(limit: number, afterId = 0): Promise<TraceDeadLetter[]> {
+    return this.deadLetters.filter((d) => d.id > afterId).slice(0, limit);
+  }
+
+  async requeueDeadLetters(): Promise<number[]> {
+    throw new Error('not used by the dispatcher');
   }
 }
 
@@ -340,6 +362,51 @@ describe('TraceOutboxDispatcher (real HTTP server)', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('sets an event Trace refuses for good aside and goes on with the rest of its session', async () => {
+    const accepted = new Set<RecordedRequest>();
+    server = await startServer((req, res) => {
+      if (req.headers['x-event-id'] === 'c2') return json(res, 413, { detail: 'too large' });
+      accepted.add(req);
+      json(res, 200, {});
+    });
+    const outbox = new InMemoryOutbox();
+    outbox.add('s', 4);
+    moduleRef = await createDispatcher(outbox, { TRACE_URL: server.url, TRACE_POLL_INTERVAL_MS: '20' });
+    const dispatcher = moduleRef.get(TraceOutboxDispatcher);
+    await waitFor(() => outbox.rows.length === 0, 'the outbox to drain');
+
+    expect(acceptedBySession(server.requests, accepted).get('s')).toEqual([1, 3, 4]);
+    expect(outbox.deadLetters).toMatchObject([{ id: 2, attempts: 1, last_status: 413 }]);
+    expect(outbox.deadLetters[0].last_error).toContain('too large');
+    expect(outbox.failures).toEqual([]);
+    expect(dispatcher.stats()).toMatchObject({ delivered: 3, dead_lettered: 1, failed_attempts: 1 });
+  });
+
+  it('sets an event aside after TRACE_MAX_ATTEMPTS failed attempts', async () => {
+    server = await startServer((_req, res) => json(res, 503, { detail: 'down' }));
+    const outbox = new InMemoryOutbox();
+    outbox.add('s', 2);
+    moduleRef = await createDispatcher(outbox, {
+      TRACE_URL: server.url,
+      TRACE_MAX_ATTEMPTS: '3',
+      TRACE_RETRY_BASE_MS: '5',
+      TRACE_RETRY_MAX_MS: '20',
+      TRACE_POLL_INTERVAL_MS: '20',
+    });
+    await waitFor(() => outbox.deadLetters.length === 2, 'both events to be set aside');
+    expect(outbox.failures.map((f) => [f.id, f.attempts])).toEqual([
+      [1, 0],
+      [1, 1],
+      [2, 0],
+      [2, 1],
+    ]);
+    expect(outbox.deadLetters).toMatchObject([
+      { id: 1, attempts: 3, last_status: 503 },
+      { id: 2, attempts: 3, last_status: 503 },
+    ]);
+    expect(outbox.rows).toEqual([]);
+  });
+
   describe('giving way to the request path', () => {
     /** A Trace that holds every event 20 ms and records how many it held at once. */
     async function slowTrace(): Promise<{ server: RealServer; maxInFlight: () => number }> {
@@ -487,7 +554,15 @@ describe('TraceOutboxDispatcher (real HTTP server)', () => {
     const dispatcher = moduleRef.get(TraceOutboxDispatcher);
     expect(dispatcher.enabled).toBe(false);
     expect(() => dispatcher.notify()).not.toThrow();
-    expect(dispatcher.stats()).toEqual({ enabled: false, delivered: 0, failed_attempts: 0, last_error: null, last_delivery_at: null, yielding: false });
+    expect(dispatcher.stats()).toEqual({
+      enabled: false,
+      delivered: 0,
+      failed_attempts: 0,
+      dead_lettered: 0,
+      last_error: null,
+      last_delivery_at: null,
+      yielding: false,
+    });
     expect(outbox.claimCalls).toBe(0);
     expect((await dispatcher.backlog()).pending).toBe(1);
   });

@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import type { ConfigType } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
 import type { OutboxEvent } from '../../contracts/contract.model.js';
-import { OutboxRepository } from '../../contracts/contract.repository.js';
+import { OutboxRepository, type DeadLetterSummary } from '../../contracts/contract.repository.js';
 import { integrationsConfig } from '../integrations.config.js';
 import { IntegrationsMessages } from '../integrations.messages.js';
 import { EventLoopLoad } from './event-loop-load.js';
@@ -13,6 +13,8 @@ export interface TraceDispatcherStats {
   enabled: boolean;
   delivered: number;
   failed_attempts: number;
+  /** Events moved to the dead letters (refused for good, or out of attempts). */
+  dead_lettered: number;
   last_error: string | null;
   last_delivery_at: string | null;
   /** Whether delivery is giving way to a saturated request path right now (one event in flight). */
@@ -25,6 +27,9 @@ export interface TraceRoundResult {
   delivered: number;
   failed: number;
 }
+
+/** Answers of Trace that no retry can change: the event is set aside at once. */
+const REFUSED_FOR_GOOD = new Set([400, 404, 413, 422]);
 
 /** How many delivered ids go into one `markDelivered` call. */
 const DELIVERED_CHUNK = 500;
@@ -83,6 +88,7 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
   private counters: Omit<TraceDispatcherStats, 'enabled' | 'yielding'> = {
     delivered: 0,
     failed_attempts: 0,
+    dead_lettered: 0,
     last_error: null,
     last_delivery_at: null,
   };
@@ -115,7 +121,7 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
   start(): void {
     if (this.running || !this.enabled) return;
     this.running = true;
-    this.logger.log(IntegrationsMessages.dispatcherStarted(this.config.trace.url ?? ''));
+    this.logger.log(IntegrationsMessages.dispatcherStarted(this.config.trace.displayUrl ?? ''));
     this.loopDone = this.loop();
   }
 
@@ -145,6 +151,11 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
     return this.outbox.backlog();
   }
 
+  /** Events set aside (refused for good or out of attempts) and since when (for `/v1/status`, `/metrics`). */
+  deadLetters(): Promise<DeadLetterSummary> {
+    return this.outbox.deadLetterSummary();
+  }
+
   /**
    * Events to claim and sessions to send in parallel for the next round: the configured batch and
    * concurrency, or one at a time while the request path saturates the loop (judged at most once per
@@ -164,7 +175,7 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
 
   /** One round: claim due events, deliver them, record the outcomes. Throws only if claiming fails. Runs only while started. */
   private async runOnce(limit: number, concurrency: number): Promise<TraceRoundResult> {
-    const { retryBaseMs, retryMaxMs } = this.config.trace;
+    const { retryBaseMs, retryMaxMs, maxAttempts } = this.config.trace;
     const events = await this.outbox.claimDue(new Date(), limit);
     if (events.length === 0) return { claimed: 0, delivered: 0, failed: 0 };
 
@@ -194,10 +205,17 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
             delivered.push(event.id);
             continue;
           }
-          failed++;
-          if (result.status === null || result.status >= 500) traceDown = true;
           this.counters.failed_attempts++;
           this.counters.last_error = result.error;
+          const refused = result.status !== null && REFUSED_FOR_GOOD.has(result.status);
+          // A refusal is Trace working as meant: it does not count as Trace being down.
+          if (!refused) failed++;
+          if (result.status === null || result.status >= 500) traceDown = true;
+          if (refused || event.attempts + 1 >= maxAttempts) {
+            // Set aside, so that the session's later events go on instead of waiting behind it.
+            if (await this.deadLetter(event, result)) continue;
+            break;
+          }
           const retryAt = new Date(Date.now() + backoffDelay(event.attempts, retryBaseMs, retryMaxMs));
           failures.push(
             this.outbox.markFailed(event.id, result.error, retryAt).catch((error: unknown) => {
@@ -224,6 +242,22 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
       this.counters.last_delivery_at = new Date().toISOString();
     }
     return { claimed: events.length, delivered: delivered.length, failed };
+  }
+
+  /** Moves a failed event to the dead letters; false when that could not be recorded (it stays in the outbox). */
+  private async deadLetter(event: OutboxEvent, result: { status: number | null; error: string }): Promise<boolean> {
+    let moved: boolean;
+    try {
+      moved = await this.outbox.moveToDeadLetter(event.id, { status: result.status, error: result.error, at: new Date() });
+    } catch (error) {
+      this.logger.error(IntegrationsMessages.dispatcherMarkFailed(errorText(error)));
+      return false;
+    }
+    // Not moved: it had left the outbox already (requeued and delivered meanwhile); nothing to hold back.
+    if (!moved) return true;
+    this.counters.dead_lettered++;
+    this.logger.warn(IntegrationsMessages.dispatcherDeadLettered(event.id, event.session_id, event.attempts + 1, result.error));
+    return true;
   }
 
   private async loop(): Promise<void> {

@@ -28,8 +28,9 @@ export class TraceClient {
     return this.config.trace.url !== null;
   }
 
+  /** TRACE_URL as it may be shown: without its password. */
   get url(): string | null {
-    return this.config.trace.url;
+    return this.config.trace.displayUrl;
   }
 
   eventUrl(sessionId: string): string {
@@ -46,6 +47,7 @@ export class TraceClient {
       // CanceledError each time), which costs ~10-15% of the drain rate.
       const response = await this.http.axiosRef.post<string>(this.eventUrl(event.session_id), JSON.stringify(body), {
         timeout: this.config.trace.timeoutMs,
+        auth: this.config.trace.auth ?? undefined,
         headers: {
           'Content-Type': 'application/json',
           // One event per contract: its id is unique and stays the same across retries and restores.

@@ -9,6 +9,7 @@ export const METRIC = {
   outboxBacklog: 'orchestrator_trace_outbox_backlog',
   outboxOldestAge: 'orchestrator_trace_outbox_oldest_age_seconds',
   outboxDeliveries: 'orchestrator_trace_outbox_deliveries_total',
+  outboxDeadLetters: 'orchestrator_trace_dead_letters',
   dispatcherYielding: 'orchestrator_trace_dispatcher_yielding',
   buildInfo: 'orchestrator_build_info',
 } as const;

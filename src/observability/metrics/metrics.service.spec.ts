@@ -34,6 +34,7 @@ function setUp(overrides: { backlog?: () => Promise<{ pending: number; oldest_cr
           state.backlogCalls++;
           return { pending: 7, oldest_created_at: new Date(Date.now() - 90_000).toISOString() };
         }),
+      deadLetters: async () => ({ count: 2, oldest_dead_at: new Date().toISOString() }),
     } as unknown as TraceOutboxDispatcher,
   );
   service.onModuleInit();
@@ -104,6 +105,7 @@ describe('MetricsService', () => {
       'orchestrator_trace_outbox_deliveries_total{outcome="failed"} 5',
     ]);
     expect(samples(text, 'orchestrator_trace_dispatcher_yielding')).toEqual(['orchestrator_trace_dispatcher_yielding 1']);
+    expect(samples(text, 'orchestrator_trace_dead_letters')).toEqual(['orchestrator_trace_dead_letters 2']);
     expect(state.backlogCalls).toBe(1);
 
     state.inFlight = 0;

@@ -124,6 +124,20 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       },
     });
     new Gauge({
+      name: METRIC.outboxDeadLetters,
+      help: 'Trace events set aside: refused for good by Trace or out of attempts (npm run outbox -- list|requeue)',
+      registers,
+      // Unreadable (the database is down): no sample rather than a reassuring 0.
+      async collect() {
+        try {
+          this.set((await self.dispatcher.deadLetters()).count);
+        } catch (error) {
+          self.logger.warn(`Trace dead letters not available for /metrics: ${error instanceof Error ? error.message : String(error)}`);
+          this.remove();
+        }
+      },
+    });
+    new Gauge({
       name: METRIC.dispatcherYielding,
       help: 'Whether Trace delivery is giving way to a saturated request path (1) or not (0)',
       registers,

@@ -84,8 +84,19 @@ class IntegrationsStatusDto {
   @ApiProperty({
     example: {
       memagent: { configured: false, url: null, reachable: false, mode: 'local compressor' },
-      trace: { configured: true, url: 'http://localhost:8787', reachable: true, outbox_backlog: 0, oldest_pending_at: null },
+      trace: {
+        configured: true,
+        url: 'http://tracer:***@localhost:8787',
+        reachable: true,
+        outbox_backlog: 0,
+        oldest_pending_at: null,
+        dead_letters: 1,
+        oldest_dead_letter_at: '2026-12-06T04:00:00.000Z',
+      },
     },
+    description:
+      'Per integration: its URL (a password in it shown as ***), reachability; for Trace also the outbox backlog and the ' +
+      'dead letters (events refused for good or out of attempts; `npm run outbox -- list|requeue`)',
   })
   details!: Record<string, unknown>;
 }

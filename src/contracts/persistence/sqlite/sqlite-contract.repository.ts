@@ -13,7 +13,15 @@ import type {
   TaskOutcome,
   TraceEventType,
 } from '../../contract.model.js';
-import { ContractRepository, OutboxRepository, type ScanOptions, type WriteOptions } from '../../contract.repository.js';
+import {
+  ContractRepository,
+  OutboxRepository,
+  type DeadLetterReason,
+  type DeadLetterSummary,
+  type ScanOptions,
+  type TraceDeadLetter,
+  type WriteOptions,
+} from '../../contract.repository.js';
 import { RequestAlreadyClosedError } from '../../errors/request-already-closed.error.js';
 import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
 import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession, toNullableJson, traceEventDataJson } from '../contract-row.mapper.js';
@@ -28,6 +36,7 @@ import type {
 import { decodeContractCursor, decodeSessionCursor, encodeContractCursor, encodeSessionCursor } from '../page-cursor.js';
 import { PreparedQuery } from '../prepared-query.js';
 import { WriteBatcher } from '../write-batcher.js';
+import { SqliteTraceDeadLetters } from './sqlite-dead-letters.js';
 
 /** Filter fields of ContractFilter, in a fixed order (bit i of a filter's shape = column i is filtered). */
 const FILTER_COLUMNS = ['session_id', 'from_agent', 'to_agent', 'contract_type', 'status', 'capability'] as const;
@@ -82,6 +91,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   readonly #db: Db;
   /** Task writes (insertRequest, completeRequest) go through group commit. */
   readonly #writes: WriteBatcher<ContractsDatabase>;
+  readonly #deadLetters: SqliteTraceDeadLetters;
   readonly #insertContract: PreparedQuery<ContractValues, never>;
   readonly #importContract: PreparedQuery<ContractValues, never>;
   readonly #upsertSession: PreparedQuery<SessionUpsertValues, never>;
@@ -103,6 +113,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   constructor(@Inject(CONTRACTS_DATABASE) db: Db) {
     this.#db = db;
     this.#writes = new WriteBatcher(db);
+    this.#deadLetters = new SqliteTraceDeadLetters(db);
 
     const insertContract = (p: <K extends keyof ContractValues & string>(name: K) => ContractValues[K]) =>
       db.insertInto('contracts').values({
@@ -515,6 +526,22 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       this.#db.selectFrom('trace_outbox').select('created_at').orderBy('id').limit(1).executeTakeFirst(),
     ]);
     return { pending: Number(counted.n), oldest_created_at: oldest?.created_at ?? null };
+  }
+
+  moveToDeadLetter(id: number, reason: DeadLetterReason): Promise<boolean> {
+    return this.#deadLetters.moveToDeadLetter(id, reason);
+  }
+
+  deadLetterSummary(): Promise<DeadLetterSummary> {
+    return this.#deadLetters.deadLetterSummary();
+  }
+
+  listDeadLetters(limit: number, afterId?: number): Promise<TraceDeadLetter[]> {
+    return this.#deadLetters.listDeadLetters(limit, afterId);
+  }
+
+  requeueDeadLetters(ids: readonly number[] | 'all', now: Date): Promise<number[]> {
+    return this.#deadLetters.requeueDeadLetters(ids, now);
   }
 }
 

@@ -1,0 +1,131 @@
+import { sql, type Kysely } from 'kysely';
+import type { JsonObject, TraceEventType } from '../../contract.model.js';
+import type { DeadLetterReason, DeadLetterSummary, TraceDeadLetter } from '../../contract.repository.js';
+import type { ContractsDatabase, TraceDeadLetterRow } from '../contracts-database.schema.js';
+
+/** Longest `last_error` kept for a dead letter (as for an outbox event). */
+const MAX_LAST_ERROR_LENGTH = 2000;
+/** Ids per statement when dead letters are requeued. */
+const REQUEUE_BATCH = 500;
+
+/**
+ * The dead letters of the Trace outbox (`trace_dead_letters`), for SqliteContractRepository and the
+ * `outbox` command line. Moves in either direction are one transaction each, so an event is always in
+ * exactly one of the two tables.
+ */
+export class SqliteTraceDeadLetters {
+  readonly #db: Kysely<ContractsDatabase>;
+
+  constructor(db: Kysely<ContractsDatabase>) {
+    this.#db = db;
+  }
+
+  async moveToDeadLetter(id: number, reason: DeadLetterReason): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const moved = await trx
+        .insertInto('trace_dead_letters')
+        .columns(['id', 'session_id', 'event_type', 'data', 'traceparent', 'created_at', 'attempts', 'last_status', 'last_error', 'dead_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('trace_outbox')
+            .select((s) => [
+              'id',
+              'session_id',
+              'event_type',
+              'data',
+              'traceparent',
+              'created_at',
+              sql<number>`attempts + 1`.as('attempts'),
+              s.val(reason.status).as('last_status'),
+              s.val(reason.error.slice(0, MAX_LAST_ERROR_LENGTH)).as('last_error'),
+              s.val(reason.at.toISOString()).as('dead_at'),
+            ])
+            .where('id', '=', id),
+        )
+        .executeTakeFirst();
+      if (!moved.numInsertedOrUpdatedRows) return false;
+      await trx.deleteFrom('trace_outbox').where('id', '=', id).execute();
+      return true;
+    });
+  }
+
+  async deadLetterSummary(): Promise<DeadLetterSummary> {
+    const [counted, oldest] = await Promise.all([
+      this.#db.selectFrom('trace_dead_letters').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+      this.#db.selectFrom('trace_dead_letters').select('dead_at').orderBy('dead_at').limit(1).executeTakeFirst(),
+    ]);
+    return { count: Number(counted.n), oldest_dead_at: oldest?.dead_at ?? null };
+  }
+
+  async listDeadLetters(limit: number, afterId = 0): Promise<TraceDeadLetter[]> {
+    if (!(limit >= 1)) return [];
+    const rows = await this.#db
+      .selectFrom('trace_dead_letters')
+      .selectAll()
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(Math.floor(limit))
+      .execute();
+    return rows.map(rowToDeadLetter);
+  }
+
+  async requeueDeadLetters(ids: readonly number[] | 'all', now: Date): Promise<number[]> {
+    const moved: number[] = [];
+    if (ids === 'all') {
+      for (;;) {
+        const batch = await this.#db.selectFrom('trace_dead_letters').select('id').orderBy('id').limit(REQUEUE_BATCH).execute();
+        if (batch.length === 0) return moved;
+        moved.push(...(await this.#requeue(batch.map((r) => Number(r.id)), now)));
+      }
+    }
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += REQUEUE_BATCH) moved.push(...(await this.#requeue(unique.slice(i, i + REQUEUE_BATCH), now)));
+    return moved;
+  }
+
+  /** Moves the dead letters among `ids` (at most REQUEUE_BATCH) back to the outbox, due at `now`. */
+  async #requeue(ids: number[], now: Date): Promise<number[]> {
+    return this.#db.transaction().execute(async (trx) => {
+      const found = await trx.selectFrom('trace_dead_letters').select('id').where('id', 'in', ids).orderBy('id').execute();
+      if (found.length === 0) return [];
+      const present = found.map((r) => Number(r.id));
+      await trx
+        .insertInto('trace_outbox')
+        .columns(['id', 'session_id', 'event_type', 'data', 'attempts', 'next_attempt_at', 'last_error', 'created_at', 'traceparent'])
+        .expression((eb) =>
+          eb
+            .selectFrom('trace_dead_letters')
+            .select((s) => [
+              'id',
+              'session_id',
+              'event_type',
+              'data',
+              s.val(0).as('attempts'),
+              s.val(now.getTime()).as('next_attempt_at'),
+              s.val(null).as('last_error'),
+              'created_at',
+              'traceparent',
+            ])
+            .where('id', 'in', present),
+        )
+        .execute();
+      await trx.deleteFrom('trace_dead_letters').where('id', 'in', present).execute();
+      return present;
+    });
+  }
+}
+
+function rowToDeadLetter(row: TraceDeadLetterRow): TraceDeadLetter {
+  return {
+    id: Number(row.id),
+    session_id: row.session_id,
+    event_type: row.event_type as TraceEventType,
+    data: JSON.parse(row.data) as JsonObject,
+    attempts: Number(row.attempts),
+    created_at: row.created_at,
+    traceparent: row.traceparent ?? null,
+    last_status: row.last_status === null ? null : Number(row.last_status),
+    last_error: row.last_error,
+    dead_at: row.dead_at,
+  };
+}
