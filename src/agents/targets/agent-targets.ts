@@ -67,7 +67,7 @@ export function parseAllowedHosts(list: string): AllowedHosts {
   const suffixes: string[] = [];
   const addresses = new BlockList();
   for (const raw of list.split(',')) {
-    const entry = normalizeHost(raw.trim());
+    let entry = normalizeHost(raw.trim());
     if (entry === '') continue;
     const slash = entry.indexOf('/');
     if (slash >= 0) {
@@ -77,6 +77,7 @@ export function parseAllowedHosts(list: string): AllowedHosts {
       const prefix = Number(bits);
       if (!family || !/^\d{1,3}$/.test(bits) || prefix > (family === 'ipv4' ? 32 : 128)) throw new Error(`"${raw.trim()}" is not a valid CIDR range`);
       addresses.addSubnet(address, prefix, family);
+      entry = `${address}/${prefix}`;
     } else if (familyOf(entry)) {
       addresses.addAddress(entry, familyOf(entry));
     } else if (entry.startsWith('.') && HOST_NAME.test(entry.slice(1))) {
