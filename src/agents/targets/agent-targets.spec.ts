@@ -84,7 +84,7 @@ describe('AgentTargetPolicy (real sockets on loopback)', () => {
   let server: RealServer;
 
   beforeAll(async () => {
-    server = await startServer((_req, res) => res.end('ok'));
+    server = await startServer((_req, res) => void res.end('ok'));
   });
 
   afterAll(async () => {
