@@ -68,6 +68,17 @@ describe('ApiKeysService', () => {
     expect(JSON.stringify(await cli.list())).not.toContain(stored.key_hash);
   });
 
+  it('a key bound to an agent keeps its agent_id in the store and in the authenticated principal', async () => {
+    const { record, key } = await cli.create('bound', ['agent'], 'agent_a');
+    expect(record.agent_id).toBe('agent_a');
+    expect(repo.keys.get(record.id)!.agent_id).toBe('agent_a');
+    expect(await service.authenticate(key)).toMatchObject({ id: record.id, scopes: ['agent'], agent_id: 'agent_a' });
+    const unbound = await cli.create('unbound', ['agent']);
+    expect(unbound.record.agent_id).toBeNull();
+    expect(await service.authenticate(unbound.key)).toMatchObject({ agent_id: null });
+    await expect(cli.create('x', ['read'], 'agent_a')).rejects.toThrow("must be exactly 'agent'");
+  });
+
   it('"keys exist" is re-checked at most once per TTL while none exists, and never again once one does', async () => {
     expect(await service.keysExist()).toBe(false);
     expect(service.keysExist()).toBe(false);
@@ -93,7 +104,7 @@ describe('ApiKeysService', () => {
     expect(await service.authenticate(unknown)).toBeUndefined();
     expect(repo.calls.findByHash).toBe(2);
     const { record, key } = await cli.create('ci', ['invoke']);
-    expect(await service.authenticate(key)).toEqual({ id: record.id, name: 'ci', scopes: ['invoke'] });
+    expect(await service.authenticate(key)).toEqual({ id: record.id, name: 'ci', scopes: ['invoke'], agent_id: null });
   });
 
   it('a found key is served from memory for at most KEY_CACHE_TTL_MS, so a revocation elsewhere takes effect within it', async () => {
