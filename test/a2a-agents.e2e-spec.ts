@@ -6,6 +6,7 @@ import { A2aCardError } from '../src/agents/errors/a2a-card.error.js';
 import { AgentTransportError } from '../src/agents/errors/agent-transport.error.js';
 import type { AgentDefinition } from '../src/agents/interfaces/registered-agent.interface.js';
 import type { TaskContext } from '../src/agents/interfaces/task-context.interface.js';
+import { AgentTargetPolicy } from '../src/agents/targets/agent-target.policy.js';
 import { FIXTURE_FAILURE, startA2aServer, type A2aTestServer } from './fixtures/a2a-server.js';
 import { closedPortUrl, json, startServer, type RealServer } from './utils/http-server.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -41,7 +42,7 @@ async function cardError(promise: Promise<unknown>): Promise<A2aCardError> {
 }
 
 describe('A2A agents: A2aAgentFactory against a real @a2a-js/sdk server', () => {
-  const factory = new A2aAgentFactory();
+  const factory = new A2aAgentFactory(new AgentTargetPolicy({ allowedHosts: null }));
   let agent: A2aTestServer;
   let definition: AgentDefinition;
 

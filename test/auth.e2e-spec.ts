@@ -348,14 +348,14 @@ describe('npm run keys (the CLI against a running server)', () => {
     const created = await keysCli(['create', '--name', 'cli-admin', '--scopes', 'invoke,admin', '--json']);
     expect(created.code).toBe(0);
     const body = JSON.parse(created.stdout);
-    expect(body).toEqual({ id: expect.any(String), name: 'cli-admin', scopes: ['invoke', 'admin'], created_at: expect.any(String), last_used_at: null, revoked_at: null, key: expect.stringMatching(/^ao_/) });
+    expect(body).toEqual({ id: expect.any(String), name: 'cli-admin', scopes: ['invoke', 'admin'], created_at: expect.any(String), last_used_at: null, revoked_at: null, agent_id: null, key: expect.stringMatching(/^ao_/) });
     await request(t.server).post('/v1/orchestrate').set('X-API-Key', body.key).send({ session_id: 's', capability: 'echo' }).expect(200);
   });
 
   it('list shows id, name, scopes and times, never a key or its hash', async () => {
     const table = await keysCli(['list']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^id\s+name\s+scopes\s+created_at\s+last_used_at\s+revoked_at$/m);
+    expect(table.stdout).toMatch(/^id\s+name\s+scopes\s+agent\s+created_at\s+last_used_at\s+revoked_at$/m);
     expect(table.stdout).toContain('cli-reader');
     expect(table.stdout).toContain('invoke,admin');
     const json = await keysCli(['list', '--json']);
@@ -365,7 +365,7 @@ describe('npm run keys (the CLI against a running server)', () => {
     }
     const listed = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
     expect(listed.map((k) => k.name)).toEqual(['cli-reader', 'cli-admin']);
-    for (const k of listed) expect(Object.keys(k).sort()).toEqual(['created_at', 'id', 'last_used_at', 'name', 'revoked_at', 'scopes']);
+    for (const k of listed) expect(Object.keys(k).sort()).toEqual(['agent_id', 'created_at', 'id', 'last_used_at', 'name', 'revoked_at', 'scopes']);
   });
 
   it('revoke stops a key promptly; revoking again or an unknown id says so', async () => {

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -14,7 +15,8 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Scopes } from '../auth/index.js';
+import { Scopes, type AuthenticatedRequest } from '../auth/index.js';
+import { assertKeyMayHeartbeat } from './agent-keys.js';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { AgentsService } from './agents.service.js';
 import { AgentListDto, AgentMetadataDto } from './dto/agent-metadata.dto.js';
@@ -65,9 +67,11 @@ export class AgentsController {
   @ApiOperation({ summary: 'Heartbeat of a remote agent: it stays (or becomes again) available for AGENT_TTL_MS' })
   @ApiParam({ name: 'agent_id', example: 'agent_summarizer' })
   @ApiOkResponse({ type: HeartbeatResponseDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The API key is bound to another agent' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No agent has that id' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'An in-process agent needs no heartbeat' })
-  heartbeat(@Param('agent_id') agentId: string): Promise<HeartbeatResponseDto> {
+  heartbeat(@Param('agent_id') agentId: string, @Req() req: AuthenticatedRequest): Promise<HeartbeatResponseDto> {
+    assertKeyMayHeartbeat(req.apiKey, agentId);
     return this.remote.heartbeat(agentId);
   }
 

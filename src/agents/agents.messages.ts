@@ -14,5 +14,9 @@ export const AgentsMessages = {
     `maxConcurrency ${JSON.stringify(value)} of ${agentClass} is invalid: use a whole number of at least 1.`,
   localAgentConflict: (id: string) =>
     `Agent '${id}' runs inside the orchestrator; an in-process agent cannot be replaced or removed over the API.`,
+  keyBoundToOtherAgent: (keyName: string, boundTo: string, agentId: string) =>
+    `The API key '${keyName}' is bound to agent '${boundTo}': it may not send heartbeats for agent '${agentId}'.`,
+  keyBoundToOtherTask: (keyName: string, boundTo: string, taskId: string, runner: string) =>
+    `The API key '${keyName}' is bound to agent '${boundTo}': task ${taskId} is run by agent '${runner}', so the key may not delegate for it.`,
   registered: (id: string, capabilities: string[]) => `Registered agent ${id} with capabilities: ${capabilities.join(', ')}`,
 };

@@ -17,6 +17,7 @@ import { RemoteAgentRepository } from './remote/remote-agent.repository.js';
 import { RemoteAgentsHttpModule } from './remote/remote-agents-http.module.js';
 import { RemoteAgentsLivenessMonitor } from './remote/remote-agents.liveness.js';
 import { RemoteAgentsService } from './remote/remote-agents.service.js';
+import { AgentTargetsModule } from './targets/agent-targets.module.js';
 
 /**
  * Agents: the @Agent/@Capability decorators, discovery of decorated providers at start-up, the
@@ -25,7 +26,7 @@ import { RemoteAgentsService } from './remote/remote-agents.service.js';
  * in any module's providers; discovery walks them all.
  */
 @Module({
-  imports: [DiscoveryModule, ConfigModule.forFeature(agentsConfig), ContractsModule, RemoteAgentsHttpModule],
+  imports: [DiscoveryModule, ConfigModule.forFeature(agentsConfig), ContractsModule, AgentTargetsModule, RemoteAgentsHttpModule],
   controllers: [AgentsController],
   providers: [
     AgentRegistry,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { generateApiKey, hashApiKey, isWellFormedApiKey, normalizeKeyName, readPresentedKey } from './api-key.js';
+import { generateApiKey, hashApiKey, isWellFormedApiKey, normalizeKeyAgent, normalizeKeyName, readPresentedKey } from './api-key.js';
 import { ApiKeyInputError } from './errors/api-key-input.error.js';
 
 describe('API key format and hashing', () => {
@@ -59,5 +59,24 @@ describe('normalizeKeyName', () => {
   });
   it.each(['', '   ', 'a'.repeat(101), 'tab\there', 'new\nline', '\u0000'])('refuses %j', (name) => {
     expect(() => normalizeKeyName(name)).toThrow(ApiKeyInputError);
+  });
+});
+
+describe('normalizeKeyAgent', () => {
+  it('no agent: not bound, whatever the scopes', () => {
+    expect(normalizeKeyAgent(undefined, ['read', 'admin'])).toBeNull();
+    expect(normalizeKeyAgent(null, ['agent'])).toBeNull();
+  });
+  it('binds a key whose only scope is agent', () => {
+    expect(normalizeKeyAgent('agent_a', ['agent'])).toBe('agent_a');
+  });
+  it.each([
+    [['read'], "must be exactly 'agent' (not read)"],
+    [['agent', 'admin'], "must be exactly 'agent' (not agent,admin)"],
+  ] as const)('refuses a binding with the scopes %j', (scopes, message) => {
+    expect(() => normalizeKeyAgent('agent_a', scopes)).toThrow(message);
+  });
+  it.each(['', '../a', 'a b', 'x'.repeat(129)])('refuses the agent id %j', (agentId) => {
+    expect(() => normalizeKeyAgent(agentId, ['agent'])).toThrow(ApiKeyInputError);
   });
 });

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { API_KEY_HEADER, API_KEY_PATTERN, API_KEY_PREFIX, API_KEY_RANDOM_BYTES, MAX_KEY_NAME_LENGTH } from './auth.constants.js';
-import { badKeyNameMessage } from './auth.messages.js';
+import { AGENT_ID_PATTERN } from '../agents/agents.constants.js';
+import type { Scope } from './auth.constants.js';
+import { agentBindingScopesMessage, badKeyAgentMessage, badKeyNameMessage } from './auth.messages.js';
 import { ApiKeyInputError } from './errors/api-key-input.error.js';
 
 /** A new key: the prefix and 32 random bytes, base64url (`ao_` + 43 characters). */
@@ -48,6 +50,17 @@ export function readPresentedKey(headers: IncomingHttpHeaders): PresentedKey {
   // "Authorization: Bearer" with no token, or an empty one, counts as a key that is not valid.
   if (authorization !== undefined && /^bearer\b/i.test(authorization)) return { kind: 'key', key: '' };
   return { kind: 'none' };
+}
+
+/**
+ * The agent a new key is bound to: null without one; an agent id only for a key whose sole scope is
+ * `agent` (a bound key with other scopes would act beyond that agent). Throws ApiKeyInputError.
+ */
+export function normalizeKeyAgent(agentId: string | undefined | null, scopes: readonly Scope[]): string | null {
+  if (agentId === undefined || agentId === null) return null;
+  if (scopes.length !== 1 || scopes[0] !== 'agent') throw new ApiKeyInputError(agentBindingScopesMessage(scopes));
+  if (!AGENT_ID_PATTERN.test(agentId)) throw new ApiKeyInputError(badKeyAgentMessage(agentId));
+  return agentId;
 }
 
 /** A key's name, trimmed; 1-100 characters, no control characters. */

@@ -12,7 +12,7 @@ class MemoryApiKeysRepository extends ApiKeysRepository {
   readonly calls = { findByHash: 0, anyExists: 0, touch: [] as Array<[string, string]> };
 
   override async insert(key: NewApiKeyRecord): Promise<void> {
-    this.keys.set(key.id, { ...key, last_used_at: null, revoked_at: null });
+    this.keys.set(key.id, { ...key, agent_id: key.agent_id ?? null, last_used_at: null, revoked_at: null });
   }
   override async findByHash(keyHash: string): Promise<StoredApiKey | undefined> {
     this.calls.findByHash++;
@@ -68,6 +68,17 @@ describe('ApiKeysService', () => {
     expect(JSON.stringify(await cli.list())).not.toContain(stored.key_hash);
   });
 
+  it('a key bound to an agent keeps its agent_id in the store and in the authenticated principal', async () => {
+    const { record, key } = await cli.create('bound', ['agent'], 'agent_a');
+    expect(record.agent_id).toBe('agent_a');
+    expect(repo.keys.get(record.id)!.agent_id).toBe('agent_a');
+    expect(await service.authenticate(key)).toMatchObject({ id: record.id, scopes: ['agent'], agent_id: 'agent_a' });
+    const unbound = await cli.create('unbound', ['agent']);
+    expect(unbound.record.agent_id).toBeNull();
+    expect(await service.authenticate(unbound.key)).toMatchObject({ agent_id: null });
+    await expect(cli.create('x', ['read'], 'agent_a')).rejects.toThrow("must be exactly 'agent'");
+  });
+
   it('"keys exist" is re-checked at most once per TTL while none exists, and never again once one does', async () => {
     expect(await service.keysExist()).toBe(false);
     expect(service.keysExist()).toBe(false);
@@ -94,7 +105,7 @@ describe('ApiKeysService', () => {
     expect(repo.calls.findByHash).toBe(0);
     const { record, key } = await cli.create('ci', ['invoke']);
     now += KEYS_EXIST_TTL_MS;
-    expect(await service.authenticate(key)).toEqual({ id: record.id, name: 'ci', scopes: ['invoke'] });
+    expect(await service.authenticate(key)).toEqual({ id: record.id, name: 'ci', scopes: ['invoke'], agent_id: null });
   });
 
   it('an unknown key is remembered as invalid for INVALID_KEY_CACHE_TTL_MS: sending it again costs no look-up', async () => {

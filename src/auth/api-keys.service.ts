@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { newUlid } from '../common/ids/ulid.js';
-import { generateApiKey, hashApiKey, normalizeKeyName } from './api-key.js';
+import { generateApiKey, hashApiKey, normalizeKeyAgent, normalizeKeyName } from './api-key.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { authConfig } from './auth.config.js';
 import {
@@ -140,7 +140,12 @@ export class ApiKeysService implements OnApplicationBootstrap {
       this.rememberInvalid(keyHash, now);
       return undefined;
     }
-    const principal: ApiKeyPrincipal = Object.freeze({ id: stored.id, name: stored.name, scopes: Object.freeze([...stored.scopes]) });
+    const principal: ApiKeyPrincipal = Object.freeze({
+      id: stored.id,
+      name: stored.name,
+      scopes: Object.freeze([...stored.scopes]),
+      agent_id: stored.agent_id ?? null,
+    });
     this.cache.delete(keyHash);
     if (this.cache.size >= KEY_CACHE_MAX_ENTRIES) {
       const oldest = this.cache.keys().next();
@@ -177,8 +182,11 @@ export class ApiKeysService implements OnApplicationBootstrap {
     });
   }
 
-  /** Creates a key; the result holds the key itself, which is never stored nor shown again. */
-  async create(name: string, scopes: readonly Scope[]): Promise<CreatedApiKey> {
+  /**
+   * Creates a key; the result holds the key itself, which is never stored nor shown again. `agentId`
+   * binds an `agent`-scope key to that agent (its heartbeats and delegation only).
+   */
+  async create(name: string, scopes: readonly Scope[], agentId?: string | null): Promise<CreatedApiKey> {
     const key = generateApiKey();
     const record: ApiKeyRecord = {
       id: newUlid(),
@@ -187,8 +195,16 @@ export class ApiKeysService implements OnApplicationBootstrap {
       created_at: new Date().toISOString(),
       last_used_at: null,
       revoked_at: null,
+      agent_id: normalizeKeyAgent(agentId, scopes),
     };
-    await this.repository.insert({ id: record.id, name: record.name, key_hash: hashApiKey(key), scopes: record.scopes, created_at: record.created_at });
+    await this.repository.insert({
+      id: record.id,
+      name: record.name,
+      key_hash: hashApiKey(key),
+      scopes: record.scopes,
+      created_at: record.created_at,
+      agent_id: record.agent_id,
+    });
     this.keysExistKnown = true;
     return { record, key };
   }

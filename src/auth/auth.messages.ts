@@ -25,6 +25,12 @@ export const unknownScopeMessage = (scope: string): string =>
 
 export const noScopesMessage = (): string => `at least one scope is needed: ${SCOPES.join(', ')}`;
 
+export const agentBindingScopesMessage = (scopes: readonly Scope[]): string =>
+  `--agent binds a key to one agent, so the key's scopes must be exactly 'agent' (not ${scopes.join(',')})`;
+
+export const badKeyAgentMessage = (agentId: string): string =>
+  `agent id ${JSON.stringify(agentId)} is invalid: use 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`;
+
 export const badKeyNameMessage = (): string =>
   `a key name is 1-${MAX_KEY_NAME_LENGTH} characters without control characters`;
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { normalizeKeyName } from '../auth/api-key.js';
+import { normalizeKeyAgent, normalizeKeyName } from '../auth/api-key.js';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 import { KEY_CACHE_TTL_MS, SCOPES } from '../auth/auth.constants.js';
 import { ApiKeyInputError } from '../auth/errors/api-key-input.error.js';
@@ -18,10 +18,12 @@ import { parseCommandLine, UsageError } from './command-line.js';
 
 const USAGE = `usage: npm run keys -- <command>
 
-  create --name <name> --scopes <scope,...> [--json]
-      Creates a key and prints it once (only its hash is stored).
+  create --name <name> --scopes <scope,...> [--agent <agent_id>] [--json]
+      Creates a key and prints it once (only its hash is stored). --agent (with --scopes agent
+      only) binds the key to one agent: it may send that agent's heartbeats and delegate only for
+      the tasks that agent runs.
   list [--json]
-      Every key: id, name, scopes, created, last used, revoked. Never the key.
+      Every key: id, name, scopes, bound agent, created, last used, revoked. Never the key.
   revoke <id>
       Revokes a key; a running server refuses it within ${KEY_CACHE_TTL_MS / 1000} s.
 
@@ -31,7 +33,7 @@ The store is \${DATA_DIR}/orchestrator.db (DATA_DIR defaults to ./data).`;
 
 
 type Command =
-  | { name: 'create'; keyName: string; scopes: string; json: boolean }
+  | { name: 'create'; keyName: string; scopes: string; agent: string | undefined; json: boolean }
   | { name: 'list'; json: boolean }
   | { name: 'revoke'; id: string }
   | { name: 'help' };
@@ -40,7 +42,7 @@ function parseCommand(argv: string[]): Command {
   const [command, ...rest] = argv;
   const { values, positionals } = parseCommandLine(
     rest,
-    { name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean', default: false } },
+    { name: { type: 'string' }, scopes: { type: 'string' }, agent: { type: 'string' }, json: { type: 'boolean', default: false } },
     true,
   );
   switch (command) {
@@ -48,12 +50,14 @@ function parseCommand(argv: string[]): Command {
       if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
       if (values.name === undefined) throw new UsageError('create needs --name <name>');
       if (values.scopes === undefined) throw new UsageError(`create needs --scopes <scope,...> (${SCOPES.join(', ')})`);
-      return { name: 'create', keyName: values.name, scopes: values.scopes, json: values.json };
+      return { name: 'create', keyName: values.name, scopes: values.scopes, agent: values.agent, json: values.json };
     case 'list':
-      if (positionals.length > 0 || values.name !== undefined || values.scopes !== undefined) throw new UsageError('list takes no arguments but --json');
+      if (positionals.length > 0 || values.name !== undefined || values.scopes !== undefined || values.agent !== undefined) {
+        throw new UsageError('list takes no arguments but --json');
+      }
       return { name: 'list', json: values.json };
     case 'revoke':
-      if (positionals.length !== 1 || values.name !== undefined || values.scopes !== undefined || values.json) {
+      if (positionals.length !== 1 || values.name !== undefined || values.scopes !== undefined || values.agent !== undefined || values.json) {
         throw new UsageError('revoke takes exactly one key id');
       }
       return { name: 'revoke', id: positionals[0]! };
@@ -69,8 +73,8 @@ function parseCommand(argv: string[]): Command {
 }
 
 function table(keys: ApiKeyRecord[]): string {
-  const header = ['id', 'name', 'scopes', 'created_at', 'last_used_at', 'revoked_at'];
-  const rows = keys.map((k) => [k.id, k.name, k.scopes.join(','), k.created_at, k.last_used_at ?? '-', k.revoked_at ?? '-']);
+  const header = ['id', 'name', 'scopes', 'agent', 'created_at', 'last_used_at', 'revoked_at'];
+  const rows = keys.map((k) => [k.id, k.name, k.scopes.join(','), k.agent_id ?? '-', k.created_at, k.last_used_at ?? '-', k.revoked_at ?? '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
@@ -79,17 +83,19 @@ async function run(command: Exclude<Command, { name: 'help' }>): Promise<number>
   // Validate before opening the store, so that bad input creates nothing (not even the data dir).
   const scopes = command.name === 'create' ? parseScopes(command.scopes) : [];
   const keyName = command.name === 'create' ? normalizeKeyName(command.keyName) : '';
+  const agentId = command.name === 'create' ? normalizeKeyAgent(command.agent, scopes) : null;
   const config = contractsConfig();
   const db = await openSqliteDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
   try {
     const keys = new ApiKeysService(new SqliteApiKeysRepository(db), { authRequired: false });
     switch (command.name) {
       case 'create': {
-        const { record, key } = await keys.create(keyName, scopes);
+        const { record, key } = await keys.create(keyName, scopes, agentId);
         if (command.json) {
           console.log(JSON.stringify({ ...record, key }));
         } else {
-          console.log(`created API key ${record.id} '${record.name}' with scopes ${record.scopes.join(',')}`);
+          const binding = record.agent_id === null ? '' : `, bound to agent ${record.agent_id}`;
+          console.log(`created API key ${record.id} '${record.name}' with scopes ${record.scopes.join(',')}${binding}`);
           console.log('key (shown only now; send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"):');
           console.log(key);
         }

@@ -161,6 +161,11 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     return this.delegate(parent.task, parent.agentId, capability, parameters, context);
   }
 
+  /** The agent running task `taskId` now (its current attempt), or undefined when it is not running here. Agent-bound API keys (issue 11). */
+  runningAgentOf(taskId: string): string | undefined {
+    return this.inFlight.get(taskId)?.agentId;
+  }
+
   /**
    * Cancels a task that is queued or running: its `ctx.signal` fires and, unless it finishes first, its
    * REQUEST ends `cancelled`. Resolves once the outcome is committed; false when the task was not running.

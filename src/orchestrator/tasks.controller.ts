@@ -1,15 +1,17 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Sse, type MessageEvent } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Req, Sse, type MessageEvent } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Scopes } from '../auth/index.js';
+import { assertKeyMayDelegate } from '../agents/agent-keys.js';
+import { Scopes, type AuthenticatedRequest } from '../auth/index.js';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { DelegateRequestDto, DelegationResultDto } from './dto/delegate-request.dto.js';
 import { OrchestrateRequestDto } from './dto/orchestrate-request.dto.js';
@@ -63,8 +65,10 @@ export class TasksController {
       "A remote agent running task {task_id} delegates a capability. The sub-task goes through the same routing; its contracts are recorded under the task's REQUEST.",
   })
   @ApiOkResponse({ type: DelegationResultDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The API key is bound to an agent that does not run this task' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No task with this id is running' })
-  delegate(@Param('task_id') taskId: string, @Body() body: DelegateRequestDto): Promise<DelegationResultDto> {
+  delegate(@Param('task_id') taskId: string, @Body() body: DelegateRequestDto, @Req() req: AuthenticatedRequest): Promise<DelegationResultDto> {
+    assertKeyMayDelegate(req.apiKey, taskId, this.orchestrator.runningAgentOf(taskId));
     return this.orchestrator.delegateFor(taskId, body.capability, body.parameters, body.context);
   }
 

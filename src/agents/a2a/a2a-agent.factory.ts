@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AgentCard } from '@a2a-js/sdk';
 import {
   ClientFactory,
   ClientFactoryOptions,
@@ -9,11 +10,14 @@ import {
 import { AGENT_ID_PATTERN } from '../agents.constants.js';
 import { acceptAnyParameters } from '../capability-input.js';
 import { A2aCardError } from '../errors/a2a-card.error.js';
+import { AgentTargetError } from '../errors/agent-target.error.js';
 import { AgentDefinitionError } from '../errors/agent-definition.error.js';
 import type { AgentDefinition, RegisteredCapability } from '../interfaces/registered-agent.interface.js';
+import { AgentTargetPolicy } from '../targets/agent-target.policy.js';
 import { A2A_CARD_MAX_BYTES, A2A_CARD_PATH, A2A_CARD_TIMEOUT_MS, A2A_LEGACY_CARD_PATH } from './a2a.constants.js';
 import { A2aMessages } from './a2a.messages.js';
 import { A2aAgentClient, describeFetchError } from './a2a-agent.client.js';
+import { guardedA2aFetch } from './a2a-fetch.js';
 import { agentIdFromName, parseA2aCard, type A2aSkill } from './a2a-card.js';
 
 export interface A2aAgentOptions {
@@ -31,6 +35,12 @@ export interface FetchedA2aCard {
 }
 
 type Download = { kind: 'json'; json: unknown } | { kind: 'status'; status: number } | { kind: 'not_json' };
+
+/** The http(s) URLs of a card's interfaces (others are never called). */
+function interfaceUrls(card: AgentCard): string[] {
+  const urls = (card.supportedInterfaces ?? []).map((i) => i?.url).filter((url): url is string => typeof url === 'string');
+  return [...new Set(urls.filter((url) => /^https?:\/\//i.test(url)))];
+}
 
 
 /**
@@ -62,21 +72,33 @@ export function cardCandidates(input: string): string[] {
  */
 @Injectable()
 export class A2aAgentFactory {
-  private readonly clients = new ClientFactory(
-    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ legacyCompat: { enabled: true } }), new RestTransportFactory({ legacyCompat: { enabled: true } })],
-      cardResolver: new DefaultAgentCardResolver({ legacyCompat: { enabled: true } }),
-    }),
-  );
+  private readonly clients: ClientFactory;
+
+  constructor(private readonly targets: AgentTargetPolicy) {
+    // Every call to an agent goes through the target rules, follows no redirect, and has a byte budget.
+    const fetchImpl = guardedA2aFetch(targets);
+    this.clients = new ClientFactory(
+      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+        transports: [
+          new JsonRpcTransportFactory({ legacyCompat: { enabled: true }, fetchImpl }),
+          new RestTransportFactory({ legacyCompat: { enabled: true }, fetchImpl }),
+        ],
+        cardResolver: new DefaultAgentCardResolver({ legacyCompat: { enabled: true }, fetchImpl }),
+      }),
+    );
+  }
 
   /**
    * Downloads the agent card at `url` (the card's own URL, or the agent's base URL) and checks that it
-   * is usable. Throws an A2aCardError saying why not.
+   * is usable. Throws an A2aCardError saying why not. Nothing is sent when `url` breaks the agent
+   * target rules; a redirect is not followed; a card whose interface URLs break them is refused.
    */
   async fetchCard(url: string, signal?: AbortSignal): Promise<FetchedA2aCard> {
     const misses: string[] = [];
     let notJson: A2aCardError | undefined;
-    for (const candidate of cardCandidates(url)) {
+    const candidates = cardCandidates(url);
+    await this.assertTarget(url, 'agent_card_url');
+    for (const candidate of candidates) {
       const download = await this.download(candidate, signal);
       if (download.kind === 'status') {
         misses.push(`${candidate} answered ${download.status}`);
@@ -86,10 +108,32 @@ export class A2aAgentFactory {
         notJson ??= new A2aCardError('not_json', A2aMessages.notJson(candidate));
         continue;
       }
-      parseA2aCard(download.json, candidate);
+      const parsed = parseA2aCard(download.json, candidate);
+      for (const interfaceUrl of interfaceUrls(parsed.card)) await this.assertTarget(interfaceUrl, `The interface URL of the agent card at ${candidate}:`);
       return { card: download.json as Record<string, unknown>, cardUrl: candidate };
     }
     throw notJson ?? new A2aCardError('unreachable', A2aMessages.noCardFound(misses));
+  }
+
+  /**
+   * Checks a stored card against the agent target rules (they may have changed since it was
+   * registered): its URL and its interface URLs. Throws an A2aCardError (`forbidden_target`).
+   */
+  async assertStoredTargets(card: Record<string, unknown>, cardUrl: string): Promise<void> {
+    // A host that does not resolve now is checked again by every call to the agent.
+    await this.assertTarget(cardUrl, 'agent_card_url', 'allow');
+    for (const interfaceUrl of interfaceUrls(parseA2aCard(card, cardUrl).card)) {
+      await this.assertTarget(interfaceUrl, `The interface URL of the agent card at ${cardUrl}:`, 'allow');
+    }
+  }
+
+  private async assertTarget(url: string, what: string, unresolvable: 'refuse' | 'allow' = 'refuse'): Promise<void> {
+    try {
+      await this.targets.assertAllowed(url, what, unresolvable);
+    } catch (error) {
+      if (error instanceof AgentTargetError) throw new A2aCardError('forbidden_target', error.message, { cause: error });
+      throw error;
+    }
   }
 
   /**
@@ -138,7 +182,11 @@ export class A2aAgentFactory {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { headers: { accept: 'application/json', 'A2A-Version': version }, signal: combined });
+      response = await fetch(url, { headers: { accept: 'application/json', 'A2A-Version': version }, signal: combined, redirect: 'manual' });
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new A2aCardError('redirected', A2aMessages.redirected(url, response.status, response.headers.get('location')));
+      }
       if (!response.ok) {
         await response.body?.cancel().catch(() => undefined);
         return { kind: 'status', status: response.status };

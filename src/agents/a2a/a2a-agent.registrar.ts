@@ -16,7 +16,8 @@ export class A2aAgentRegistrar {
 
   /**
    * Fetches the agent card and builds the agent. 400 when the URL leads to no card (invalid,
-   * unreachable, non-2xx) or `agent_id` is invalid; 422 when the card found is not usable.
+   * unreachable, non-2xx, a redirect), breaks the agent target rules (so does an interface URL of the
+   * card), or `agent_id` is invalid; 422 when the card found is not usable.
    */
   async prepare(request: A2aRegistrationRequest, signal?: AbortSignal): Promise<{ definition: AgentDefinition; registration: A2aAgentRegistration }> {
     try {
@@ -36,12 +37,18 @@ export class A2aAgentRegistrar {
     }
   }
 
-  /** The agent of a stored registration, from its stored card (no network). Throws when it is unusable. */
-  restore(stored: Record<string, unknown>): AgentDefinition {
+  /**
+   * The agent of a stored registration, from its stored card (no request to the agent; host names are
+   * resolved for the agent target rules). Throws when it is unusable, an A2aCardError
+   * (`forbidden_target`) when the rules refuse its card or interface URLs.
+   */
+  async restore(stored: Record<string, unknown>): Promise<AgentDefinition> {
     const { agent_id: agentId, agent_card_url: cardUrl, card, max_concurrency: limit } = stored as Partial<A2aAgentRegistration>;
     if (typeof card !== 'object' || card === null || typeof cardUrl !== 'string' || typeof agentId !== 'string') {
       throw new Error(A2aMessages.storedCardMalformed());
     }
-    return this.factory.create(card, cardUrl, { agent_id: agentId, max_concurrency: typeof limit === 'number' ? limit : null });
+    const definition = this.factory.create(card, cardUrl, { agent_id: agentId, max_concurrency: typeof limit === 'number' ? limit : null });
+    await this.factory.assertStoredTargets(card, cardUrl);
+    return definition;
   }
 }

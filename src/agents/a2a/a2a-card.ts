@@ -4,6 +4,7 @@ import { isLegacyAgentCard } from '@a2a-js/sdk/compat/v0_3/client';
 import { isPlainObject } from '../../common/validation/plain-object.js';
 import { AGENT_ID_PATTERN, CAPABILITY_NAME_PATTERN, DEFAULT_AGENT_VERSION } from '../agents.constants.js';
 import { A2aCardError } from '../errors/a2a-card.error.js';
+import { MAX_CAPABILITIES } from '../remote/remote-agents.constants.js';
 import { A2A_FALLBACK_AGENT_ID, A2A_SKILL_NAME_PREFIX, A2A_SUPPORTED_BINDINGS } from './a2a.constants.js';
 import { A2aMessages } from './a2a.messages.js';
 
@@ -82,10 +83,20 @@ export function capabilityNameFromSkillId(skillId: string): string {
 /** Capability names for the skill ids, in order; a name already taken gets `_2`, `_3`, … */
 export function uniqueCapabilityNames(skillIds: readonly string[]): string[] {
   const taken = new Set<string>();
+  // Next suffix to try per base name, so that many skills with one name do not each retry every
+  // suffix before theirs: each counter only moves forward, which keeps naming linear.
+  const nextSuffix = new Map<string, number>();
   return skillIds.map((id) => {
     const base = capabilityNameFromSkillId(id);
     let name = base;
-    for (let n = 2; taken.has(name); n++) name = `${base.slice(0, 64 - `_${n}`.length)}_${n}`;
+    if (taken.has(name)) {
+      let n = nextSuffix.get(base) ?? 2;
+      do {
+        name = `${base.slice(0, 64 - `_${n}`.length)}_${n}`;
+        n += 1;
+      } while (taken.has(name));
+      nextSuffix.set(base, n);
+    }
     if (!CAPABILITY_NAME_PATTERN.test(name)) throw new Error(`capability name ${name} of skill ${id} is invalid`);
     taken.add(name);
     return name;
@@ -140,6 +151,9 @@ export function parseA2aCard(raw: unknown, cardUrl: string): ParsedA2aCard {
     throw new A2aCardError('not_a_card', A2aMessages.noEndpoint(cardUrl));
   }
   if (!Array.isArray(raw.skills) || raw.skills.length === 0) throw new A2aCardError('no_skills', A2aMessages.noSkills(cardUrl));
+  if (raw.skills.length > MAX_CAPABILITIES) {
+    throw new A2aCardError('too_many_skills', A2aMessages.tooManySkills(cardUrl, raw.skills.length, MAX_CAPABILITIES));
+  }
   raw.skills.forEach((skill: unknown, index) => {
     if (!isPlainObject(skill) || !nonEmptyString(skill.id)) throw new A2aCardError('not_a_card', A2aMessages.badSkill(cardUrl, index));
   });

@@ -28,4 +28,9 @@ export const A2aMessages = {
   malformedReply: () => 'the reply is neither a task nor a message',
   cannotRegister: (detail: string) => `Cannot register the A2A agent: ${detail}`,
   storedCardMalformed: () => 'the stored registration has no agent card',
+  redirected: (url: string, status: number, location: string | null) =>
+    `${url} answered ${status}${location ? ` (redirect to ${location})` : ''}; redirects are not followed when an agent card is fetched: give the card's final URL as agent_card_url.`,
+  tooManySkills: (url: string, count: number, max: number) =>
+    `The agent card at ${url} lists ${count} skills; at most ${max} are accepted.`,
+  replyTooLarge: (max: number) => `the reply is larger than ${max} bytes`,
 };

@@ -1,4 +1,40 @@
-import { keepAliveHttpModule } from '../../common/http/keep-alive-http.module.js';
+import { HttpModule } from '@nestjs/axios';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { AGENT_OPTIONS } from '../../common/http/keep-alive-http.module.js';
+import { AgentTargetPolicy } from '../targets/agent-target.policy.js';
+import { AgentTargetsModule } from '../targets/agent-targets.module.js';
 
-/** `HttpModule` of the calls to remote agents (`/execute`, `/health`), over keep-alive pools. */
-export const RemoteAgentsHttpModule = keepAliveHttpModule();
+/**
+ * Keep-alive pools of the calls to remote agents whose host name lookups go through the agent target
+ * rules, so that a name that resolves to a forbidden address is refused when connecting.
+ */
+@Injectable()
+export class RemoteAgentSockets implements OnApplicationShutdown {
+  readonly http: HttpAgent;
+  readonly https: HttpsAgent;
+
+  constructor(targets: AgentTargetPolicy) {
+    this.http = new HttpAgent({ ...AGENT_OPTIONS, lookup: targets.lookup });
+    this.https = new HttpsAgent({ ...AGENT_OPTIONS, lookup: targets.lookup });
+  }
+
+  onApplicationShutdown(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
+}
+
+/** `HttpModule` of the calls to remote agents (`/execute`, `/health`): no redirects, every status to the caller. */
+export const RemoteAgentsHttpModule = HttpModule.registerAsync({
+  imports: [AgentTargetsModule],
+  useFactory: (sockets: RemoteAgentSockets) => ({
+    httpAgent: sockets.http,
+    httpsAgent: sockets.https,
+    validateStatus: () => true,
+    maxRedirects: 0,
+  }),
+  inject: [RemoteAgentSockets],
+  extraProviders: [RemoteAgentSockets],
+});

@@ -17,7 +17,11 @@ import { DEFAULT_AGENT_VERSION } from '../agents.constants.js';
 import { AgentsMessages } from '../agents.messages.js';
 import type { AgentMetadataDto } from '../dto/agent-metadata.dto.js';
 import { normalizeEndpoint, RegisterRemoteAgentDto, type HeartbeatResponseDto } from '../dto/register-remote-agent.dto.js';
+import { A2aCardError } from '../errors/a2a-card.error.js';
+import { AgentTargetError } from '../errors/agent-target.error.js';
 import type { AgentDefinition } from '../interfaces/registered-agent.interface.js';
+import { AgentTargetPolicy } from '../targets/agent-target.policy.js';
+import { AgentTargetsMessages } from '../targets/agent-targets.messages.js';
 import { HttpAgentClient } from './http-agent.client.js';
 import { HttpAgentFactory } from './http-agent.factory.js';
 import type { HttpAgentRegistration, StoredRemoteAgent } from './remote-agent-registration.js';
@@ -69,21 +73,23 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
     private readonly client: HttpAgentClient,
     private readonly liveness: RemoteAgentsLivenessMonitor,
     private readonly a2a: A2aAgentRegistrar,
+    private readonly targets: AgentTargetPolicy,
   ) {}
 
   /** Re-registers the stored agents; runs after every module's onModuleInit, i.e. after discovery. */
   async onApplicationBootstrap(): Promise<void> {
     let restored = 0;
     for (const stored of await this.repository.list()) {
-      if (this.restore(stored)) restored += 1;
+      if (await this.restore(stored)) restored += 1;
     }
     if (restored > 0) this.logger.log(RemoteAgentsMessages.restored(restored));
   }
 
   /**
    * Registers or replaces a remote agent. 409 for the id of an in-process agent, 400 for an input_schema
-   * ajv rejects, 422 when `GET {endpoint}/health` does not answer 2xx. A body with `agent_card_url`
-   * (or `kind: "a2a"`) registers an A2A agent instead.
+   * ajv rejects or an endpoint the agent target rules refuse (no request is sent to it then), 422 when
+   * `GET {endpoint}/health` does not answer 2xx. A body with `agent_card_url` (or `kind: "a2a"`)
+   * registers an A2A agent instead.
    */
   async register(dto: RegisterRemoteAgentDto): Promise<RegistrationResult> {
     if (isA2aRegistrationRequest(dto)) return this.registerA2a(dto);
@@ -91,6 +97,8 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
     const { agent_id: agentId, endpoint } = registration;
     this.assertRemote(agentId);
     const definition = this.define(registration);
+    const refusal = await this.targets.refusal(endpoint, 'endpoint');
+    if (refusal !== undefined) throw new BadRequestException(refusal);
     const health = await this.client.checkHealth(endpoint, REGISTRATION_HEALTH_TIMEOUT_MS);
     if (!health.ok) throw new UnprocessableEntityException(RemoteAgentsMessages.healthCheckFailed(agentId, health.url, health.reason));
     return this.store(definition, 'http', { ...registration });
@@ -145,7 +153,11 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
     });
   }
 
-  private restore(stored: StoredRemoteAgent): boolean {
+  /**
+   * Puts a stored agent back in the registry. One that the agent target rules refuse now (e.g.
+   * AGENT_ALLOWED_HOSTS changed) is logged and left out of routing; its stored registration is kept.
+   */
+  private async restore(stored: StoredRemoteAgent): Promise<boolean> {
     const { agent_id: agentId } = stored;
     if (stored.kind !== 'http' && stored.kind !== 'a2a') return false;
     if (this.registry.get(agentId)?.definition.kind === 'local') {
@@ -154,17 +166,25 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
     }
     try {
       if (stored.kind === 'a2a') {
-        // From the stored card: no network at start.
-        this.upsert(this.a2a.restore(stored.registration), stored);
+        // From the stored card: no request to the agent at start.
+        this.upsert(await this.a2a.restore(stored.registration), stored);
       } else {
         const dto = plainToInstance(RegisterRemoteAgentDto, stored.registration);
         const errors = validateSync(dto, { forbidUnknownValues: false });
         if (errors.length > 0) throw new Error(errors.map((e) => Object.values(e.constraints ?? {}).join('; ') || e.property).join('; '));
-        this.upsert(this.factory.create(toRegistration(dto)), stored);
+        const registration = toRegistration(dto);
+        // A host that does not resolve now is checked again when connecting.
+        const refusal = await this.targets.refusal(registration.endpoint, 'endpoint', 'allow');
+        if (refusal !== undefined) throw new AgentTargetError(refusal);
+        this.upsert(this.factory.create(registration), stored);
       }
       this.liveness.seen(agentId, 'registration');
       return true;
     } catch (error) {
+      if (error instanceof AgentTargetError || (error instanceof A2aCardError && error.reason === 'forbidden_target')) {
+        this.logger.error(AgentTargetsMessages.restoreRefused(agentId, error.message));
+        return false;
+      }
       this.logger.error(RemoteAgentsMessages.restoreFailed(agentId, error instanceof Error ? error.message : String(error)));
       return false;
     }

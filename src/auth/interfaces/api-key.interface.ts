@@ -11,6 +11,8 @@ export interface ApiKeyRecord {
   last_used_at: string | null;
   /** ISO-8601 UTC, or null while the key is active. */
   revoked_at: string | null;
+  /** The agent an `agent`-scope key acts for (heartbeats, delegation), or null when it is not bound. */
+  agent_id: string | null;
 }
 
 /** What is stored for a new key. */
@@ -21,6 +23,8 @@ export interface NewApiKeyRecord {
   key_hash: string;
   scopes: Scope[];
   created_at: string;
+  /** Absent or null: the key is not bound to an agent. */
+  agent_id?: string | null;
 }
 
 /** A key just created: the only time the key itself is known. */
@@ -34,4 +38,6 @@ export interface ApiKeyPrincipal {
   id: string;
   name: string;
   scopes: readonly Scope[];
+  /** The agent the key is bound to; absent or null for a key that is not bound. */
+  agent_id?: string | null;
 }

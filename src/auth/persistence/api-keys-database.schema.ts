@@ -11,6 +11,8 @@ export type ApiKeysTable = {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** The agent the key is bound to (migration `0008_api_key_agent`); null for an unbound key. */
+  agent_id: string | null;
 };
 
 // Type aliases, not interfaces: Kysely's withTables<T>() needs an index-signature-compatible type.

@@ -7,7 +7,7 @@ import type { ApiKeyRecord, NewApiKeyRecord } from '../interfaces/api-key.interf
 import { scopesFromStorage, scopesToStorage } from '../scopes.js';
 import type { ApiKeysTable, AuthDatabase } from './api-keys-database.schema.js';
 
-const RECORD_COLUMNS = ['id', 'name', 'scopes', 'created_at', 'last_used_at', 'revoked_at'] as const;
+const RECORD_COLUMNS = ['id', 'name', 'scopes', 'created_at', 'last_used_at', 'revoked_at', 'agent_id'] as const;
 
 function toRecord(row: Pick<Selectable<ApiKeysTable>, (typeof RECORD_COLUMNS)[number]>): ApiKeyRecord {
   return {
@@ -17,6 +17,7 @@ function toRecord(row: Pick<Selectable<ApiKeysTable>, (typeof RECORD_COLUMNS)[nu
     created_at: row.created_at,
     last_used_at: row.last_used_at,
     revoked_at: row.revoked_at,
+    agent_id: row.agent_id,
   };
 }
 
@@ -44,6 +45,7 @@ export class SqliteApiKeysRepository extends ApiKeysRepository {
         created_at: key.created_at,
         last_used_at: null,
         revoked_at: null,
+        agent_id: key.agent_id ?? null,
       })
       .execute();
   }

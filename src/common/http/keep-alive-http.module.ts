@@ -3,7 +3,8 @@ import { Injectable, type DynamicModule, type OnApplicationShutdown } from '@nes
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 
-const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' } as const;
+/** Shared by every keep-alive pool (also the guarded pools of remote agent calls). */
+export const AGENT_OPTIONS = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' } as const;
 
 /**
  * Keep-alive connection pools of `keepAliveHttpModule()`. Destroyed at application shutdown, after the

@@ -6,6 +6,7 @@ import { remoteAgentsMigration } from './0003-remote-agents.migration.js';
 import { apiKeysMigration } from './0004-api-keys.migration.js';
 import { contractParentIndexMigration } from './0005-contract-parent-index.migration.js';
 import { traceDeadLettersMigration } from './0007-trace-dead-letters.migration.js';
+import { apiKeyAgentMigration } from './0008-api-key-agent.migration.js';
 
 /**
  * Every migration of the contract store, by name. Names sort in the order they must run; add new ones
@@ -18,6 +19,7 @@ export const CONTRACTS_MIGRATIONS: Readonly<Record<string, Migration>> = Object.
   '0004_api_keys': apiKeysMigration,
   '0005_contract_parent_index': contractParentIndexMigration,
   '0007_trace_dead_letters': traceDeadLettersMigration,
+  '0008_api_key_agent': apiKeyAgentMigration,
 });
 
 /** Static, in-code migration provider (no file-system scanning, so it works from `dist/` and in tests). */
