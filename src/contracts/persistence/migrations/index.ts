@@ -5,6 +5,7 @@ import { outboxTraceparentMigration } from './0002-outbox-traceparent.migration.
 import { remoteAgentsMigration } from './0003-remote-agents.migration.js';
 import { apiKeysMigration } from './0004-api-keys.migration.js';
 import { contractParentIndexMigration } from './0005-contract-parent-index.migration.js';
+import { storeCountersMigration } from './0006-store-counters.migration.js';
 
 /**
  * Every migration of the contract store, by name. Names sort in the order they must run; add new ones
@@ -16,6 +17,7 @@ export const CONTRACTS_MIGRATIONS: Readonly<Record<string, Migration>> = Object.
   '0003_remote_agents': remoteAgentsMigration,
   '0004_api_keys': apiKeysMigration,
   '0005_contract_parent_index': contractParentIndexMigration,
+  '0006_store_counters': storeCountersMigration,
 });
 
 /** Static, in-code migration provider (no file-system scanning, so it works from `dist/` and in tests). */
