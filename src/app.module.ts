@@ -4,6 +4,7 @@ import { AgentsModule } from './agents/agents.module.js';
 import { appConfig } from './app.config.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ContractsModule } from './contracts/contracts.module.js';
+import { RetentionModule } from './contracts/retention/retention.module.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { OrchestratorModule } from './orchestrator/orchestrator.module.js';
@@ -14,6 +15,7 @@ import { SecurityModule } from './security/security.module.js';
     ConfigModule.forRoot({ isGlobal: true, cache: false, load: [appConfig] }),
     AgentsModule,
     ContractsModule,
+    RetentionModule,
     IntegrationsModule,
     OrchestratorModule,
     ObservabilityModule,

@@ -51,6 +51,11 @@ export interface PageRequest {
   limit: number;
   /** Opaque cursor returned as `next_cursor` by the previous page. */
   cursor?: string;
+  /**
+   * Stop adding contracts once their JSON would pass this many bytes (the page then ends early with a
+   * `next_cursor`); a page always holds at least one. Unlimited when absent.
+   */
+  maxBytes?: number;
 }
 
 export interface Page<T> {

@@ -67,6 +67,20 @@ export abstract class ContractRepository {
   abstract listSessions(page: PageRequest): Promise<Page<SessionSummary>>;
 
   abstract stats(): Promise<ContractStats>;
+
+  /**
+   * One retention batch, in one transaction: deletes the sessions last updated before `updatedBefore`
+   * (oldest first, at most `maxSessions`, at most `maxContracts` contracts in all), skipping every
+   * session with a REQUEST still `in_progress`. A session with more than `maxContracts` contracts loses
+   * its oldest `maxContracts` and the rest goes in the next batches. Undelivered Trace outbox events
+   * are kept. Returns what was deleted; nothing deleted = nothing left to do.
+   */
+  abstract deleteExpiredSessions(updatedBefore: string, maxSessions: number, maxContracts: number): Promise<RetentionBatch>;
+}
+
+export interface RetentionBatch {
+  sessions: number;
+  contracts: number;
 }
 
 /** Why an event left the outbox without being delivered, as recorded with it. */

@@ -31,3 +31,13 @@ export const INTERRUPTED_TASK_ERROR = 'orchestrator restarted before the task fi
 
 /** Most REQUESTs one `GET /v1/contracts/:id/tree` returns. */
 export const MAX_TREE_NODES = 10_000;
+
+/** Time between two retention passes (CONTRACT_RETENTION_DAYS); the first runs right after start-up. */
+export const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
+
+/** At most this many sessions and contracts are deleted per retention transaction. */
+export const RETENTION_BATCH_MAX_SESSIONS = 20;
+export const RETENTION_BATCH_MAX_CONTRACTS = 500;
+
+/** Bytes of a list, session or tree answer besides its contracts (envelope, session fields, cursor). */
+export const RESPONSE_ENVELOPE_BYTES = 4096;

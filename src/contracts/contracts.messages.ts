@@ -19,3 +19,9 @@ export const migrationFailedMessage = (migrationName: string | undefined, cause:
   `Contract store migration ${migrationName ? `'${migrationName}' ` : ''}failed: ${
     cause instanceof Error ? cause.message : String(cause)
   }`;
+
+export const retentionPassMessage = (sessions: number, contracts: number, updatedBefore: string): string =>
+  `Retention: deleted ${sessions} session${sessions === 1 ? '' : 's'} (${contracts} contract${contracts === 1 ? '' : 's'}) last updated before ${updatedBefore}`;
+
+export const retentionFailedMessage = (cause: unknown): string =>
+  `Retention pass failed (retried at the next pass): ${cause instanceof Error ? cause.message : String(cause)}`;

@@ -1,7 +1,10 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import type { Contract, ContractFilter, ContractStats, Page, PageRequest, SessionSummary } from './contract.model.js';
 import { ContractRepository } from './contract.repository.js';
-import { CONVERSATION_BATCH_SIZE, DEFAULT_PAGE_LIMIT, MAX_TREE_NODES } from './contracts.constants.js';
+import { contractJsonSize } from './contract-size.js';
+import { contractsConfig, DEFAULT_RESPONSE_MAX_BYTES } from './contracts.config.js';
+import { CONVERSATION_BATCH_SIZE, DEFAULT_PAGE_LIMIT, MAX_TREE_NODES, RESPONSE_ENVELOPE_BYTES } from './contracts.constants.js';
 import { contractNotFoundMessage, requestTreeNotFoundMessage, sessionNotFoundMessage } from './contracts.messages.js';
 import type { ContractTreeDto } from './dto/contract-tree.dto.js';
 import { InvalidCursorError } from './errors/invalid-cursor.error.js';
@@ -18,11 +21,24 @@ export interface SessionDetail extends SessionSummary {
  */
 @Injectable()
 export class ContractsService {
-  constructor(private readonly repository: ContractRepository) {}
+  constructor(
+    private readonly repository: ContractRepository,
+    @Inject(contractsConfig.KEY) private readonly config: ConfigType<typeof contractsConfig>,
+  ) {}
 
-  /** Contracts matching every given filter, oldest first. */
+  /** RESPONSE_MAX_BYTES: the most a list page, tree or compress answer may hold. */
+  get responseMaxBytes(): number {
+    return this.config.responseMaxBytes ?? DEFAULT_RESPONSE_MAX_BYTES;
+  }
+
+  /** What the contracts of one answer may take, the rest of the answer set aside. */
+  private get contractBudget(): number {
+    return Math.max(1, this.responseMaxBytes - RESPONSE_ENVELOPE_BYTES);
+  }
+
+  /** Contracts matching every given filter, oldest first; the page ends early at RESPONSE_MAX_BYTES. */
   list(filter: ContractFilter, page: Partial<PageRequest> = {}): Promise<Page<Contract>> {
-    return withCursorCheck(() => this.repository.find(filter, pageOf(page)));
+    return withCursorCheck(() => this.repository.find(filter, { ...pageOf(page), maxBytes: this.contractBudget }));
   }
 
   /** One contract; NotFoundException if unknown. */
@@ -34,22 +50,35 @@ export class ContractsService {
 
   /**
    * A REQUEST with its RESPONSE and its sub-tasks, nested (`GET /v1/contracts/:id/tree`). Read level by
-   * level; at most MAX_TREE_NODES requests. NotFoundException unless the id is a REQUEST.
+   * level; at most MAX_TREE_NODES requests and RESPONSE_MAX_BYTES of contracts: a tree cut at either
+   * limit says so (`truncated: true`). NotFoundException unless the id is a REQUEST.
    */
   async tree(contractId: string): Promise<ContractTreeDto> {
     const root = await this.repository.findById(contractId);
     if (root?.contract_type !== 'REQUEST') throw new NotFoundException(requestTreeNotFoundMessage(contractId));
+    const budget = this.contractBudget;
+    // The root is always there, whatever its size; each node adds `"response":null,"subtasks":[]`.
+    let used = contractJsonSize(root) + TREE_NODE_BYTES;
+    let truncated = false;
     const rootNode: ContractTreeDto = { ...root, response: null, subtasks: [] };
     let level = [rootNode];
     let nodes = 1;
-    while (level.length > 0 && nodes < MAX_TREE_NODES) {
+    while (level.length > 0 && !truncated) {
       const byId = new Map(level.map((node) => [node.contract_id, node]));
       const next: ContractTreeDto[] = [];
       for (const child of await this.repository.findChildren([...byId.keys()])) {
         const parent = byId.get(child.parent_contract_id!)!;
-        if (child.contract_type === 'RESPONSE') {
-          parent.response ??= child;
-        } else if (nodes < MAX_TREE_NODES) {
+        const isResponse = child.contract_type === 'RESPONSE';
+        if (isResponse && parent.response !== null) continue;
+        const size = contractJsonSize(child) + (isResponse ? 0 : TREE_NODE_BYTES);
+        if (used + size > budget || (!isResponse && nodes >= MAX_TREE_NODES)) {
+          truncated = true;
+          break;
+        }
+        used += size;
+        if (isResponse) {
+          parent.response = child;
+        } else {
           const node: ContractTreeDto = { ...child, response: null, subtasks: [] };
           parent.subtasks.push(node);
           next.push(node);
@@ -58,7 +87,7 @@ export class ContractsService {
       }
       level = next;
     }
-    return rootNode;
+    return truncated ? { ...rootNode, truncated: true } : rootNode;
   }
 
   /** Sessions, most recently updated first. */
@@ -70,18 +99,21 @@ export class ContractsService {
   async getSession(sessionId: string, page: Partial<PageRequest> = {}): Promise<SessionDetail> {
     const session = await this.repository.findSession(sessionId);
     if (session === undefined) throw new NotFoundException(sessionNotFoundMessage(sessionId));
-    const conversation = await withCursorCheck(() => this.repository.find({ session_id: sessionId }, pageOf(page)));
+    const conversation = await withCursorCheck(() =>
+      this.repository.find({ session_id: sessionId }, { ...pageOf(page), maxBytes: this.contractBudget }),
+    );
     return { ...session, conversation: conversation.items, next_cursor: conversation.next_cursor };
   }
 
   /**
-   * Every contract of a session, oldest first, read in batches so that memory does not grow with the
-   * session (use `for await`). Yields nothing for an unknown session.
+   * Every contract of a session, oldest first, read in batches of at most `batchSize` contracts and
+   * RESPONSE_MAX_BYTES, so that memory does not grow with the session (use `for await`). Yields
+   * nothing for an unknown session.
    */
   async *conversation(sessionId: string, batchSize: number = CONVERSATION_BATCH_SIZE): AsyncGenerator<Contract, void, undefined> {
     let cursor: string | undefined;
     do {
-      const page = await this.repository.find({ session_id: sessionId }, { limit: batchSize, cursor });
+      const page = await this.repository.find({ session_id: sessionId }, { limit: batchSize, cursor, maxBytes: this.contractBudget });
       yield* page.items;
       cursor = page.next_cursor ?? undefined;
     } while (cursor !== undefined);
@@ -92,6 +124,9 @@ export class ContractsService {
     return this.repository.stats();
   }
 }
+
+/** `,"response":null,"subtasks":[]` and a comma between siblings: what a tree node adds to its contract. */
+const TREE_NODE_BYTES = 32;
 
 function pageOf(page: Partial<PageRequest>): PageRequest {
   return { limit: page.limit ?? DEFAULT_PAGE_LIMIT, cursor: page.cursor };

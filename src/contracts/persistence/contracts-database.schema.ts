@@ -81,8 +81,27 @@ export interface RemoteAgentsTable {
   last_heartbeat: string | null;
 }
 
+/**
+ * Running totals kept in the transactions that change them (migration 0006): `contracts`, `sessions`,
+ * `trace_outbox` (undelivered events) and `status:<status>` (contracts by status).
+ */
+export interface StoreCountersTable {
+  name: string;
+  value: number | bigint;
+}
+
+/** Names of the rows of `store_counters`. */
+export const STORE_COUNTER = {
+  contracts: 'contracts',
+  sessions: 'sessions',
+  traceOutbox: 'trace_outbox',
+  traceDeadLetters: 'trace_dead_letters',
+  statusPrefix: 'status:',
+} as const;
+
 export interface ContractsDatabase {
   contracts: ContractsTable;
+  store_counters: StoreCountersTable;
   sessions: SessionsTable;
   trace_outbox: TraceOutboxTable;
   trace_dead_letters: TraceDeadLettersTable;

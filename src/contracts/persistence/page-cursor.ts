@@ -26,17 +26,28 @@ function decode(cursor: string, tag: string): string {
   return text.slice(tag.length);
 }
 
-/** Cursor of a contract list: the `seq` of the last contract of the page. */
-export function encodeContractCursor(seq: number): string {
-  return encode(`${CONTRACT_TAG}${seq}`);
+/**
+ * Cursor of a contract list: the `seq` of the last contract of the page, and the list's total when the
+ * store keeps no counter for the filter (counted on the first page, then carried: `c1:<seq>.<total>`).
+ * Cursors without a total (`c1:<seq>`) are still accepted; the total is then counted again.
+ */
+export interface ContractCursor {
+  seq: number;
+  total?: number;
 }
 
-export function decodeContractCursor(cursor: string): number {
+export function encodeContractCursor(seq: number, total?: number): string {
+  return encode(`${CONTRACT_TAG}${seq}${total === undefined ? '' : `.${total}`}`);
+}
+
+export function decodeContractCursor(cursor: string): ContractCursor {
   const body = decode(cursor, CONTRACT_TAG);
-  if (!SEQ.test(body)) throw new InvalidCursorError();
-  const seq = Number(body);
-  if (!Number.isSafeInteger(seq)) throw new InvalidCursorError();
-  return seq;
+  const [seqText, totalText, ...rest] = body.split('.');
+  if (rest.length > 0 || !SEQ.test(seqText!) || (totalText !== undefined && !SEQ.test(totalText))) throw new InvalidCursorError();
+  const seq = Number(seqText);
+  const total = totalText === undefined ? undefined : Number(totalText);
+  if (!Number.isSafeInteger(seq) || (total !== undefined && !Number.isSafeInteger(total))) throw new InvalidCursorError();
+  return total === undefined ? { seq } : { seq, total };
 }
 
 /** Cursor of the session list: `(updated_at, session_id)` of the last session of the page. */

@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import type { Contract, JsonObject } from '../../contracts/contract.model.js';
 import { ContractsService } from '../../contracts/contracts.service.js';
 import { IntegrationsMessages } from '../integrations.messages.js';
-import { MemAgentClient, type MemAgentMessage } from '../memagent/memagent.client.js';
+import { compressRequestOverhead, MemAgentClient, MessageWindow, type MemAgentMessage } from '../memagent/memagent.client.js';
 import { LocalCompressor, type LocalMemoryBlock } from './local-compressor.js';
 
 const PAGE_SIZE = 1_000;
@@ -46,20 +46,22 @@ export class CompressionService {
     return this.memagent.enabled ? 'memagent' : 'local';
   }
 
-  /** 404 if the session has no contracts; 502/503 from MemAgent as MemAgentClient raises them. */
+  /**
+   * 404 if the session has no contracts; 502/503 from MemAgent as MemAgentClient raises them. The
+   * session is read page by page (each page within RESPONSE_MAX_BYTES) and never held whole: the local
+   * compressor keeps only its bounded block, and MemAgent gets the most recent messages whose request
+   * body fits RESPONSE_MAX_BYTES (older messages are left out).
+   */
   async compress(sessionId: string, intent?: string | null): Promise<MemoryBlock> {
-    const conversation = await this.loadConversation(sessionId);
-    if (conversation.length === 0) throw new NotFoundException(IntegrationsMessages.sessionNotFound(sessionId));
     if (this.memagent.enabled) {
-      return this.memagent.compress(sessionId, intent, conversation.map(toMessage));
+      const window = new MessageWindow(this.contracts.responseMaxBytes - compressRequestOverhead(sessionId, intent));
+      for await (const contract of this.contracts.conversation(sessionId, PAGE_SIZE)) window.push(toMessage(contract));
+      if (window.seen === 0) throw new NotFoundException(IntegrationsMessages.sessionNotFound(sessionId));
+      return this.memagent.compress(sessionId, intent, window.messages());
     }
-    return this.local.compress(sessionId, intent, conversation);
-  }
-
-  /** Every contract of the session, oldest first. */
-  private async loadConversation(sessionId: string): Promise<Contract[]> {
-    const all: Contract[] = [];
-    for await (const contract of this.contracts.conversation(sessionId, PAGE_SIZE)) all.push(contract);
-    return all;
+    const block = this.local.start(sessionId, intent);
+    for await (const contract of this.contracts.conversation(sessionId, PAGE_SIZE)) block.add(contract);
+    if (block.count === 0) throw new NotFoundException(IntegrationsMessages.sessionNotFound(sessionId));
+    return block.finish();
   }
 }

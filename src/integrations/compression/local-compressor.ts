@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ORCHESTRATOR_AGENT_ID, type Contract } from '../../contracts/contract.model.js';
+import { contractJsonSize } from '../../contracts/contract-size.js';
 import { DEFAULT_INTENT } from '../memagent/memagent.client.js';
 
 export const RECENT_RESULTS = 5;
@@ -66,87 +67,119 @@ function byTime(a: Contract, b: Contract): number {
   return a.contract_id < b.contract_id ? -1 : a.contract_id > b.contract_id ? 1 : 0;
 }
 
+/** Keeps the `max` latest items (by time) of those added, oldest first, in bounded memory. */
+class LatestByTime {
+  readonly items: Contract[] = [];
+  constructor(private readonly max: number) {}
+
+  add(contract: Contract): void {
+    const items = this.items;
+    if (items.length === this.max && byTime(contract, items[0]!) <= 0) return;
+    // Contracts mostly come in time order: search from the end.
+    let i = items.length;
+    while (i > 0 && byTime(items[i - 1]!, contract) > 0) i -= 1;
+    items.splice(i, 0, contract);
+    if (items.length > this.max) items.shift();
+  }
+}
+
 /**
- * Builds a memory block from a session's contracts without any external service. Deterministic for
- * the same contracts (in any order), except `compressed_at`, which is `now`.
+ * A memory block built contract by contract, in memory bounded by the block (not by the session):
+ * `POST /v1/compress` feeds it a session page by page. The result does not depend on the order in
+ * which contracts are added.
  */
-@Injectable()
-export class LocalCompressor {
-  compress(sessionId: string, intent: string | null | undefined, contracts: readonly Contract[], now: Date = new Date()): LocalMemoryBlock {
-    const sorted = [...contracts].sort(byTime);
-    const requests = sorted.filter((c) => c.contract_type === 'REQUEST');
+export class LocalCompression {
+  #contracts = 0;
+  #requests = 0;
+  #completed = 0;
+  #failed = 0;
+  #charsIn = 0;
+  #first: string | null = null;
+  #last: string | null = null;
+  readonly #capabilityCounts = new Map<string, number>();
+  readonly #agents = new Set<string>();
+  readonly #failedCapabilities = new Set<string>();
+  readonly #failures = new LatestByTime(MAX_FAILURES);
+  readonly #recent = new LatestByTime(RECENT_RESULTS);
 
-    const capabilityCounts = new Map<string, number>();
-    for (const request of requests) {
-      const name = request.capability ?? 'unknown';
-      capabilityCounts.set(name, (capabilityCounts.get(name) ?? 0) + 1);
+  constructor(
+    private readonly sessionId: string,
+    private readonly intent: string | null | undefined,
+  ) {}
+
+  /** Contracts added so far. */
+  get count(): number {
+    return this.#contracts;
+  }
+
+  add(c: Contract): void {
+    this.#contracts += 1;
+    this.#charsIn += contractJsonSize(c);
+    for (const agent of [c.from_agent, c.to_agent]) if (agent && agent !== ORCHESTRATOR_AGENT_ID) this.#agents.add(agent);
+    for (const t of [c.created_at, c.completed_at]) {
+      if (!t) continue;
+      if (this.#first === null || t < this.#first) this.#first = t;
+      if (this.#last === null || t > this.#last) this.#last = t;
     }
+    if (c.contract_type !== 'REQUEST') return;
+    this.#requests += 1;
+    const name = c.capability ?? 'unknown';
+    this.#capabilityCounts.set(name, (this.#capabilityCounts.get(name) ?? 0) + 1);
+    if (c.status === 'failed') {
+      this.#failed += 1;
+      this.#failedCapabilities.add(name);
+      this.#failures.add(c);
+    } else if (c.status === 'completed') {
+      this.#completed += 1;
+      this.#recent.add(c);
+    }
+  }
+
+  finish(now: Date = new Date()): LocalMemoryBlock {
+    const sessionId = this.sessionId;
     const capabilities: Record<string, number> = {};
-    for (const name of [...capabilityCounts.keys()].sort()) capabilities[name] = capabilityCounts.get(name) ?? 0;
+    for (const name of [...this.#capabilityCounts.keys()].sort()) capabilities[name] = this.#capabilityCounts.get(name) ?? 0;
+    const agents = [...this.#agents].sort();
+    const other = this.#requests - this.#failed - this.#completed;
 
-    const agentSet = new Set<string>();
-    for (const c of sorted) {
-      for (const agent of [c.from_agent, c.to_agent]) if (agent && agent !== ORCHESTRATOR_AGENT_ID) agentSet.add(agent);
-    }
-    const agents = [...agentSet].sort();
-
-    const failed = requests.filter((r) => r.status === 'failed');
-    const completed = requests.filter((r) => r.status === 'completed');
-    const other = requests.length - failed.length - completed.length;
-
-    const failures: LocalFailure[] = failed.slice(-MAX_FAILURES).map((r) => ({
+    const failures: LocalFailure[] = this.#failures.items.map((r) => ({
       capability: r.capability ?? 'unknown',
       error: truncate(r.error ?? 'unknown error', ERROR_MAX_CHARS),
       contract_id: r.contract_id,
     }));
-    const recent_results: LocalRecentResult[] = completed.slice(-RECENT_RESULTS).map((r) => ({
+    const recent_results: LocalRecentResult[] = this.#recent.items.map((r) => ({
       capability: r.capability ?? 'unknown',
       result: truncate(JSON.stringify(r.result ?? null), RESULT_MAX_CHARS),
       contract_id: r.contract_id,
     }));
-
-    let first: string | null = null;
-    let last: string | null = null;
-    for (const c of sorted) {
-      for (const t of [c.created_at, c.completed_at]) {
-        if (!t) continue;
-        if (first === null || t < first) first = t;
-        if (last === null || t > last) last = t;
-      }
-    }
 
     const parts: string[] = [];
     const capabilityText = Object.entries(capabilities)
       .map(([name, n]) => `${name} ×${n}`)
       .join(', ');
     parts.push(
-      `Session '${sessionId}' holds ${plural(sorted.length, 'contract')} for ${plural(requests.length, 'task')}` +
-        (capabilityText ? ` using ${plural(capabilityCounts.size, 'capability', 'capabilities')} (${capabilityText})` : '') +
+      `Session '${sessionId}' holds ${plural(this.#contracts, 'contract')} for ${plural(this.#requests, 'task')}` +
+        (capabilityText ? ` using ${plural(this.#capabilityCounts.size, 'capability', 'capabilities')} (${capabilityText})` : '') +
         (agents.length > 0 ? `, handled by ${plural(agents.length, 'agent')} (${agents.join(', ')})` : '') +
         '.',
     );
-    parts.push(
-      `${completed.length} succeeded, ${failed.length} failed` + (other > 0 ? `, ${other} did not finish` : '') + '.',
-    );
-    if (failed.length > 0) {
-      const failedCaps = [...new Set(failed.map((r) => r.capability ?? 'unknown'))].sort();
-      parts.push(`Failures in: ${failedCaps.join(', ')}.`);
-    }
-    if (first !== null && last !== null) {
-      parts.push(`Activity from ${first} to ${last} (${formatDuration(Date.parse(last) - Date.parse(first))}).`);
+    parts.push(`${this.#completed} succeeded, ${this.#failed} failed` + (other > 0 ? `, ${other} did not finish` : '') + '.');
+    if (this.#failed > 0) parts.push(`Failures in: ${[...this.#failedCapabilities].sort().join(', ')}.`);
+    if (this.#first !== null && this.#last !== null) {
+      parts.push(`Activity from ${this.#first} to ${this.#last} (${formatDuration(Date.parse(this.#last) - Date.parse(this.#first))}).`);
     }
     const summary = parts.join(' ');
 
-    const tokensIn = Math.ceil(sorted.reduce((sum, c) => sum + JSON.stringify(c).length, 0) / 4);
+    const tokensIn = Math.ceil(this.#charsIn / 4);
     const body = {
       session_id: sessionId,
-      intent: intent ?? DEFAULT_INTENT,
+      intent: this.intent ?? DEFAULT_INTENT,
       summary,
       capabilities,
       agents,
       failures,
       recent_results,
-      events_processed: sorted.length,
+      events_processed: this.#contracts,
     };
     const compressedAt = now.toISOString();
     const tokensOut = Math.max(1, Math.ceil(JSON.stringify({ ...body, compressed_at: compressedAt, source: 'local' }).length / 4));
@@ -158,5 +191,24 @@ export class LocalCompressor {
       compressed_at: compressedAt,
       source: 'local',
     };
+  }
+}
+
+/**
+ * Builds a memory block from a session's contracts without any external service. Deterministic for
+ * the same contracts (in any order), except `compressed_at`, which is `now`. The block is bounded
+ * (20 failures, 5 results, truncated texts) whatever the session's size.
+ */
+@Injectable()
+export class LocalCompressor {
+  /** A block to feed contract by contract (a session read page by page). */
+  start(sessionId: string, intent: string | null | undefined): LocalCompression {
+    return new LocalCompression(sessionId, intent);
+  }
+
+  compress(sessionId: string, intent: string | null | undefined, contracts: readonly Contract[], now: Date = new Date()): LocalMemoryBlock {
+    const block = this.start(sessionId, intent);
+    for (const contract of contracts) block.add(contract);
+    return block.finish(now);
   }
 }

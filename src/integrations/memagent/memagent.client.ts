@@ -24,6 +24,76 @@ export interface MemAgentCompressRequest {
   messages: MemAgentMessage[];
 }
 
+/** Marks the end of a message content cut to fit the request budget. */
+export const CUT_CONTENT_MARK = '…[cut]';
+
+/** Bytes of a compress request body besides its messages: `{"intent":…,"session_id":…,"messages":[]}`. */
+export function compressRequestOverhead(sessionId: string, intent: string | null | undefined): number {
+  return Buffer.byteLength(JSON.stringify({ intent: intent ?? DEFAULT_INTENT, session_id: sessionId, messages: [] }));
+}
+
+/**
+ * The most recent messages of a conversation whose JSON fits `maxBytes`, in order. Fed message by
+ * message (oldest first), it drops the oldest once the newest no longer fit, so memory stays within
+ * the budget however long the session. A single message larger than the budget keeps the start of its
+ * content (marked with CUT_CONTENT_MARK); one that cannot fit even without content is left out.
+ */
+export class MessageWindow {
+  readonly #maxBytes: number;
+  #kept: { message: MemAgentMessage; bytes: number }[] = [];
+  #head = 0;
+  #bytes = 0;
+  #seen = 0;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Messages pushed so far (kept or not). */
+  get seen(): number {
+    return this.#seen;
+  }
+
+  /** Messages pushed but left out (the oldest, or too large). */
+  get dropped(): number {
+    return this.#seen - (this.#kept.length - this.#head);
+  }
+
+  push(message: MemAgentMessage): void {
+    this.#seen += 1;
+    const fitted = this.#fit(message);
+    if (fitted === undefined) return;
+    this.#kept.push(fitted);
+    this.#bytes += fitted.bytes;
+    while (this.#bytes > this.#maxBytes) this.#bytes -= this.#kept[this.#head++]!.bytes;
+    // Compact now and then instead of shifting the array per dropped message.
+    if (this.#head > 1024 && this.#head * 2 > this.#kept.length) {
+      this.#kept = this.#kept.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  messages(): MemAgentMessage[] {
+    return this.#kept.slice(this.#head).map((k) => k.message);
+  }
+
+  /** The message with its size (JSON plus the separating comma), its content cut if it alone is over budget. */
+  #fit(message: MemAgentMessage): { message: MemAgentMessage; bytes: number } | undefined {
+    const size = (m: MemAgentMessage) => Buffer.byteLength(JSON.stringify(m)) + 1;
+    let bytes = size(message);
+    if (bytes <= this.#maxBytes) return { message, bytes };
+    let content = message.content;
+    let cut: MemAgentMessage = message;
+    while (bytes > this.#maxBytes && content.length > 0) {
+      // Cut by the excess (in bytes, so at least as many characters), plus room for the mark.
+      content = content.slice(0, Math.max(0, content.length - (bytes - this.#maxBytes) - CUT_CONTENT_MARK.length * 3));
+      cut = { ...message, content: `${content}${CUT_CONTENT_MARK}` };
+      bytes = size(cut);
+    }
+    return bytes <= this.#maxBytes ? { message: cut, bytes } : undefined;
+  }
+}
+
 /** Talks to MemAgent: `POST {MEMAGENT_URL}/v1/session/{session_id}/compress`. */
 @Injectable()
 export class MemAgentClient {

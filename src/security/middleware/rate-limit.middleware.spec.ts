@@ -12,7 +12,7 @@ class MemoryApiKeysRepository extends ApiKeysRepository {
   readonly keys = new Map<string, StoredApiKey>();
   lookups = 0;
   override async insert(key: NewApiKeyRecord): Promise<void> {
-    this.keys.set(key.id, { ...key, last_used_at: null, revoked_at: null });
+    this.keys.set(key.id, { ...key, agent_id: key.agent_id ?? null, last_used_at: null, revoked_at: null });
   }
   override async findByHash(keyHash: string): Promise<StoredApiKey | undefined> {
     this.lookups++;

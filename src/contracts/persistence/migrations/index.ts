@@ -5,6 +5,7 @@ import { outboxTraceparentMigration } from './0002-outbox-traceparent.migration.
 import { remoteAgentsMigration } from './0003-remote-agents.migration.js';
 import { apiKeysMigration } from './0004-api-keys.migration.js';
 import { contractParentIndexMigration } from './0005-contract-parent-index.migration.js';
+import { storeCountersMigration } from './0006-store-counters.migration.js';
 import { traceDeadLettersMigration } from './0007-trace-dead-letters.migration.js';
 import { apiKeyAgentMigration } from './0008-api-key-agent.migration.js';
 
@@ -18,6 +19,7 @@ export const CONTRACTS_MIGRATIONS: Readonly<Record<string, Migration>> = Object.
   '0003_remote_agents': remoteAgentsMigration,
   '0004_api_keys': apiKeysMigration,
   '0005_contract_parent_index': contractParentIndexMigration,
+  '0006_store_counters': storeCountersMigration,
   '0007_trace_dead_letters': traceDeadLettersMigration,
   '0008_api_key_agent': apiKeyAgentMigration,
 });

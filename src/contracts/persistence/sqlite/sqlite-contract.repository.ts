@@ -18,20 +18,23 @@ import {
   OutboxRepository,
   type DeadLetterReason,
   type DeadLetterSummary,
+  type RetentionBatch,
   type ScanOptions,
   type TraceDeadLetter,
   type WriteOptions,
 } from '../../contract.repository.js';
 import { RequestAlreadyClosedError } from '../../errors/request-already-closed.error.js';
 import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
+import { recordJsonSize, rowJsonSize } from '../../contract-size.js';
 import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession, toNullableJson, traceEventDataJson } from '../contract-row.mapper.js';
-import type {
-  ContractRow,
-  ContractsDatabase,
-  ContractsTable,
-  NewContractRow,
-  SessionRow,
-  TraceOutboxRow,
+import {
+  STORE_COUNTER,
+  type ContractRow,
+  type ContractsDatabase,
+  type ContractsTable,
+  type NewContractRow,
+  type SessionRow,
+  type TraceOutboxRow,
 } from '../contracts-database.schema.js';
 import { decodeContractCursor, decodeSessionCursor, encodeContractCursor, encodeSessionCursor } from '../page-cursor.js';
 import { PreparedQuery } from '../prepared-query.js';
@@ -73,6 +76,17 @@ interface CloseRequestValues {
   metadata: string | null;
 }
 type FindValues = { [K in FilterColumn]: string } & { after: number; limit: number };
+interface CounterValues {
+  name: string;
+  delta: number;
+}
+interface TwoCounterValues {
+  a: string;
+  a_delta: number;
+  b: string;
+  b_delta: number;
+}
+type CounterRow = { name: string; value: number | string | bigint };
 type FindParam = <K extends keyof FindValues & string>(name: K) => FindValues[K];
 
 type Db = Kysely<ContractsDatabase>;
@@ -102,10 +116,14 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   readonly #findSession: PreparedQuery<{ session_id: string }, SessionRow>;
   readonly #listSessions: PreparedQuery<{ limit: number }, SessionRow>;
   readonly #listSessionsAfter: PreparedQuery<{ limit: number; updated_at: string; session_id: string }, SessionRow>;
-  readonly #countSessions: PreparedQuery<object, { n: number | string | bigint }>;
   readonly #claimDue: PreparedQuery<{ now: number; limit: number }, TraceOutboxRow>;
   readonly #markFailed: PreparedQuery<{ id: number; error: string; next_attempt_at: number }, never>;
   readonly #deleteOutbox: PreparedQuery<{ id: number }, never>;
+  readonly #addToCounter: PreparedQuery<CounterValues, never>;
+  readonly #addToCounters: PreparedQuery<TwoCounterValues, never>;
+  readonly #countNewSession: PreparedQuery<{ session_id: string; count: number }, never>;
+  readonly #readCounters: PreparedQuery<object, CounterRow>;
+  readonly #readCounter: PreparedQuery<{ name: string }, CounterRow>;
   /** Page queries by filter shape (+ CURSOR_BIT), count queries by filter shape; filled lazily. */
   readonly #findRows = new Map<number, PreparedQuery<FindValues, ContractRow>>();
   readonly #findCount = new Map<number, PreparedQuery<FindValues, { n: number | string | bigint }>>();
@@ -222,9 +240,6 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
           .orderBy('session_id', 'desc')
           .limit(p('limit')),
     );
-    this.#countSessions = PreparedQuery.prepare<object, { n: number | string | bigint }>(() =>
-      db.selectFrom('sessions').select((eb) => eb.fn.countAll().as('n')),
-    );
 
     // Due events, oldest first, leaving out every event that has an earlier event of its session
     // still waiting (not due): Trace sees each session's events in order.
@@ -259,6 +274,41 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         .where('id', '=', p('id')),
     );
     this.#deleteOutbox = PreparedQuery.prepare<{ id: number }, never>((p) => db.deleteFrom('trace_outbox').where('id', '=', p('id')));
+
+    // Counters (store_counters) change in the transaction of the write they count.
+    this.#addToCounter = PreparedQuery.prepare<CounterValues, never>((p) =>
+      db
+        .insertInto('store_counters')
+        .values({ name: p('name'), value: p('delta') })
+        .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('store_counters.value', '+', eb.ref('excluded.value')) }))),
+    );
+    this.#addToCounters = PreparedQuery.prepare<TwoCounterValues, never>((p) =>
+      db
+        .insertInto('store_counters')
+        .values([
+          { name: p('a'), value: p('a_delta') },
+          { name: p('b'), value: p('b_delta') },
+        ])
+        .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('store_counters.value', '+', eb.ref('excluded.value')) }))),
+    );
+    // After the session upsert: the session is new iff its count is exactly what this write added.
+    this.#countNewSession = PreparedQuery.prepare<{ session_id: string; count: number }, never>((p) =>
+      db
+        .insertInto('store_counters')
+        .columns(['name', 'value'])
+        .expression(
+          db
+            .selectFrom('sessions')
+            .select([sql<string>`${STORE_COUNTER.sessions}`.as('name'), sql<number>`1`.as('value')])
+            .where('session_id', '=', p('session_id'))
+            .where('contract_count', '=', p('count')),
+        )
+        .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('store_counters.value', '+', eb.ref('excluded.value')) }))),
+    );
+    this.#readCounters = PreparedQuery.prepare<object, CounterRow>(() => db.selectFrom('store_counters').select(['name', 'value']));
+    this.#readCounter = PreparedQuery.prepare<{ name: string }, CounterRow>((p) =>
+      db.selectFrom('store_counters').select(['name', 'value']).where('name', '=', p('name')),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -267,7 +317,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   async insertRequest(request: Contract, options: WriteOptions): Promise<void> {
     const row = contractToRow(request);
     await this.#writes.run(async (trx) => {
-      await this.#insertWithSession(trx, row);
+      await this.#insertWithSession(trx, row, true);
       if (options.outbox) await this.#enqueue(trx, 'contract.request', row, options);
     });
   }
@@ -293,7 +343,8 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         if (stored?.contract_type !== 'REQUEST') throw new RequestNotFoundError(request.contract_id);
         throw new RequestAlreadyClosedError(stored);
       }
-      await this.#insertWithSession(trx, row);
+      await this.#moveStatus(trx, request.status, outcome.status, 1);
+      await this.#insertWithSession(trx, row, false);
       if (options.outbox) await this.#enqueue(trx, 'contract.response', row, options);
     });
     return {
@@ -313,11 +364,13 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     return this.#db.transaction().execute(async (trx) => {
       // Per session touched by this call: inserted count and time span (bounded by the call's size).
       const sessions = new Map<string, SessionUpsertValues>();
+      const byStatus = new Map<string, number>();
       let inserted = 0;
       for (const row of rows) {
         const result = await trx.executeQuery(this.#importContract.bind(row as ContractValues));
         if (!result.numAffectedRows) continue;
         inserted += 1;
+        byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + 1);
         const session = sessions.get(row.session_id);
         if (session === undefined) {
           sessions.set(row.session_id, { session_id: row.session_id, count: 1, created_at: row.created_at, updated_at: row.created_at });
@@ -329,28 +382,59 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       }
       for (const session of sessions.values()) {
         await trx.executeQuery(this.#upsertSession.bind(session));
+        await trx.executeQuery(this.#countNewSession.bind({ session_id: session.session_id, count: session.count }));
       }
+      if (inserted > 0) await this.#addCounter(trx, STORE_COUNTER.contracts, inserted);
+      for (const [status, count] of byStatus) await this.#addCounter(trx, STORE_COUNTER.statusPrefix + status, count);
       return inserted;
     });
   }
 
   async failInterrupted(error: string, completedAt: string): Promise<number> {
-    const result = await this.#db
-      .updateTable('contracts')
-      .set({ status: 'failed' satisfies ContractStatus, error, completed_at: completedAt })
-      .where('status', '=', 'in_progress' satisfies ContractStatus)
-      // Unary `+` keeps SQLite from using the contract_type index (half the table) instead of the
-      // status index (the few in_progress rows): this runs at every start, on any store size.
-      .where(sql<string>`+contract_type`, '=', 'REQUEST')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('contracts')
+        .set({ status: 'failed' satisfies ContractStatus, error, completed_at: completedAt })
+        .where('status', '=', 'in_progress' satisfies ContractStatus)
+        // Unary `+` keeps SQLite from using the contract_type index (half the table) instead of the
+        // status index (the few in_progress rows): this runs at every start, on any store size.
+        .where(sql<string>`+contract_type`, '=', 'REQUEST')
+        .executeTakeFirst();
+      const closed = Number(result.numUpdatedRows);
+      if (closed > 0) await this.#moveStatus(trx, 'in_progress', 'failed', closed);
+      return closed;
+    });
   }
 
-  async #insertWithSession(trx: Executor, row: NewContractRow): Promise<void> {
+  /** `newSession`: the session may not exist yet (a first REQUEST); a RESPONSE's session always does. */
+  async #insertWithSession(trx: Executor, row: NewContractRow, newSession: boolean): Promise<void> {
     await trx.executeQuery(this.#insertContract.bind(row as ContractValues));
     await trx.executeQuery(
       this.#upsertSession.bind({ session_id: row.session_id, count: 1, created_at: row.created_at, updated_at: row.created_at }),
     );
+    await trx.executeQuery(
+      this.#addToCounters.bind({ a: STORE_COUNTER.contracts, a_delta: 1, b: STORE_COUNTER.statusPrefix + row.status, b_delta: 1 }),
+    );
+    if (newSession) await trx.executeQuery(this.#countNewSession.bind({ session_id: row.session_id, count: 1 }));
+  }
+
+  async #addCounter(trx: Executor, name: string, delta: number): Promise<void> {
+    await trx.executeQuery(this.#addToCounter.bind({ name, delta }));
+  }
+
+  /** `count` contracts changed status from `from` to `to`. */
+  async #moveStatus(trx: Executor, from: string, to: string, count: number): Promise<void> {
+    await trx.executeQuery(
+      this.#addToCounters.bind({ a: STORE_COUNTER.statusPrefix + from, a_delta: -count, b: STORE_COUNTER.statusPrefix + to, b_delta: count }),
+    );
+  }
+
+  /**
+   * Keeps the `trace_outbox` counter (undelivered events) right: call it in the transaction of every
+   * statement that adds (`delta` > 0) or removes (`delta` < 0) outbox rows.
+   */
+  async #countOutbox(trx: Executor, delta: number): Promise<void> {
+    if (delta !== 0) await this.#addCounter(trx, STORE_COUNTER.traceOutbox, delta);
   }
 
   async #enqueue(trx: Executor, eventType: TraceEventType, row: NewContractRow, options: WriteOptions): Promise<void> {
@@ -365,6 +449,64 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         traceparent: options.traceparent ?? null,
       }),
     );
+    await this.#countOutbox(trx, 1);
+  }
+
+  async deleteExpiredSessions(updatedBefore: string, maxSessions: number, maxContracts: number): Promise<RetentionBatch> {
+    return this.#db.transaction().execute(async (trx) => {
+      const expired = await trx
+        .selectFrom('sessions as s')
+        .select(['s.session_id', 's.contract_count'])
+        .where('s.updated_at', '<', updatedBefore)
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('contracts as c')
+                .select('c.seq')
+                .where('c.status', '=', 'in_progress' satisfies ContractStatus)
+                .where('c.contract_type', '=', 'REQUEST')
+                .whereRef('c.session_id', '=', 's.session_id'),
+            ),
+          ),
+        )
+        .orderBy('s.updated_at')
+        .orderBy('s.session_id')
+        .limit(maxSessions)
+        .execute();
+      const deleted: RetentionBatch = { sessions: 0, contracts: 0 };
+      let room = maxContracts;
+      for (const { session_id, contract_count } of expired) {
+        if (room <= 0) break;
+        const whole = Number(contract_count) <= room;
+        // The oldest `room` contracts of the session (all of them when it fits).
+        const doomed = trx.selectFrom('contracts').select('seq').where('session_id', '=', session_id).orderBy('seq').limit(room);
+        const byStatus = await trx
+          .selectFrom('contracts')
+          .select((eb) => ['status', eb.fn.countAll().as('n')])
+          .where('seq', 'in', doomed)
+          .groupBy('status')
+          .execute();
+        const { numDeletedRows } = await trx.deleteFrom('contracts').where('seq', 'in', doomed).executeTakeFirst();
+        const count = Number(numDeletedRows);
+        for (const { status, n } of byStatus) await this.#addCounter(trx, STORE_COUNTER.statusPrefix + status, -Number(n));
+        await this.#addCounter(trx, STORE_COUNTER.contracts, -count);
+        if (whole) {
+          await trx.deleteFrom('sessions').where('session_id', '=', session_id).execute();
+          await this.#addCounter(trx, STORE_COUNTER.sessions, -1);
+          deleted.sessions += 1;
+        } else {
+          await trx
+            .updateTable('sessions')
+            .set((eb) => ({ contract_count: eb('contract_count', '-', count) }))
+            .where('session_id', '=', session_id)
+            .execute();
+        }
+        deleted.contracts += count;
+        room -= count;
+      }
+      return deleted;
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -372,7 +514,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   async findById(contractId: string): Promise<Contract | undefined> {
     const { rows } = await this.#db.executeQuery(this.#findById.bind({ contract_id: contractId }));
-    return rows[0] === undefined ? undefined : rowToContract(rows[0]);
+    return rows[0] === undefined ? undefined : sizedContract(rows[0]);
   }
 
   async findChildren(parentIds: readonly string[]): Promise<Contract[]> {
@@ -385,7 +527,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         .where('parent_contract_id', 'in', parentIds.slice(i, i + CHILDREN_BATCH))
         .orderBy('seq')
         .execute();
-      for (const row of rows) children.push(rowToContract(row));
+      for (const row of rows) children.push(sizedContract(row));
     }
     return children;
   }
@@ -394,27 +536,58 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     const limit = checkLimit(page.limit);
     const after = page.cursor === undefined ? undefined : decodeContractCursor(page.cursor);
 
-    const values = { limit: limit + 1, after: after ?? 0 } as FindValues;
+    const values = { limit: limit + 1, after: after?.seq ?? 0 } as FindValues;
     const shape = filterShape(filter, values);
     const rowsQuery = this.#rowsQuery(after === undefined ? shape : shape | CURSOR_BIT);
+    const [{ rows }, known] = await Promise.all([this.#db.executeQuery(rowsQuery.bind(values)), this.#knownTotal(filter, shape)]);
+    // A total the store does not keep is counted on the first page and carried by the cursors after it.
+    const carried = known === undefined ? after?.total : undefined;
+    const total = known ?? carried ?? (await this.#count(shape, values));
+
+    const maxBytes = page.maxBytes ?? Number.POSITIVE_INFINITY;
+    const items: Contract[] = [];
+    let used = 0;
+    let last: ContractRow | undefined;
+    for (const row of rows.slice(0, limit)) {
+      const size = rowJsonSize(row);
+      // At least one contract per page, so that following the cursors always gets somewhere.
+      if (items.length > 0 && used + size > maxBytes) break;
+      used += size;
+      items.push(recordJsonSize(rowToContract(row), size));
+      last = row;
+    }
+    const more = items.length < rows.length;
+    return {
+      items,
+      total,
+      next_cursor: more && last !== undefined ? encodeContractCursor(Number(last.seq), known === undefined ? total : undefined) : null,
+    };
+  }
+
+  /** The number of contracts matching a filter when a counter holds it (no filter, session only, status only). */
+  async #knownTotal(filter: ContractFilter, shape: number): Promise<number | undefined> {
+    if (shape === 0) return this.#counter(STORE_COUNTER.contracts);
+    if (shape === SESSION_ONLY) {
+      const { rows } = await this.#db.executeQuery(this.#findSession.bind({ session_id: filter.session_id! }));
+      return Number(rows[0]?.contract_count ?? 0);
+    }
+    if (shape === STATUS_ONLY) return this.#counter(STORE_COUNTER.statusPrefix + filter.status!);
+    return undefined;
+  }
+
+  async #count(shape: number, values: FindValues): Promise<number> {
     const countQuery = cached(this.#findCount, shape, () =>
       PreparedQuery.prepare<FindValues, { n: number | string | bigint }>((p) =>
         this.#whereShape(this.#db.selectFrom('contracts').select((eb) => eb.fn.countAll().as('n')), shape, p),
       ),
     );
+    const counted = await this.#db.executeQuery(countQuery.bind(values));
+    return Number(counted.rows[0]?.n ?? 0);
+  }
 
-    const [{ rows }, counted] = await Promise.all([
-      this.#db.executeQuery(rowsQuery.bind(values)),
-      this.#db.executeQuery(countQuery.bind(values)),
-    ]);
-    const more = rows.length > limit;
-    const items = (more ? rows.slice(0, limit) : rows).map(rowToContract);
-    const last = more ? rows[limit - 1] : undefined;
-    return {
-      items,
-      total: Number(counted.rows[0]?.n ?? 0),
-      next_cursor: last === undefined ? null : encodeContractCursor(Number(last.seq)),
-    };
+  async #counter(name: string): Promise<number> {
+    const { rows } = await this.#db.executeQuery(this.#readCounter.bind({ name }));
+    return Number(rows[0]?.value ?? 0);
   }
 
   async *scan(filter: ContractFilter, options: ScanOptions = {}): AsyncGenerator<Contract[]> {
@@ -451,37 +624,30 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       after === undefined
         ? this.#listSessions.bind({ limit: limit + 1 })
         : this.#listSessionsAfter.bind({ limit: limit + 1, ...after });
-    const [{ rows }, counted] = await Promise.all([
-      this.#db.executeQuery(rowsQuery),
-      this.#db.executeQuery(this.#countSessions.bind({})),
-    ]);
+    const [{ rows }, total] = await Promise.all([this.#db.executeQuery(rowsQuery), this.#counter(STORE_COUNTER.sessions)]);
     const more = rows.length > limit;
     const items = (more ? rows.slice(0, limit) : rows).map(rowToSession);
     const last = more ? items[items.length - 1] : undefined;
     return {
       items,
-      total: Number(counted.rows[0]?.n ?? 0),
+      total,
       next_cursor: last === undefined ? null : encodeSessionCursor(last),
     };
   }
 
   async stats(): Promise<ContractStats> {
-    const [sessions, byStatus] = await Promise.all([
-      this.#db.executeQuery(this.#countSessions.bind({})),
-      this.#db
-        .selectFrom('contracts')
-        .select((eb) => ['status', eb.fn.countAll().as('n')])
-        .groupBy('status')
-        .execute(),
-    ]);
+    const { rows } = await this.#db.executeQuery(this.#readCounters.bind({}));
     const by_status: ContractStats['by_status'] = {};
-    let total = 0;
-    for (const { status, n } of byStatus) {
-      const count = Number(n);
-      by_status[status as ContractStatus] = count;
-      total += count;
+    let total_sessions = 0;
+    let total_contracts = 0;
+    for (const { name, value } of rows) {
+      const count = Number(value);
+      if (name === STORE_COUNTER.sessions) total_sessions = count;
+      else if (name === STORE_COUNTER.contracts) total_contracts = count;
+      // Statuses no contract has any more are left out, as a grouped count would.
+      else if (name.startsWith(STORE_COUNTER.statusPrefix) && count > 0) by_status[name.slice(STORE_COUNTER.statusPrefix.length) as ContractStatus] = count;
     }
-    return { total_sessions: Number(sessions.rows[0]?.n ?? 0), total_contracts: total, by_status };
+    return { total_sessions, total_contracts, by_status };
   }
 
   /** Adds the WHERE conditions of a filter shape (equality per filtered column, `seq > after` with a cursor). */
@@ -508,7 +674,9 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     // One prepared statement per id in one transaction: an `IN (…)` list would give every batch size
     // its own SQL text (and its own cached statement).
     await this.#db.transaction().execute(async (trx) => {
-      for (const id of ids) await trx.executeQuery(this.#deleteOutbox.bind({ id }));
+      let deleted = 0;
+      for (const id of ids) deleted += Number((await trx.executeQuery(this.#deleteOutbox.bind({ id }))).numAffectedRows ?? 0);
+      await this.#countOutbox(trx, -deleted);
     });
   }
 
@@ -521,11 +689,11 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   async backlog(): Promise<{ pending: number; oldest_created_at: string | null }> {
     // Events are written in time order, so the oldest is the one with the lowest id (an index lookup,
     // where min(created_at) would scan the whole backlog).
-    const [counted, oldest] = await Promise.all([
-      this.#db.selectFrom('trace_outbox').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+    const [pending, oldest] = await Promise.all([
+      this.#counter(STORE_COUNTER.traceOutbox),
       this.#db.selectFrom('trace_outbox').select('created_at').orderBy('id').limit(1).executeTakeFirst(),
     ]);
-    return { pending: Number(counted.n), oldest_created_at: oldest?.created_at ?? null };
+    return { pending, oldest_created_at: oldest?.created_at ?? null };
   }
 
   moveToDeadLetter(id: number, reason: DeadLetterReason): Promise<boolean> {
@@ -547,6 +715,9 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
 /** Bit of a find shape: the query continues after a cursor. */
 const CURSOR_BIT = 1 << FILTER_COLUMNS.length;
+/** Find shapes whose total a counter holds (besides no filter). */
+const SESSION_ONLY = 1 << FILTER_COLUMNS.indexOf('session_id');
+const STATUS_ONLY = 1 << FILTER_COLUMNS.indexOf('status');
 
 /** Contracts per batch of `scan` unless the caller says otherwise. */
 const DEFAULT_SCAN_BATCH_SIZE = 500;
@@ -562,6 +733,11 @@ function filterShape(filter: ContractFilter, values: FindValues): number {
     }
   });
   return shape;
+}
+
+/** The contract of a row, with its JSON size recorded (response budgets). */
+function sizedContract(row: ContractRow): Contract {
+  return recordJsonSize(rowToContract(row), rowJsonSize(row));
 }
 
 function cached<V>(map: Map<number, V>, key: number, create: () => V): V {

@@ -1,7 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { JsonObject, TraceEventType } from '../../contract.model.js';
 import type { DeadLetterReason, DeadLetterSummary, TraceDeadLetter } from '../../contract.repository.js';
-import type { ContractsDatabase, TraceDeadLetterRow } from '../contracts-database.schema.js';
+import { STORE_COUNTER, type ContractsDatabase, type TraceDeadLetterRow } from '../contracts-database.schema.js';
 
 /** Longest `last_error` kept for a dead letter (as for an outbox event). */
 const MAX_LAST_ERROR_LENGTH = 2000;
@@ -45,13 +45,21 @@ export class SqliteTraceDeadLetters {
         .executeTakeFirst();
       if (!moved.numInsertedOrUpdatedRows) return false;
       await trx.deleteFrom('trace_outbox').where('id', '=', id).execute();
+      await addToCounter(trx, STORE_COUNTER.traceOutbox, -1);
+      await addToCounter(trx, STORE_COUNTER.traceDeadLetters, 1);
       return true;
     });
   }
 
   async deadLetterSummary(): Promise<DeadLetterSummary> {
+    // The count comes from the store counters, kept in the transactions that move events, not a scan.
     const [counted, oldest] = await Promise.all([
-      this.#db.selectFrom('trace_dead_letters').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+      this.#db
+        .selectFrom('store_counters')
+        .select('value as n')
+        .where('name', '=', STORE_COUNTER.traceDeadLetters)
+        .executeTakeFirst()
+        .then((row) => row ?? { n: 0 }),
       this.#db.selectFrom('trace_dead_letters').select('dead_at').orderBy('dead_at').limit(1).executeTakeFirst(),
     ]);
     return { count: Number(counted.n), oldest_dead_at: oldest?.dead_at ?? null };
@@ -110,9 +118,20 @@ export class SqliteTraceDeadLetters {
         )
         .execute();
       await trx.deleteFrom('trace_dead_letters').where('id', 'in', present).execute();
+      await addToCounter(trx, STORE_COUNTER.traceOutbox, present.length);
+      await addToCounter(trx, STORE_COUNTER.traceDeadLetters, -present.length);
       return present;
     });
   }
+}
+
+/** Adds `delta` to one of the store counters, in the transaction that moved the rows it counts. */
+async function addToCounter(trx: Transaction<ContractsDatabase>, name: string, delta: number): Promise<void> {
+  await trx
+    .insertInto('store_counters')
+    .values({ name, value: delta })
+    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('store_counters.value', '+', eb.ref('excluded.value')) })))
+    .execute();
 }
 
 function rowToDeadLetter(row: TraceDeadLetterRow): TraceDeadLetter {

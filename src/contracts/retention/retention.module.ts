@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ContractsModule } from '../contracts.module.js';
+import { RetentionService } from './retention.service.js';
+
+/**
+ * Contract retention (CONTRACT_RETENTION_DAYS). A module of its own so that only the server runs it:
+ * the CLIs import ContractsModule alone and never start the retention timer.
+ */
+@Module({ imports: [ContractsModule], providers: [RetentionService], exports: [RetentionService] })
+export class RetentionModule {}
