@@ -71,5 +71,7 @@ describe('SqliteContractRepository: Trace dead letters', () => {
     expect((await repo.requeueDeadLetters('all', now)).sort()).toEqual([ids[0], ids[1], ids[2], ids[4]].sort());
     expect(await repo.deadLetterSummary()).toEqual({ count: 0, oldest_dead_at: null });
     expect((await repo.claimDue(now, 10)).map((e) => e.id)).toEqual(ids);
+    // The counters behind /v1/status and the ready check follow both moves.
+    expect(await repo.backlog()).toMatchObject({ pending: 5 });
   });
 });
