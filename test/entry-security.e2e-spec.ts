@@ -9,8 +9,9 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { ApiKeysService } from '../src/auth/api-keys.service.js';
 import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
-import { startServerProcess, type ServerProcess } from './utils/server-process.js';
+import { ROOT, startServerProcess, type ServerProcess } from './utils/server-process.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { waitFor } from './utils/wait-for.js';
 
 const run = promisify(execFile);
 
@@ -183,7 +184,7 @@ describe('Protected mode: without keys, only loopback clients (a client in a net
   const hostIp = `198.18.${third}.${fourth + 1}`;
   const nsIp = `198.18.${third}.${fourth + 2}`;
   let unavailable: string | undefined;
-  let dataDir: string;
+  const dataDirs: string[] = [];
   const servers: ServerProcess[] = [];
 
   const skipped = () => {
@@ -202,14 +203,15 @@ describe('Protected mode: without keys, only loopback clients (a client in a net
     return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
   }
 
-  async function start(env: Record<string, string> = {}): Promise<{ server: ServerProcess; port: number }> {
+  async function start(env: Record<string, string> = {}): Promise<{ server: ServerProcess; port: number; dataDir: string }> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'orchestrator-protected-'));
+    dataDirs.push(dataDir);
     const server = await startServerProcess({ DATA_DIR: dataDir, HOST: '0.0.0.0', ...env });
     servers.push(server);
-    return { server, port: Number(new URL(server.url).port) };
+    return { server, port: Number(new URL(server.url).port), dataDir };
   }
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'orchestrator-protected-'));
     try {
       await run('ip', ['netns', 'add', ns]);
       await run('ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf]);
@@ -228,7 +230,7 @@ describe('Protected mode: without keys, only loopback clients (a client in a net
     for (const server of servers) await server.stop();
     await run('ip', ['netns', 'del', ns]).catch(() => undefined);
     await run('ip', ['link', 'del', hostIf]).catch(() => undefined);
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const dataDir of dataDirs) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('no key: 401 naming both ways out, whatever X-Forwarded-For says; loopback clients are served; health checks and /v1 stay open', async () => {
@@ -257,5 +259,20 @@ describe('Protected mode: without keys, only loopback clients (a client in a net
     const { server, port } = await start({ OPEN_ACCESS: 'any' });
     expect(server.output()).toContain('OPEN_ACCESS=any and no API key exists: the API is open to anyone');
     expect((await getFromNamespace(port, '/v1/agents')).status).toBe(200);
+  });
+
+  it('once a key is created (npm run keys), a client elsewhere is served with it and refused without it', async () => {
+    if (skipped()) return;
+    const { port, dataDir } = await start();
+    const { stdout } = await run(process.execPath, [`${ROOT}dist/cli/keys.js`, 'create', '--name', 'remote', '--scopes', 'read'], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: dataDir },
+    });
+    const key = /^(ao_[A-Za-z0-9_-]{43})$/m.exec(stdout)?.[1];
+    expect(key).toBeDefined();
+    await waitFor(async () => (await getFromNamespace(port, '/v1/agents', { 'X-API-Key': key! })).status === 200, 'the key to be accepted from the namespace', { timeoutMs: 10_000 });
+    const without = await getFromNamespace(port, '/v1/agents');
+    expect(without.status).toBe(401);
+    expect((JSON.parse(without.body) as { message: string }).message).toContain('An API key is required');
   });
 });

@@ -21,7 +21,7 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 function hasBody(req: Request): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
   const length = req.headers['content-length'];
-  return length !== undefined && length.trim() !== '0';
+  return length !== undefined && Number(length) !== 0;
 }
 
 /**
