@@ -238,7 +238,8 @@ describe('Protected mode: without keys, only loopback clients (a client in a net
     const { server, port } = await start();
     expect(server.output()).toContain('only clients on this host (loopback) are served');
 
-    for (const headers of [{}, { 'X-Forwarded-For': '127.0.0.1' }, { 'X-Real-IP': '127.0.0.1', Forwarded: 'for=127.0.0.1' }]) {
+    const spoofs: Record<string, string>[] = [{}, { 'X-Forwarded-For': '127.0.0.1' }, { 'X-Real-IP': '127.0.0.1', Forwarded: 'for=127.0.0.1' }];
+    for (const headers of spoofs) {
       const refused = await getFromNamespace(port, '/v1/agents', headers);
       expect(refused.status).toBe(401);
       const body = JSON.parse(refused.body) as { statusCode: number; error: string; message: string };
