@@ -137,29 +137,25 @@ describe('Response budgets (RESPONSE_MAX_BYTES)', () => {
     expect(second.body.next_cursor).toBeNull();
   });
 
-  it('GET /v1/contracts/:id/tree is cut at the budget and says so', async () => {
+  it('GET /v1/contracts/:id/tree is cut at the budget and says so; a tree within it has no `truncated`', async () => {
     const res = await request(t.server).get(`/v1/contracts/${root.contract_id}/tree`).expect(200);
     expect(bytes(res)).toBeLessThanOrEqual(BUDGET);
     expect(res.body.truncated).toBe(true);
     expect(res.body.contract_id).toBe(root.contract_id);
     expect(res.body.subtasks.length).toBeLessThan(12);
-  });
 
-  it('a tree within the budget has no `truncated`', async () => {
     const small = request_('small_tree', { payload: { text: 'a' }, result: null });
     await t.app.get(ContractRepository).importContracts([small, { ...response_(small), result: null }]);
-    const res = await request(t.server).get(`/v1/contracts/${small.contract_id}/tree`).expect(200);
-    expect(res.body.truncated).toBeUndefined();
-    expect(res.body.response).toMatchObject({ parent_contract_id: small.contract_id });
+    const whole = await request(t.server).get(`/v1/contracts/${small.contract_id}/tree`).expect(200);
+    expect(whole.body.truncated).toBeUndefined();
+    expect(whole.body.response).toMatchObject({ parent_contract_id: small.contract_id });
   });
 
-  it('POST /v1/compress (local) of a session larger than the budget answers within it, counting every contract', async () => {
-    const res = await request(t.server).post('/v1/compress').send({ session_id: 'big_s' }).expect(200);
-    expect(bytes(res)).toBeLessThanOrEqual(BUDGET);
-    expect(res.body.memory_block).toMatchObject({ source: 'local', events_processed: big.length });
-  });
+  it('POST /v1/compress of a session larger than the budget answers within it: local block, and a MemAgent body of the most recent messages', async () => {
+    const local = await request(t.server).post('/v1/compress').send({ session_id: 'big_s' }).expect(200);
+    expect(bytes(local)).toBeLessThanOrEqual(BUDGET);
+    expect(local.body.memory_block).toMatchObject({ source: 'local', events_processed: big.length });
 
-  it('POST /v1/compress (MemAgent) sends a request body within the budget: the most recent messages', async () => {
     const before = memagent.requests.length;
     const res = await request(withMemAgent.server).post('/v1/compress').send({ session_id: 'big_s' }).expect(200);
     expect(res.body.memory_block).toEqual({ summary: 'ok' });
