@@ -18,7 +18,9 @@ export class ContractsController {
   @Get()
   @ApiOperation({
     summary: 'List contracts',
-    description: 'Oldest first. Filters combine with AND; `total` counts all matches; page with `limit` and `next_cursor`.',
+    description:
+      'Oldest first. Filters combine with AND; `total` counts all matches; page with `limit` and `next_cursor`. ' +
+      'A page ends early (with a `next_cursor`) rather than pass RESPONSE_MAX_BYTES.',
   })
   @ApiOkResponse({ type: ContractListResponseDto, description: 'One page of matching contracts' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A filter, `limit` or `cursor` is not valid' })
@@ -28,7 +30,10 @@ export class ContractsController {
   }
 
   @Get(':contract_id/tree')
-  @ApiOperation({ summary: 'A REQUEST with its RESPONSE and the sub-tasks delegated under it, nested' })
+  @ApiOperation({
+    summary: 'A REQUEST with its RESPONSE and the sub-tasks delegated under it, nested',
+    description: 'At most 10,000 REQUESTs and RESPONSE_MAX_BYTES of contracts; a tree cut at either limit has `truncated: true`.',
+  })
   @ApiParam({ name: 'contract_id', description: 'REQUEST contract id (ULID)', example: '01JD6Z8K3W5Q9X2M4N7P1R3T5V' })
   @ApiOkResponse({ type: ContractTreeDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No REQUEST contract has this id' })

@@ -19,7 +19,9 @@ export class ContractListResponseDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'Pass as `cursor` to get the next page; null on the last page',
+    description:
+      'Pass as `cursor` to get the next page; null on the last page. A page ends before `limit` when its contracts ' +
+      'would pass RESPONSE_MAX_BYTES (it always holds at least one): follow the cursor until it is null.',
     example: 'YzE6MTAw',
   })
   next_cursor!: string | null;

@@ -39,7 +39,9 @@ export class SessionDetailResponseDto extends SessionSummaryDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'Pass as `cursor` to get the next page of the conversation; null on the last page',
+    description:
+      'Pass as `cursor` to get the next page of the conversation; null on the last page. A page may end before ' +
+      '`limit` to stay within RESPONSE_MAX_BYTES.',
     example: null,
   })
   next_cursor!: string | null;

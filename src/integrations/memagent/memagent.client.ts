@@ -80,17 +80,22 @@ export class MessageWindow {
   /** The message with its size (JSON plus the separating comma), its content cut if it alone is over budget. */
   #fit(message: MemAgentMessage): { message: MemAgentMessage; bytes: number } | undefined {
     const size = (m: MemAgentMessage) => Buffer.byteLength(JSON.stringify(m)) + 1;
-    let bytes = size(message);
+    const bytes = size(message);
     if (bytes <= this.#maxBytes) return { message, bytes };
-    let content = message.content;
-    let cut: MemAgentMessage = message;
-    while (bytes > this.#maxBytes && content.length > 0) {
-      // Cut by the excess (in bytes, so at least as many characters), plus room for the mark.
-      content = content.slice(0, Math.max(0, content.length - (bytes - this.#maxBytes) - CUT_CONTENT_MARK.length * 3));
-      cut = { ...message, content: `${content}${CUT_CONTENT_MARK}` };
-      bytes = size(cut);
+    // Room for the content's JSON text (its quotes are counted in `rest`).
+    const rest = size({ ...message, content: CUT_CONTENT_MARK });
+    const room = this.#maxBytes - rest;
+    if (room < 0) return undefined;
+    const content = message.content;
+    let n = Math.min(content.length, room);
+    for (;;) {
+      const used = Buffer.byteLength(JSON.stringify(content.slice(0, n))) - 2;
+      if (used <= room) break;
+      // Shrink in proportion (multi-byte or escaped text), by one character at least.
+      n = Math.min(n - 1, Math.floor((n * room) / used));
     }
-    return bytes <= this.#maxBytes ? { message: cut, bytes } : undefined;
+    const cut = { ...message, content: `${content.slice(0, n)}${CUT_CONTENT_MARK}` };
+    return { message: cut, bytes: size(cut) };
   }
 }
 
