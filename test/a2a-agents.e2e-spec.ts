@@ -7,7 +7,7 @@ import { AgentTransportError } from '../src/agents/errors/agent-transport.error.
 import type { AgentDefinition } from '../src/agents/interfaces/registered-agent.interface.js';
 import type { TaskContext } from '../src/agents/interfaces/task-context.interface.js';
 import { AgentTargetPolicy } from '../src/agents/targets/agent-target.policy.js';
-import { FIXTURE_FAILURE, startA2aServer, type A2aTestServer } from './fixtures/a2a-server.js';
+import { FIXTURE_FAILURE, minimalV1Card, startA2aServer, type A2aTestServer } from './fixtures/a2a-server.js';
 import { closedPortUrl, json, startServer, type RealServer } from './utils/http-server.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { waitFor } from './utils/wait-for.js';
@@ -325,7 +325,7 @@ describe('A2A agents: A2aAgentFactory against a real @a2a-js/sdk server', () => 
 
     it('is an AgentTransportError when the endpoint answers garbage', async () => {
       const garbage = await startServer((req, res) => {
-        if (req.method === 'GET') return json(res, 200, { ...cardOf(garbage.url), name: 'Garbage Agent' });
+        if (req.method === 'GET') return json(res, 200, { ...minimalV1Card(garbage.url), name: 'Garbage Agent' });
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.end('data: {"not":"json-rpc"}\n\n');
       });
@@ -340,7 +340,7 @@ describe('A2A agents: A2aAgentFactory against a real @a2a-js/sdk server', () => 
 
     it('is an AgentTransportError on a non-2xx answer', async () => {
       const failing = await startServer((req, res) => {
-        if (req.method === 'GET') return json(res, 200, { ...cardOf(failing.url), capabilities: { streaming: false } });
+        if (req.method === 'GET') return json(res, 200, { ...minimalV1Card(failing.url), capabilities: { streaming: false } });
         json(res, 503, { error: 'overloaded' });
       });
       try {
@@ -413,9 +413,9 @@ describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
         if (req.url === '/page.json') {
           res.writeHead(200, { 'content-type': 'text/html' });
           res.end('<html></html>');
-        } else if (req.url === '/empty.json') json(res, 200, { ...cardOf(docs.url), name: 'Empty', skills: [] });
+        } else if (req.url === '/empty.json') json(res, 200, { ...minimalV1Card(docs.url), name: 'Empty', skills: [] });
         else if (req.url === '/grpc.json') {
-          json(res, 200, { ...cardOf(docs.url), name: 'Grpc', supportedInterfaces: [{ url: 'h:1', protocolBinding: 'GRPC', protocolVersion: '1.0', tenant: '' }] });
+          json(res, 200, { ...minimalV1Card(docs.url), name: 'Grpc', supportedInterfaces: [{ url: 'h:1', protocolBinding: 'GRPC', protocolVersion: '1.0', tenant: '' }] });
         } else json(res, 404, {});
       });
       const before = (await request(t.server).get('/v1/agents').expect(200)).body.total;
@@ -563,16 +563,3 @@ describe('A2A agents: stored across restarts', () => {
     }
   });
 });
-
-function cardOf(base: string) {
-  return {
-    name: 'Raw Agent',
-    description: '',
-    version: '1.0.0',
-    supportedInterfaces: [{ url: `${base}/rpc`, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' }],
-    capabilities: { streaming: true },
-    defaultInputModes: ['text'],
-    defaultOutputModes: ['text'],
-    skills: [{ id: 's', name: 'S', description: 'one skill', tags: [] }],
-  };
-}

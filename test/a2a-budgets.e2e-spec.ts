@@ -1,22 +1,8 @@
 import request from 'supertest';
 import { MAX_REPLY_BYTES } from '../src/agents/remote/remote-agents.constants.js';
-import { startA2aServer, type A2aTestServer } from './fixtures/a2a-server.js';
+import { minimalV1Card, startA2aServer, type A2aTestServer } from './fixtures/a2a-server.js';
 import { json, startServer, type RealServer } from './utils/http-server.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
-
-/** A v1.0 agent card with `skills`, its interface on `base`. */
-function cardWithSkills(base: string, skills: Array<{ id: string }>) {
-  return {
-    name: 'Many Skills',
-    description: '',
-    version: '1.0.0',
-    supportedInterfaces: [{ url: `${base}/rpc`, protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' }],
-    capabilities: { streaming: true },
-    defaultInputModes: ['text'],
-    defaultOutputModes: ['text'],
-    skills: skills.map((s) => ({ ...s, name: s.id, description: '', tags: [] })),
-  };
-}
 
 describe('A2A size budgets', () => {
   let t: TestApp;
@@ -65,7 +51,7 @@ describe('A2A size budgets', () => {
       cards = await startServer((req, res) => {
         const count = Number(/\/(\d+)\.json$/.exec(req.url)?.[1] ?? 0);
         // One skill id repeated: every skill after the first is named with a suffix.
-        json(res, 200, cardWithSkills(cards.url, Array.from({ length: count }, () => ({ id: 'same' }))));
+        json(res, 200, { ...minimalV1Card(cards.url), name: 'Many Skills', skills: Array.from({ length: count }, () => ({ id: 'same', name: 'same', description: '', tags: [] })) });
       });
     });
 

@@ -59,7 +59,10 @@ export function rowToSession(row: SessionRow): SessionSummary {
   };
 }
 
-export function rowToOutboxEvent(row: TraceOutboxRow): OutboxEvent {
+/** The fields an outbox event shares with its dead letter (`trace_dead_letters` keeps them as they were). */
+export type OutboxEventFields = Pick<TraceOutboxRow, 'id' | 'session_id' | 'event_type' | 'data' | 'attempts' | 'created_at' | 'traceparent'>;
+
+export function rowToOutboxEvent(row: OutboxEventFields): OutboxEvent {
   return {
     id: Number(row.id),
     session_id: row.session_id,

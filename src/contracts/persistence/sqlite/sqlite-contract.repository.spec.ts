@@ -1,36 +1,23 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Contract, ContractFilter } from '../../contract.model.js';
 import { InvalidCursorError } from '../../errors/invalid-cursor.error.js';
 import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
-import { makeRequest, makeResponse, makeTempDir, nextTime } from '../../testing/contract.fixtures.js';
-import type { ContractsDatabase } from '../contracts-database.schema.js';
+import { useTempSqliteStore } from '../../testing/temp-sqlite-store.js';
+import { makeRequest, makeResponse, nextTime } from '../../testing/contract.fixtures.js';
 import { CONTRACTS_MIGRATIONS, migrateContractsDatabase } from '../migrations/index.js';
 import { encodeContractCursor, encodeSessionCursor } from '../page-cursor.js';
 import { openSqliteDatabase } from './open-sqlite-database.js';
 import { SqliteContractRepository } from './sqlite-contract.repository.js';
 
 describe('SqliteContractRepository', () => {
-  let temp: ReturnType<typeof makeTempDir>;
-  let db: Kysely<ContractsDatabase>;
-  let repo: SqliteContractRepository;
+  const store = useTempSqliteStore();
 
-  beforeEach(async () => {
-    temp = makeTempDir();
-    db = await openSqliteDatabase({ dataDir: temp.dir, synchronous: 'NORMAL' });
-    repo = new SqliteContractRepository(db);
-  });
-
-  afterEach(async () => {
-    await db.destroy();
-    temp.remove();
-  });
-
-  const outboxRows = () => db.selectFrom('trace_outbox').selectAll().orderBy('id').execute();
-  const session = (id: string) => db.selectFrom('sessions').selectAll().where('session_id', '=', id).executeTakeFirst();
+  const outboxRows = () => store.db.selectFrom('trace_outbox').selectAll().orderBy('id').execute();
+  const session = (id: string) => store.db.selectFrom('sessions').selectAll().where('session_id', '=', id).executeTakeFirst();
 
   describe('schema', () => {
     it('opens in WAL mode with the configured pragmas', async () => {
-      const pragma = async (name: string) => Object.values((await sql.raw(`pragma ${name}`).execute(db)).rows[0] as object)[0];
+      const pragma = async (name: string) => Object.values((await sql.raw(`pragma ${name}`).execute(store.db)).rows[0] as object)[0];
       expect(String(await pragma('journal_mode')).toLowerCase()).toBe('wal');
       expect(await pragma('synchronous')).toBe(1); // NORMAL
       expect(await pragma('busy_timeout')).toBe(5000);
@@ -38,25 +25,25 @@ describe('SqliteContractRepository', () => {
     });
 
     it('creates the data dir recursively and runs migrations only once across reopenings', async () => {
-      await db.destroy();
-      const nested = `${temp.dir}/a/b/c`;
-      db = await openSqliteDatabase({ dataDir: nested, synchronous: 'FULL' });
-      repo = new SqliteContractRepository(db);
+      await store.db.destroy();
+      const nested = `${store.dir}/a/b/c`;
+      store.db = await openSqliteDatabase({ dataDir: nested, synchronous: 'FULL' });
+      store.repo = new SqliteContractRepository(store.db);
       const request = makeRequest();
-      await repo.insertRequest(request, { outbox: true });
-      await db.destroy();
+      await store.repo.insertRequest(request, { outbox: true });
+      await store.db.destroy();
 
-      db = await openSqliteDatabase({ dataDir: nested, synchronous: 'FULL' });
-      repo = new SqliteContractRepository(db);
-      expect(await migrateContractsDatabase(db)).toEqual([]);
-      const migrations = await db.selectFrom('kysely_migration' as never).select(sql<string>`name`.as('name')).execute();
+      store.db = await openSqliteDatabase({ dataDir: nested, synchronous: 'FULL' });
+      store.repo = new SqliteContractRepository(store.db);
+      expect(await migrateContractsDatabase(store.db)).toEqual([]);
+      const migrations = await store.db.selectFrom('kysely_migration' as never).select(sql<string>`name`.as('name')).execute();
       expect(migrations.map((m) => m.name)).toEqual(Object.keys(CONTRACTS_MIGRATIONS));
-      expect(await repo.findById(request.contract_id)).toEqual(request);
-      expect(await repo.backlog()).toMatchObject({ pending: 1 });
+      expect(await store.repo.findById(request.contract_id)).toEqual(request);
+      expect(await store.repo.backlog()).toMatchObject({ pending: 1 });
     });
 
     it('rejects an unknown synchronous mode instead of interpolating it', async () => {
-      await expect(openSqliteDatabase({ dataDir: temp.dir, synchronous: 'OFF; drop table x' as never })).rejects.toThrow(
+      await expect(openSqliteDatabase({ dataDir: store.dir, synchronous: 'OFF; drop table x' as never })).rejects.toThrow(
         /SQLITE_SYNCHRONOUS/,
       );
     });
@@ -72,7 +59,7 @@ describe('SqliteContractRepository', () => {
       const column = Object.keys(filter)[0]!;
       const plan = await sql
         .raw(`explain query plan select * from contracts where ${column} = 'x' and seq > 5 order by seq limit 10`)
-        .execute(db);
+        .execute(store.db);
       const details = plan.rows.map((r) => (r as { detail: string }).detail).join('\n');
       expect(details).toContain(index);
       expect(details).not.toContain('TEMP B-TREE');
@@ -80,7 +67,7 @@ describe('SqliteContractRepository', () => {
 
     it('serves newest-first session listing and the outbox queries from indexes', async () => {
       const plan = async (query: string) =>
-        (await sql.raw(`explain query plan ${query}`).execute(db)).rows.map((r) => (r as { detail: string }).detail).join('\n');
+        (await sql.raw(`explain query plan ${query}`).execute(store.db)).rows.map((r) => (r as { detail: string }).detail).join('\n');
       const sessions = await plan(
         `select * from sessions where (updated_at, session_id) < ('x', 'y') order by updated_at desc, session_id desc limit 10`,
       );
@@ -97,9 +84,9 @@ describe('SqliteContractRepository', () => {
   describe('insertRequest / completeRequest', () => {
     it('writes the REQUEST, its session and (when asked) its outbox event in one go', async () => {
       const request = makeRequest({ session_id: 'session_x' });
-      await repo.insertRequest(request, { outbox: true });
+      await store.repo.insertRequest(request, { outbox: true });
 
-      expect(await repo.findById(request.contract_id)).toEqual(request);
+      expect(await store.repo.findById(request.contract_id)).toEqual(request);
       expect(await session('session_x')).toEqual({
         session_id: 'session_x',
         contract_count: 1,
@@ -126,9 +113,9 @@ describe('SqliteContractRepository', () => {
 
     it('closes the REQUEST and inserts the RESPONSE atomically, returning the closed REQUEST', async () => {
       const request = makeRequest();
-      await repo.insertRequest(request, { outbox: true });
+      await store.repo.insertRequest(request, { outbox: true });
       const response = makeResponse(request);
-      const closed = await repo.completeRequest(
+      const closed = await store.repo.completeRequest(
         request,
         { status: 'completed', result: { message: 'Echo: hello' }, error: null, completed_at: response.created_at },
         response,
@@ -137,8 +124,8 @@ describe('SqliteContractRepository', () => {
 
       const expected: Contract = { ...request, status: 'completed', result: { message: 'Echo: hello' }, completed_at: response.created_at };
       expect(closed).toEqual(expected);
-      expect(await repo.findById(request.contract_id)).toEqual(expected);
-      expect(await repo.findById(response.contract_id)).toEqual(response);
+      expect(await store.repo.findById(request.contract_id)).toEqual(expected);
+      expect(await store.repo.findById(response.contract_id)).toEqual(response);
       expect(await session('session_a')).toMatchObject({ contract_count: 2, created_at: request.created_at, updated_at: response.created_at });
 
       const events = await outboxRows();
@@ -154,63 +141,63 @@ describe('SqliteContractRepository', () => {
 
     it('records a failed task with its error', async () => {
       const request = makeRequest();
-      await repo.insertRequest(request, { outbox: false });
+      await store.repo.insertRequest(request, { outbox: false });
       const response = makeResponse(request, {
         status: 'failed',
         result: null,
         error: 'boom',
         payload: { success: false, data: null, error: 'boom' },
       });
-      const closed = await repo.completeRequest(
+      const closed = await store.repo.completeRequest(
         request,
         { status: 'failed', result: null, error: 'boom', completed_at: response.created_at },
         response,
         { outbox: false },
       );
       expect(closed).toMatchObject({ status: 'failed', error: 'boom', result: null, completed_at: response.created_at });
-      expect(await repo.findById(response.contract_id)).toEqual(response);
+      expect(await store.repo.findById(response.contract_id)).toEqual(response);
     });
 
     it('writes no outbox event when not asked to', async () => {
       const request = makeRequest();
-      await repo.insertRequest(request, { outbox: false });
-      await repo.completeRequest(
+      await store.repo.insertRequest(request, { outbox: false });
+      await store.repo.completeRequest(
         request,
         { status: 'completed', result: {}, error: null, completed_at: nextTime() },
         makeResponse(request),
         { outbox: false },
       );
       expect(await outboxRows()).toEqual([]);
-      expect(await repo.backlog()).toEqual({ pending: 0, oldest_created_at: null });
+      expect(await store.repo.backlog()).toEqual({ pending: 0, oldest_created_at: null });
     });
 
     it('keeps JSON values exactly, including non-object payloads and results', async () => {
       const request = makeRequest({ payload: ['a', 1, null, { 'ünï': 'cødé ✓' }], metadata: { nested: { deep: [true] } } });
-      await repo.insertRequest(request, { outbox: false });
+      await store.repo.insertRequest(request, { outbox: false });
       const response = makeResponse(request, { payload: 'plain string', result: 42 });
-      await repo.completeRequest(request, { status: 'completed', result: 0, error: null, completed_at: nextTime() }, response, {
+      await store.repo.completeRequest(request, { status: 'completed', result: 0, error: null, completed_at: nextTime() }, response, {
         outbox: false,
       });
-      expect(await repo.findById(request.contract_id)).toMatchObject({ payload: request.payload, metadata: request.metadata, result: 0 });
-      expect(await repo.findById(response.contract_id)).toEqual(response);
+      expect(await store.repo.findById(request.contract_id)).toMatchObject({ payload: request.payload, metadata: request.metadata, result: 0 });
+      expect(await store.repo.findById(response.contract_id)).toEqual(response);
     });
 
     it('throws for an unknown REQUEST and writes nothing', async () => {
       const request = makeRequest();
-      await repo.insertRequest(request, { outbox: true });
+      await store.repo.insertRequest(request, { outbox: true });
       const stray = makeResponse(makeRequest());
       await expect(
-        repo.completeRequest({ ...request, contract_id: 'no-such-id' }, { status: 'completed', result: null, error: null, completed_at: nextTime() }, stray, {
+        store.repo.completeRequest({ ...request, contract_id: 'no-such-id' }, { status: 'completed', result: null, error: null, completed_at: nextTime() }, stray, {
           outbox: true,
         }),
       ).rejects.toBeInstanceOf(RequestNotFoundError);
       // A RESPONSE id is not a REQUEST either.
       const response = makeResponse(request);
-      await repo.completeRequest(request, { status: 'completed', result: null, error: null, completed_at: nextTime() }, response, {
+      await store.repo.completeRequest(request, { status: 'completed', result: null, error: null, completed_at: nextTime() }, response, {
         outbox: false,
       });
       await expect(
-        repo.completeRequest(
+        store.repo.completeRequest(
           response,
           { status: 'completed', result: null, error: null, completed_at: nextTime() },
           makeResponse(response),
@@ -218,15 +205,15 @@ describe('SqliteContractRepository', () => {
         ),
       ).rejects.toBeInstanceOf(RequestNotFoundError);
 
-      expect(await repo.findById(stray.contract_id)).toBeUndefined();
+      expect(await store.repo.findById(stray.contract_id)).toBeUndefined();
       expect((await outboxRows()).length).toBe(1);
       expect(await session('session_a')).toMatchObject({ contract_count: 2 });
     });
 
     it('rolls back everything when the insert fails (duplicate id)', async () => {
       const request = makeRequest();
-      await repo.insertRequest(request, { outbox: true });
-      await expect(repo.insertRequest({ ...request, session_id: 'session_other' }, { outbox: true })).rejects.toMatchObject({
+      await store.repo.insertRequest(request, { outbox: true });
+      await expect(store.repo.insertRequest({ ...request, session_id: 'session_other' }, { outbox: true })).rejects.toMatchObject({
         // Not toThrow(): better-sqlite3's native addon keeps the SqliteError class of the first Jest
         // sandbox that loaded it, so in a later spec file of the same worker it is not `instanceof Error`.
         code: 'SQLITE_CONSTRAINT_UNIQUE',
@@ -240,14 +227,14 @@ describe('SqliteContractRepository', () => {
       const requests = Array.from({ length: 40 }, (_, i) => makeRequest({ session_id: `session_${i % 4}` }));
       await Promise.all(
         requests.map(async (request) => {
-          await repo.insertRequest(request, { outbox: true });
-          await repo.completeRequest(request, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(request), {
+          await store.repo.insertRequest(request, { outbox: true });
+          await store.repo.completeRequest(request, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(request), {
             outbox: true,
           });
         }),
       );
-      expect(await repo.stats()).toEqual({ total_sessions: 4, total_contracts: 80, by_status: { completed: 80 } });
-      expect(await repo.backlog()).toMatchObject({ pending: 80 });
+      expect(await store.repo.stats()).toEqual({ total_sessions: 4, total_contracts: 80, by_status: { completed: 80 } });
+      expect(await store.repo.backlog()).toMatchObject({ pending: 80 });
     });
   });
 
@@ -256,8 +243,8 @@ describe('SqliteContractRepository', () => {
       // Events in id order: A1 B1 A2 B2 A3 (each an insertRequest with outbox).
       const ids = new Map<string, number>();
       for (const label of ['A1', 'B1', 'A2', 'B2', 'A3']) {
-        await repo.insertRequest(makeRequest({ session_id: `session_${label[0]}` }), { outbox: true });
-        const last = await db.selectFrom('trace_outbox').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
+        await store.repo.insertRequest(makeRequest({ session_id: `session_${label[0]}` }), { outbox: true });
+        const last = await store.db.selectFrom('trace_outbox').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
         ids.set(label, last.id);
       }
       return ids;
@@ -266,63 +253,63 @@ describe('SqliteContractRepository', () => {
     it('hands out due events oldest first, up to the limit', async () => {
       const ids = await seedEvents();
       const now = new Date(Date.now() + 1000);
-      const all = await repo.claimDue(now, 100);
+      const all = await store.repo.claimDue(now, 100);
       expect(all.map((e) => e.id)).toEqual(['A1', 'B1', 'A2', 'B2', 'A3'].map((l) => ids.get(l)));
       expect(all[0]).toMatchObject({ session_id: 'session_A', event_type: 'contract.request', attempts: 0 });
       expect(all[0]!.data).toMatchObject({ session_id: 'session_A', status: 'in_progress' });
-      expect((await repo.claimDue(now, 2)).map((e) => e.id)).toEqual([ids.get('A1'), ids.get('B1')]);
-      expect(await repo.claimDue(now, 0)).toEqual([]);
+      expect((await store.repo.claimDue(now, 2)).map((e) => e.id)).toEqual([ids.get('A1'), ids.get('B1')]);
+      expect(await store.repo.claimDue(now, 0)).toEqual([]);
     });
 
     it('does not hand out events that are not due yet', async () => {
       await seedEvents();
-      expect(await repo.claimDue(new Date(Date.now() - 60_000), 100)).toEqual([]);
+      expect(await store.repo.claimDue(new Date(Date.now() - 60_000), 100)).toEqual([]);
     });
 
     it('a failed head event blocks the later events of its session but not other sessions', async () => {
       const ids = await seedEvents();
       const now = new Date(Date.now() + 1000);
       const later = new Date(now.getTime() + 30_000);
-      await repo.markFailed(ids.get('A1')!, 'Trace answered 503', later);
+      await store.repo.markFailed(ids.get('A1')!, 'Trace answered 503', later);
 
-      expect((await repo.claimDue(now, 100)).map((e) => e.id)).toEqual([ids.get('B1'), ids.get('B2')]);
+      expect((await store.repo.claimDue(now, 100)).map((e) => e.id)).toEqual([ids.get('B1'), ids.get('B2')]);
 
-      const failed = await db.selectFrom('trace_outbox').selectAll().where('id', '=', ids.get('A1')!).executeTakeFirstOrThrow();
+      const failed = await store.db.selectFrom('trace_outbox').selectAll().where('id', '=', ids.get('A1')!).executeTakeFirstOrThrow();
       expect(failed).toMatchObject({ attempts: 1, last_error: 'Trace answered 503', next_attempt_at: later.getTime() });
 
       // B's events delivered; A is still blocked until its head is due again.
-      await repo.markDelivered([ids.get('B1')!, ids.get('B2')!]);
-      expect(await repo.claimDue(now, 100)).toEqual([]);
+      await store.repo.markDelivered([ids.get('B1')!, ids.get('B2')!]);
+      expect(await store.repo.claimDue(now, 100)).toEqual([]);
 
       // A blocked event in the middle only holds back what comes after it in its session.
-      await repo.markFailed(ids.get('A2')!, 'timeout', new Date(later.getTime() + 60_000));
-      const atLater = await repo.claimDue(later, 100);
+      await store.repo.markFailed(ids.get('A2')!, 'timeout', new Date(later.getTime() + 60_000));
+      const atLater = await store.repo.claimDue(later, 100);
       expect(atLater.map((e) => [e.id, e.attempts])).toEqual([[ids.get('A1'), 1]]);
 
-      await repo.markFailed(ids.get('A1')!, 'again', later);
-      expect((await repo.claimDue(later, 100))[0]).toMatchObject({ id: ids.get('A1'), attempts: 2 });
+      await store.repo.markFailed(ids.get('A1')!, 'again', later);
+      expect((await store.repo.claimDue(later, 100))[0]).toMatchObject({ id: ids.get('A1'), attempts: 2 });
     });
 
     it('markDelivered removes events (many at once), backlog reports what is left', async () => {
-      for (let i = 0; i < 1200; i++) await repo.insertRequest(makeRequest({ session_id: `s${i % 3}` }), { outbox: true });
-      const before = await repo.backlog();
+      for (let i = 0; i < 1200; i++) await store.repo.insertRequest(makeRequest({ session_id: `s${i % 3}` }), { outbox: true });
+      const before = await store.repo.backlog();
       expect(before.pending).toBe(1200);
       expect(before.oldest_created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
-      const due = await repo.claimDue(new Date(Date.now() + 1000), 1100);
+      const due = await store.repo.claimDue(new Date(Date.now() + 1000), 1100);
       expect(due).toHaveLength(1100);
-      await repo.markDelivered(due.map((e) => e.id));
-      expect(await repo.backlog()).toMatchObject({ pending: 100 });
-      await repo.markDelivered([]);
-      expect(await repo.backlog()).toMatchObject({ pending: 100 });
+      await store.repo.markDelivered(due.map((e) => e.id));
+      expect(await store.repo.backlog()).toMatchObject({ pending: 100 });
+      await store.repo.markDelivered([]);
+      expect(await store.repo.backlog()).toMatchObject({ pending: 100 });
     });
 
     it('never reuses an event id after deletes', async () => {
-      await repo.insertRequest(makeRequest(), { outbox: true });
-      const [first] = await repo.claimDue(new Date(Date.now() + 1000), 10);
-      await repo.markDelivered([first!.id]);
-      await repo.insertRequest(makeRequest(), { outbox: true });
-      const [second] = await repo.claimDue(new Date(Date.now() + 1000), 10);
+      await store.repo.insertRequest(makeRequest(), { outbox: true });
+      const [first] = await store.repo.claimDue(new Date(Date.now() + 1000), 10);
+      await store.repo.markDelivered([first!.id]);
+      await store.repo.insertRequest(makeRequest(), { outbox: true });
+      const [second] = await store.repo.claimDue(new Date(Date.now() + 1000), 10);
       expect(second!.id).toBeGreaterThan(first!.id);
     });
   });
@@ -340,10 +327,10 @@ describe('SqliteContractRepository', () => {
           to_agent: agents[i % agents.length]!,
           capability: capabilities[i % 2]!,
         });
-        await repo.insertRequest(request, { outbox: false });
+        await store.repo.insertRequest(request, { outbox: false });
         const failed = i % 5 === 0;
         const response = makeResponse(request, failed ? { status: 'failed', error: 'boom', result: null } : {});
-        const closed = await repo.completeRequest(
+        const closed = await store.repo.completeRequest(
           request,
           failed
             ? { status: 'failed', result: null, error: 'boom', completed_at: response.created_at }
@@ -361,7 +348,7 @@ describe('SqliteContractRepository', () => {
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await repo.find(filter, { limit, cursor });
+        const page = await store.repo.find(filter, { limit, cursor });
         pages += 1;
         expect(page.items.length).toBeLessThanOrEqual(limit);
         items.push(...page.items);
@@ -397,7 +384,7 @@ describe('SqliteContractRepository', () => {
     });
 
     it('returns contracts in the exact API shape', async () => {
-      const page = await repo.find({ session_id: 'session_0' }, { limit: 2 });
+      const page = await store.repo.find({ session_id: 'session_0' }, { limit: 2 });
       expect(page.items).toEqual(all.filter((c) => c.session_id === 'session_0').slice(0, 2));
       expect(Object.keys(page.items[0]!)).toEqual([
         'contract_id',
@@ -418,16 +405,16 @@ describe('SqliteContractRepository', () => {
     });
 
     it('sees contracts added after a cursor was issued, never one twice', async () => {
-      const first = await repo.find({ session_id: 'session_new' }, { limit: 1 });
+      const first = await store.repo.find({ session_id: 'session_new' }, { limit: 1 });
       expect(first).toEqual({ items: [], total: 0, next_cursor: null });
       const a = makeRequest({ session_id: 'session_new' });
       const b = makeRequest({ session_id: 'session_new' });
-      await repo.insertRequest(a, { outbox: false });
-      await repo.insertRequest(b, { outbox: false });
-      const p1 = await repo.find({ session_id: 'session_new' }, { limit: 1 });
+      await store.repo.insertRequest(a, { outbox: false });
+      await store.repo.insertRequest(b, { outbox: false });
+      const p1 = await store.repo.find({ session_id: 'session_new' }, { limit: 1 });
       const c = makeRequest({ session_id: 'session_new' });
-      await repo.insertRequest(c, { outbox: false });
-      const p2 = await repo.find({ session_id: 'session_new' }, { limit: 5, cursor: p1.next_cursor! });
+      await store.repo.insertRequest(c, { outbox: false });
+      const p2 = await store.repo.find({ session_id: 'session_new' }, { limit: 5, cursor: p1.next_cursor! });
       expect([...p1.items, ...p2.items].map((x) => x.contract_id)).toEqual([a, b, c].map((x) => x.contract_id));
       expect(p2.total).toBe(3);
     });
@@ -443,11 +430,11 @@ describe('SqliteContractRepository', () => {
       ['an unsafe integer', Buffer.from('c1:99999999999999999').toString('base64url')],
       ['another version tag', Buffer.from('c2:5').toString('base64url')],
     ])('rejects %s as a contract cursor', async (_name, cursor) => {
-      await expect(repo.find({}, { limit: 10, cursor })).rejects.toBeInstanceOf(InvalidCursorError);
+      await expect(store.repo.find({}, { limit: 10, cursor })).rejects.toBeInstanceOf(InvalidCursorError);
     });
 
     it('rejects a non-positive limit', async () => {
-      await expect(repo.find({}, { limit: 0 })).rejects.toBeInstanceOf(RangeError);
+      await expect(store.repo.find({}, { limit: 0 })).rejects.toBeInstanceOf(RangeError);
     });
   });
 
@@ -464,7 +451,7 @@ describe('SqliteContractRepository', () => {
         ['s_mid', [at(6)]],
       ];
       for (const [sessionId, times] of plan) {
-        for (const t of times) await repo.insertRequest(makeRequest({ session_id: sessionId, created_at: t }), { outbox: false });
+        for (const t of times) await store.repo.insertRequest(makeRequest({ session_id: sessionId, created_at: t }), { outbox: false });
       }
       const expected = ['s_new', 's_tie_c', 's_tie_b', 's_tie_a', 's_mid', 's_old'];
 
@@ -472,7 +459,7 @@ describe('SqliteContractRepository', () => {
         const seen: string[] = [];
         let cursor: string | undefined;
         do {
-          const page = await repo.listSessions({ limit, cursor });
+          const page = await store.repo.listSessions({ limit, cursor });
           expect(page.total).toBe(6);
           seen.push(...page.items.map((s) => s.session_id));
           cursor = page.next_cursor ?? undefined;
@@ -480,8 +467,8 @@ describe('SqliteContractRepository', () => {
         expect(seen).toEqual(expected);
       }
 
-      expect(await repo.findSession('s_new')).toEqual({ session_id: 's_new', contract_count: 2, created_at: at(5), updated_at: at(20) });
-      expect(await repo.findSession('unknown')).toBeUndefined();
+      expect(await store.repo.findSession('s_new')).toEqual({ session_id: 's_new', contract_count: 2, created_at: at(5), updated_at: at(20) });
+      expect(await store.repo.findSession('unknown')).toBeUndefined();
     });
 
     it('rejects invalid session cursors', async () => {
@@ -492,12 +479,12 @@ describe('SqliteContractRepository', () => {
         Buffer.from('s1:["only one"]').toString('base64url'),
         Buffer.from('s1:[1,2]').toString('base64url'),
       ]) {
-        await expect(repo.listSessions({ limit: 5, cursor })).rejects.toBeInstanceOf(InvalidCursorError);
+        await expect(store.repo.listSessions({ limit: 5, cursor })).rejects.toBeInstanceOf(InvalidCursorError);
       }
     });
 
     it('an empty store has no sessions', async () => {
-      expect(await repo.listSessions({ limit: 10 })).toEqual({ items: [], total: 0, next_cursor: null });
+      expect(await store.repo.listSessions({ limit: 10 })).toEqual({ items: [], total: 0, next_cursor: null });
     });
   });
 
@@ -508,35 +495,35 @@ describe('SqliteContractRepository', () => {
       const r2 = makeRequest({ session_id: 'imp', status: 'completed', created_at: '2025-05-01T09:00:00.000Z' });
       const other = makeRequest({ session_id: 'imp2', status: 'failed', created_at: '2025-04-01T00:00:00.000Z' });
 
-      expect(await repo.importContracts([r1, p1, r2, other])).toBe(4);
-      expect(await repo.importContracts([r1, p1, r2, other])).toBe(0);
-      expect(await repo.importContracts([])).toBe(0);
+      expect(await store.repo.importContracts([r1, p1, r2, other])).toBe(4);
+      expect(await store.repo.importContracts([r1, p1, r2, other])).toBe(0);
+      expect(await store.repo.importContracts([])).toBe(0);
 
-      expect(await repo.findSession('imp')).toEqual({
+      expect(await store.repo.findSession('imp')).toEqual({
         session_id: 'imp',
         contract_count: 3,
         created_at: '2025-05-01T09:00:00.000Z',
         updated_at: '2025-05-01T10:00:01.000Z',
       });
-      expect(await repo.findSession('imp2')).toMatchObject({ contract_count: 1 });
+      expect(await store.repo.findSession('imp2')).toMatchObject({ contract_count: 1 });
       // Insertion order, not time order.
-      expect((await repo.find({ session_id: 'imp' }, { limit: 10 })).items.map((c) => c.contract_id)).toEqual(
+      expect((await store.repo.find({ session_id: 'imp' }, { limit: 10 })).items.map((c) => c.contract_id)).toEqual(
         [r1, p1, r2].map((c) => c.contract_id),
       );
-      expect(await repo.findById(p1.contract_id)).toEqual(p1);
+      expect(await store.repo.findById(p1.contract_id)).toEqual(p1);
 
       // Overlapping import: only the new one counts; the session span widens.
       const late = makeRequest({ session_id: 'imp', status: 'completed', created_at: '2025-06-01T00:00:00.000Z' });
-      expect(await repo.importContracts([r2, late, r1])).toBe(1);
-      expect(await repo.findSession('imp')).toMatchObject({ contract_count: 4, updated_at: '2025-06-01T00:00:00.000Z' });
+      expect(await store.repo.importContracts([r2, late, r1])).toBe(1);
+      expect(await store.repo.findSession('imp')).toMatchObject({ contract_count: 4, updated_at: '2025-06-01T00:00:00.000Z' });
       expect(await outboxRows()).toEqual([]);
     });
 
     it('updates an existing live session without moving it back in time', async () => {
       const live = makeRequest({ session_id: 'mixed', created_at: '2026-03-01T00:00:00.000Z' });
-      await repo.insertRequest(live, { outbox: false });
-      await repo.importContracts([makeRequest({ session_id: 'mixed', created_at: '2025-01-01T00:00:00.000Z' })]);
-      expect(await repo.findSession('mixed')).toEqual({
+      await store.repo.insertRequest(live, { outbox: false });
+      await store.repo.importContracts([makeRequest({ session_id: 'mixed', created_at: '2025-01-01T00:00:00.000Z' })]);
+      expect(await store.repo.findSession('mixed')).toEqual({
         session_id: 'mixed',
         contract_count: 2,
         created_at: '2025-01-01T00:00:00.000Z',
@@ -550,29 +537,29 @@ describe('SqliteContractRepository', () => {
       const open1 = makeRequest();
       const open2 = makeRequest({ session_id: 'session_b' });
       const done = makeRequest();
-      await repo.insertRequest(open1, { outbox: false });
-      await repo.insertRequest(open2, { outbox: false });
-      await repo.insertRequest(done, { outbox: false });
-      await repo.completeRequest(done, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(done), {
+      await store.repo.insertRequest(open1, { outbox: false });
+      await store.repo.insertRequest(open2, { outbox: false });
+      await store.repo.insertRequest(done, { outbox: false });
+      await store.repo.completeRequest(done, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(done), {
         outbox: false,
       });
       // A RESPONSE never counts as interrupted, even with an odd status.
-      await repo.importContracts([makeResponse(open1, { status: 'in_progress', contract_id: 'odd-response' })]);
+      await store.repo.importContracts([makeResponse(open1, { status: 'in_progress', contract_id: 'odd-response' })]);
 
       const at = nextTime();
-      expect(await repo.failInterrupted('orchestrator restarted before the task finished', at)).toBe(2);
+      expect(await store.repo.failInterrupted('orchestrator restarted before the task finished', at)).toBe(2);
       for (const id of [open1.contract_id, open2.contract_id]) {
-        expect(await repo.findById(id)).toMatchObject({
+        expect(await store.repo.findById(id)).toMatchObject({
           status: 'failed',
           error: 'orchestrator restarted before the task finished',
           completed_at: at,
         });
       }
-      expect(await repo.findById(done.contract_id)).toMatchObject({ status: 'completed', error: null });
-      expect(await repo.findById('odd-response')).toMatchObject({ status: 'in_progress' });
-      expect(await repo.failInterrupted('again', nextTime())).toBe(0);
+      expect(await store.repo.findById(done.contract_id)).toMatchObject({ status: 'completed', error: null });
+      expect(await store.repo.findById('odd-response')).toMatchObject({ status: 'in_progress' });
+      expect(await store.repo.failInterrupted('again', nextTime())).toBe(0);
 
-      expect(await repo.stats()).toEqual({
+      expect(await store.repo.stats()).toEqual({
         total_sessions: 2,
         total_contracts: 5,
         by_status: { failed: 2, completed: 2, in_progress: 1 },
@@ -580,7 +567,7 @@ describe('SqliteContractRepository', () => {
     });
 
     it('stats of an empty store', async () => {
-      expect(await repo.stats()).toEqual({ total_sessions: 0, total_contracts: 0, by_status: {} });
+      expect(await store.repo.stats()).toEqual({ total_sessions: 0, total_contracts: 0, by_status: {} });
     });
   });
 });

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { JsonObject, TraceEventType } from '../../contract.model.js';
 import type { DeadLetterReason, DeadLetterSummary, TraceDeadLetter } from '../../contract.repository.js';
+import { rowToOutboxEvent } from '../contract-row.mapper.js';
 import { STORE_COUNTER, type ContractsDatabase, type TraceDeadLetterRow } from '../contracts-database.schema.js';
 
 /** Longest `last_error` kept for a dead letter (as for an outbox event). */
@@ -136,13 +136,7 @@ async function addToCounter(trx: Transaction<ContractsDatabase>, name: string, d
 
 function rowToDeadLetter(row: TraceDeadLetterRow): TraceDeadLetter {
   return {
-    id: Number(row.id),
-    session_id: row.session_id,
-    event_type: row.event_type as TraceEventType,
-    data: JSON.parse(row.data) as JsonObject,
-    attempts: Number(row.attempts),
-    created_at: row.created_at,
-    traceparent: row.traceparent ?? null,
+    ...rowToOutboxEvent(row),
     last_status: row.last_status === null ? null : Number(row.last_status),
     last_error: row.last_error,
     dead_at: row.dead_at,

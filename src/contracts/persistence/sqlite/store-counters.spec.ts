@@ -3,6 +3,7 @@ import { Kysely, Migrator, sql, SqliteDialect, type CompiledQuery } from 'kysely
 import { join } from 'node:path';
 import type { Contract } from '../../contract.model.js';
 import { SQLITE_FILE_NAME } from '../../contracts.constants.js';
+import { useTempSqliteStore } from '../../testing/temp-sqlite-store.js';
 import { makeRequest, makeResponse, makeTempDir, nextTime } from '../../testing/contract.fixtures.js';
 import type { ContractsDatabase } from '../contracts-database.schema.js';
 import { contractsMigrationProvider, migrateContractsDatabase } from '../migrations/index.js';
@@ -12,25 +13,13 @@ import { SqliteContractRepository } from './sqlite-contract.repository.js';
 
 /** store_counters (migration 0006): kept with every write, read instead of counting tables. */
 describe('store counters', () => {
-  let temp: ReturnType<typeof makeTempDir>;
-  let db: Kysely<ContractsDatabase>;
-  let repo: SqliteContractRepository;
-
-  beforeEach(async () => {
-    temp = makeTempDir();
-    db = await openSqliteDatabase({ dataDir: temp.dir, synchronous: 'NORMAL' });
-    repo = new SqliteContractRepository(db);
-  });
-  afterEach(async () => {
-    await db.destroy();
-    temp.remove();
-  });
+  const store = useTempSqliteStore();
 
   /** The figures counted the slow way, as `stats()` / `backlog()` / list totals must give them. */
   async function counted() {
-    const byStatus = await db.selectFrom('contracts').select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const byStatus = await store.db.selectFrom('contracts').select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
     const one = async (table: 'contracts' | 'sessions' | 'trace_outbox') =>
-      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     return {
       total_contracts: await one('contracts'),
       total_sessions: await one('sessions'),
@@ -41,24 +30,24 @@ describe('store counters', () => {
 
   async function expectCountersRight(): Promise<void> {
     const expected = await counted();
-    const stats = await repo.stats();
+    const stats = await store.repo.stats();
     expect(stats).toEqual({ total_contracts: expected.total_contracts, total_sessions: expected.total_sessions, by_status: expected.by_status });
-    expect((await repo.backlog()).pending).toBe(expected.outbox);
-    expect((await repo.listSessions({ limit: 1 })).total).toBe(expected.total_sessions);
-    expect((await repo.find({}, { limit: 1 })).total).toBe(expected.total_contracts);
+    expect((await store.repo.backlog()).pending).toBe(expected.outbox);
+    expect((await store.repo.listSessions({ limit: 1 })).total).toBe(expected.total_sessions);
+    expect((await store.repo.find({}, { limit: 1 })).total).toBe(expected.total_contracts);
     for (const [status, n] of Object.entries(expected.by_status)) {
-      expect((await repo.find({ status: status as Contract['status'] }, { limit: 1 })).total).toBe(n);
+      expect((await store.repo.find({ status: status as Contract['status'] }, { limit: 1 })).total).toBe(n);
     }
-    const sessions = await db.selectFrom('sessions').select(['session_id', 'contract_count']).execute();
+    const sessions = await store.db.selectFrom('sessions').select(['session_id', 'contract_count']).execute();
     for (const { session_id, contract_count } of sessions) {
-      const rows = await db.selectFrom('contracts').select((eb) => eb.fn.countAll().as('n')).where('session_id', '=', session_id).executeTakeFirstOrThrow();
+      const rows = await store.db.selectFrom('contracts').select((eb) => eb.fn.countAll().as('n')).where('session_id', '=', session_id).executeTakeFirstOrThrow();
       expect(Number(contract_count)).toBe(Number(rows.n));
-      expect((await repo.find({ session_id }, { limit: 1 })).total).toBe(Number(rows.n));
+      expect((await store.repo.find({ session_id }, { limit: 1 })).total).toBe(Number(rows.n));
     }
   }
 
   const complete = (request: Contract, status: 'completed' | 'failed' | 'cancelled') =>
-    repo.completeRequest(request, { status, result: null, error: status === 'completed' ? null : 'x', completed_at: nextTime() }, makeResponse(request, { status }), {
+    store.repo.completeRequest(request, { status, result: null, error: status === 'completed' ? null : 'x', completed_at: nextTime() }, makeResponse(request, { status }), {
       outbox: true,
     });
 
@@ -69,8 +58,8 @@ describe('store counters', () => {
     const failed = makeRequest({ session_id: 'c_a' });
     const cancelled = makeRequest({ session_id: 'c_b' });
     const interrupted = makeRequest({ session_id: 'c_c' });
-    for (const r of [done, failed, cancelled, interrupted]) await repo.insertRequest(r, { outbox: true });
-    await repo.insertRequest(makeRequest({ session_id: 'c_quiet' }), { outbox: false });
+    for (const r of [done, failed, cancelled, interrupted]) await store.repo.insertRequest(r, { outbox: true });
+    await store.repo.insertRequest(makeRequest({ session_id: 'c_quiet' }), { outbox: false });
     await complete(done, 'completed');
     await complete(failed, 'failed');
     await complete(cancelled, 'cancelled');
@@ -79,29 +68,29 @@ describe('store counters', () => {
     // Imports: a new session, more contracts for an existing one, and duplicates (skipped).
     const imported = [makeRequest({ session_id: 'c_import', status: 'completed' }), makeRequest({ session_id: 'c_import', status: 'pending' })];
     const toExisting = makeRequest({ session_id: 'c_a', status: 'failed' });
-    expect(await repo.importContracts([...imported, toExisting, done])).toBe(3);
-    expect(await repo.importContracts(imported)).toBe(0);
+    expect(await store.repo.importContracts([...imported, toExisting, done])).toBe(3);
+    expect(await store.repo.importContracts(imported)).toBe(0);
     await expectCountersRight();
 
-    expect(await repo.failInterrupted('restarted', nextTime())).toBe(2);
-    expect(await repo.failInterrupted('restarted', nextTime())).toBe(0);
+    expect(await store.repo.failInterrupted('restarted', nextTime())).toBe(2);
+    expect(await store.repo.failInterrupted('restarted', nextTime())).toBe(0);
     await expectCountersRight();
 
-    const events = await repo.claimDue(new Date(Date.now() + 60_000), 3);
-    await repo.markDelivered([...events.map((e) => e.id), 999_999]);
-    await repo.markDelivered(events.map((e) => e.id));
+    const events = await store.repo.claimDue(new Date(Date.now() + 60_000), 3);
+    await store.repo.markDelivered([...events.map((e) => e.id), 999_999]);
+    await store.repo.markDelivered(events.map((e) => e.id));
     await expectCountersRight();
 
     // Retention with a cutoff in the future: every session goes, in small batches, except one with a running REQUEST.
     const inProgress = makeRequest({ session_id: 'c_running' });
-    await repo.insertRequest(inProgress, { outbox: false });
+    await store.repo.insertRequest(inProgress, { outbox: false });
     const future = new Date(Date.now() + 365 * 24 * 3600_000).toISOString();
     let batch;
     do {
-      batch = await repo.deleteExpiredSessions(future, 2, 3);
+      batch = await store.repo.deleteExpiredSessions(future, 2, 3);
       await expectCountersRight();
     } while (batch.sessions > 0 || batch.contracts > 0);
-    expect(await db.selectFrom('sessions').select('session_id').execute()).toEqual([{ session_id: 'c_running' }]);
+    expect(await store.db.selectFrom('sessions').select('session_id').execute()).toEqual([{ session_id: 'c_running' }]);
     await complete(inProgress, 'completed');
     await expectCountersRight();
   });
@@ -109,18 +98,18 @@ describe('store counters', () => {
   it('deleteExpiredSessions: oldest sessions first, whole unless over the contract limit, never one with a running REQUEST', async () => {
     const old = (session_id: string, n: number, status: Contract['status'] = 'completed') =>
       Array.from({ length: n }, () => makeRequest({ session_id, status, created_at: `2020-01-0${1 + (n % 9)}T00:00:00.000Z` }));
-    await repo.importContracts([...old('old_big', 7), ...old('old_small', 2), ...old('old_running', 1, 'in_progress')]);
-    await repo.importContracts([makeRequest({ session_id: 'recent', status: 'completed' })]);
+    await store.repo.importContracts([...old('old_big', 7), ...old('old_small', 2), ...old('old_running', 1, 'in_progress')]);
+    await store.repo.importContracts([makeRequest({ session_id: 'recent', status: 'completed' })]);
     const cutoff = '2021-01-01T00:00:00.000Z';
 
     // old_small (updated 2020-01-03) before old_big (2020-01-08); 5 contracts per batch.
-    expect(await repo.deleteExpiredSessions(cutoff, 10, 5)).toEqual({ sessions: 1, contracts: 5 });
-    expect((await repo.findSession('old_big'))?.contract_count).toBe(4);
-    expect(await repo.findSession('old_small')).toBeUndefined();
+    expect(await store.repo.deleteExpiredSessions(cutoff, 10, 5)).toEqual({ sessions: 1, contracts: 5 });
+    expect((await store.repo.findSession('old_big'))?.contract_count).toBe(4);
+    expect(await store.repo.findSession('old_small')).toBeUndefined();
     await expectCountersRight();
-    expect(await repo.deleteExpiredSessions(cutoff, 10, 5)).toEqual({ sessions: 1, contracts: 4 });
-    expect(await repo.deleteExpiredSessions(cutoff, 10, 5)).toEqual({ sessions: 0, contracts: 0 });
-    expect((await db.selectFrom('sessions').select('session_id').orderBy('session_id').execute()).map((s) => s.session_id)).toEqual([
+    expect(await store.repo.deleteExpiredSessions(cutoff, 10, 5)).toEqual({ sessions: 1, contracts: 4 });
+    expect(await store.repo.deleteExpiredSessions(cutoff, 10, 5)).toEqual({ sessions: 0, contracts: 0 });
+    expect((await store.db.selectFrom('sessions').select('session_id').orderBy('session_id').execute()).map((s) => s.session_id)).toEqual([
       'old_running',
       'recent',
     ]);
@@ -128,7 +117,7 @@ describe('store counters', () => {
   });
 
   it('migration 0006 backfills the counters from the rows already stored', async () => {
-    await db.destroy();
+    await store.db.destroy();
     const other = makeTempDir();
     try {
       const raw = new Kysely<ContractsDatabase>({ dialect: new SqliteDialect({ database: new Database(join(other.dir, SQLITE_FILE_NAME)) }) });
@@ -153,7 +142,7 @@ describe('store counters', () => {
       await raw.destroy();
     } finally {
       other.remove();
-      db = await openSqliteDatabase({ dataDir: temp.dir, synchronous: 'NORMAL' });
+      store.db = await openSqliteDatabase({ dataDir: store.dir, synchronous: 'NORMAL' });
     }
   });
 
@@ -165,13 +154,13 @@ describe('store counters', () => {
     beforeEach(async () => {
       logged = [];
       watched = new Kysely<ContractsDatabase>({
-        dialect: new SqliteDialect({ database: new Database(join(temp.dir, SQLITE_FILE_NAME)) }),
+        dialect: new SqliteDialect({ database: new Database(join(store.dir, SQLITE_FILE_NAME)) }),
         log: (event) => {
           logged.push((event.query as CompiledQuery).sql);
         },
       });
       watchedRepo = new SqliteContractRepository(watched);
-      for (let i = 0; i < 6; i++) await repo.insertRequest(makeRequest({ session_id: `w${i % 2}`, to_agent: 'w_agent' }), { outbox: true });
+      for (let i = 0; i < 6; i++) await store.repo.insertRequest(makeRequest({ session_id: `w${i % 2}`, to_agent: 'w_agent' }), { outbox: true });
     });
     afterEach(async () => {
       await watched.destroy();
@@ -207,7 +196,7 @@ describe('store counters', () => {
       expect(counts()).toHaveLength(1);
 
       // A cursor of the former format (no total) still works: the total is counted again.
-      const seq = Number((await db.selectFrom('contracts').select('seq').orderBy('seq').executeTakeFirstOrThrow()).seq);
+      const seq = Number((await store.db.selectFrom('contracts').select('seq').orderBy('seq').executeTakeFirstOrThrow()).seq);
       const old = await watchedRepo.find({ to_agent: 'w_agent' }, { limit: 2, cursor: encodeContractCursor(seq) });
       expect(old.total).toBe(6);
       expect(old.items).toHaveLength(2);
