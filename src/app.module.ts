@@ -5,6 +5,7 @@ import { appConfig } from './app.config.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ContractsModule } from './contracts/contracts.module.js';
 import { RetentionModule } from './contracts/retention/retention.module.js';
+import { DatabaseModule } from './database/database.module.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { OrchestratorModule } from './orchestrator/orchestrator.module.js';
@@ -13,6 +14,8 @@ import { SecurityModule } from './security/security.module.js';
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, cache: false, load: [appConfig] }),
+    // The store's connection, migrations and shutdown; the feature modules import it too, sharing one instance.
+    DatabaseModule,
     AgentsModule,
     ContractsModule,
     RetentionModule,

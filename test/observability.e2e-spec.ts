@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { Capability } from '../src/agents/index.js';
 import { ApiKeysService } from '../src/auth/api-keys.service.js';
-import { CONTRACTS_DATABASE } from '../src/contracts/contracts.constants.js';
+import { DATABASE } from '../src/database/index.js';
 import { closedPortUrl } from './utils/http-server.js';
 import { startServerProcess, type ServerProcess } from './utils/server-process.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -260,7 +260,7 @@ describe('Observability: request ids, metrics, probes (issue 5 §3)', () => {
       const app = await createTestApp();
       try {
         await request(app.server).get('/v1/health/ready').expect(200);
-        await app.app.get<Kysely<unknown>>(CONTRACTS_DATABASE).destroy();
+        await app.app.get<Kysely<unknown>>(DATABASE).destroy();
         const res = await request(app.server).get('/v1/health/ready').set('X-Request-Id', 'ready-1').expect(503);
         expect(res.headers['x-request-id']).toBe('ready-1');
         expect(res.body).toMatchObject({

@@ -4,8 +4,7 @@ import request from 'supertest';
 import { ulid } from 'ulid';
 import type { Contract, ContractStatus } from '../src/contracts/contract.model.js';
 import { ContractRepository } from '../src/contracts/contract.repository.js';
-import { CONTRACTS_DATABASE } from '../src/contracts/contracts.constants.js';
-import type { ContractsDatabase } from '../src/contracts/persistence/contracts-database.schema.js';
+import { DATABASE, type Database } from '../src/database/index.js';
 import { RetentionService } from '../src/contracts/retention/retention.service.js';
 import { waitFor } from './utils/wait-for.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -46,7 +45,7 @@ async function sessionIds(t: TestApp): Promise<string[]> {
 
 /** `/v1/status` figures against count(*) on the store. */
 async function expectCountersRight(t: TestApp): Promise<void> {
-  const db = t.app.get<Kysely<ContractsDatabase>>(CONTRACTS_DATABASE);
+  const db = t.app.get<Kysely<Database>>(DATABASE);
   const count = async (table: 'contracts' | 'sessions') =>
     Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   const byStatus = await db.selectFrom('contracts').select((eb) => ['status', eb.fn.countAll().as('n')]).groupBy('status').execute();

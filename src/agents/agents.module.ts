@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
-import { ContractsModule } from '../contracts/contracts.module.js';
+import { DatabaseModule } from '../database/database.module.js';
 import { A2aAgentFactory } from './a2a/a2a-agent.factory.js';
 import { A2aAgentRegistrar } from './a2a/a2a-agent.registrar.js';
 import { agentsConfig } from './agents.config.js';
@@ -21,12 +21,12 @@ import { AgentTargetsModule } from './targets/agent-targets.module.js';
 
 /**
  * Agents: the @Agent/@Capability decorators, discovery of decorated providers at start-up, the
- * registry, remote HTTP agents (registration, heartbeats, liveness, stored in the contract store's
- * database), A2A agents registered by agent card, and the `/v1/agents` routes. Agents may be listed
- * in any module's providers; discovery walks them all.
+ * registry, remote HTTP agents (registration, heartbeats, liveness, stored through DatabaseModule),
+ * A2A agents registered by agent card, and the `/v1/agents` routes. Agents may be listed in any
+ * module's providers; discovery walks them all.
  */
 @Module({
-  imports: [DiscoveryModule, ConfigModule.forFeature(agentsConfig), ContractsModule, AgentTargetsModule, RemoteAgentsHttpModule],
+  imports: [DiscoveryModule, ConfigModule.forFeature(agentsConfig), DatabaseModule, AgentTargetsModule, RemoteAgentsHttpModule],
   controllers: [AgentsController],
   providers: [
     AgentRegistry,

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
-import { ContractsModule } from '../contracts/contracts.module.js';
+import { DatabaseModule } from '../database/database.module.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { authConfig } from './auth.config.js';
@@ -9,12 +9,12 @@ import { ApiKeyGuard } from './guards/api-key.guard.js';
 import { SqliteApiKeysRepository } from './persistence/sqlite-api-keys.repository.js';
 
 /**
- * API keys with scopes: the key store (in the contract store's database), the service that
+ * API keys with scopes: the key store (on DatabaseModule's connection), the service that
  * authenticates keys, and the global guard that enforces `@Scopes(...)`/`@Public()` on every route.
  * Keys are managed with `npm run keys` (src/cli/keys.ts).
  */
 @Module({
-  imports: [ConfigModule.forFeature(authConfig), ContractsModule],
+  imports: [ConfigModule.forFeature(authConfig), DatabaseModule],
   providers: [
     SqliteApiKeysRepository,
     { provide: ApiKeysRepository, useExisting: SqliteApiKeysRepository },

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SQLITE_BUSY_TIMEOUT_MS } from '../contracts/contracts.constants.js';
+import { SQLITE_BUSY_TIMEOUT_MS } from '../database/index.js';
 import { parseCommandLine, runCommand, UsageError } from './command-line.js';
 import { existingContractStore } from './contract-store.js';
 import { formatBytes, prepareOutputFile } from './output-file.js';

@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { contractsConfig } from '../contracts/contracts.config.js';
-import { SQLITE_FILE_NAME } from '../contracts/contracts.constants.js';
+import { loadDatabaseConfig, SQLITE_FILE_NAME } from '../database/index.js';
 import { UsageError } from './command-line.js';
 
 /**
@@ -9,7 +8,7 @@ import { UsageError } from './command-line.js';
  * opening it would create an empty store, and a wrong DATA_DIR must not back up or export nothing.
  */
 export function existingContractStore(): string {
-  const store = resolve(contractsConfig().dataDir, SQLITE_FILE_NAME);
+  const store = resolve(loadDatabaseConfig().dataDir, SQLITE_FILE_NAME);
   if (!existsSync(store) || !statSync(store).isFile()) {
     throw new UsageError(`no contract store at ${store} (set DATA_DIR to the server's data folder)`);
   }

@@ -4,10 +4,9 @@ import { ApiKeysService } from '../auth/api-keys.service.js';
 import { KEY_CACHE_TTL_MS, SCOPES } from '../auth/auth.constants.js';
 import { ApiKeyInputError } from '../auth/errors/api-key-input.error.js';
 import type { ApiKeyRecord } from '../auth/interfaces/api-key.interface.js';
-import { SqliteApiKeysRepository } from '../auth/persistence/sqlite-api-keys.repository.js';
+import { SqliteApiKeysRepository } from '../auth/index.js';
 import { parseScopes } from '../auth/scopes.js';
-import { contractsConfig } from '../contracts/contracts.config.js';
-import { openSqliteDatabase } from '../contracts/persistence/sqlite/open-sqlite-database.js';
+import { loadDatabaseConfig, openDatabase } from '../database/index.js';
 import { parseCommandLine, UsageError } from './command-line.js';
 
 /**
@@ -84,8 +83,7 @@ async function run(command: Exclude<Command, { name: 'help' }>): Promise<number>
   const scopes = command.name === 'create' ? parseScopes(command.scopes) : [];
   const keyName = command.name === 'create' ? normalizeKeyName(command.keyName) : '';
   const agentId = command.name === 'create' ? normalizeKeyAgent(command.agent, scopes) : null;
-  const config = contractsConfig();
-  const db = await openSqliteDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  const db = await openDatabase(loadDatabaseConfig());
   try {
     const keys = new ApiKeysService(new SqliteApiKeysRepository(db), { authRequired: false });
     switch (command.name) {

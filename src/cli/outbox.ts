@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import type { Kysely } from 'kysely';
 import type { OutboxRepository, TraceDeadLetter } from '../contracts/contract.repository.js';
-import { contractsConfig } from '../contracts/contracts.config.js';
-import type { ContractsDatabase } from '../contracts/persistence/contracts-database.schema.js';
-import { openSqliteDatabase } from '../contracts/persistence/sqlite/open-sqlite-database.js';
-import { SqliteContractRepository } from '../contracts/persistence/sqlite/sqlite-contract.repository.js';
+import { SqliteContractRepository } from '../contracts/index.js';
+import { loadDatabaseConfig, openDatabase, type Database } from '../database/index.js';
 import { parseCommandLine, runCommand, UsageError } from './command-line.js';
 import { existingContractStore } from './contract-store.js';
 
@@ -143,8 +141,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   existingContractStore();
-  const config = contractsConfig();
-  const db: Kysely<ContractsDatabase> = await openSqliteDatabase({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous });
+  const db: Kysely<Database> = await openDatabase(loadDatabaseConfig());
   try {
     // The repository only: ContractsModule would run restart recovery (closing "interrupted" tasks).
     const outbox: OutboxRepository = new SqliteContractRepository(db);

@@ -1,5 +1,5 @@
 import type { Contract } from './contract.model.js';
-import type { ContractRow } from './persistence/contracts-database.schema.js';
+import type { ContractRow } from './persistence/contracts.tables.js';
 
 /**
  * The size of a contract as the API serialises it (compact JSON, UTF-8 bytes), for the response

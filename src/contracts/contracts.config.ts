@@ -1,22 +1,13 @@
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { validateConfig } from '../common/config/validate-config.js';
-
-export const SQLITE_SYNCHRONOUS_MODES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
 /** Default of RESPONSE_MAX_BYTES: 8 MiB. */
 export const DEFAULT_RESPONSE_MAX_BYTES = 8 * 1024 * 1024;
 
+/** What is about contracts; where the store lives (DATA_DIR, SQLITE_SYNCHRONOUS) is in database.config.ts. */
 class ContractsEnv {
-  @IsOptional()
-  @IsString()
-  DATA_DIR: string = './data';
-
-  @IsOptional()
-  @IsIn(SQLITE_SYNCHRONOUS_MODES)
-  SQLITE_SYNCHRONOUS: (typeof SQLITE_SYNCHRONOUS_MODES)[number] = 'NORMAL';
-
   /** Budget of one list page, tree or compress answer (and of the MemAgent request body), in bytes. */
   @IsOptional()
   @Type(() => Number)
@@ -35,8 +26,6 @@ class ContractsEnv {
 }
 
 export interface ContractsConfig {
-  dataDir: string;
-  sqliteSynchronous: (typeof SQLITE_SYNCHRONOUS_MODES)[number];
   /** RESPONSE_MAX_BYTES (absent in configs built by hand: the default applies). */
   responseMaxBytes?: number;
   /** CONTRACT_RETENTION_DAYS, or null/absent to keep everything. */
@@ -46,8 +35,6 @@ export interface ContractsConfig {
 export function loadContractsConfig(env: NodeJS.ProcessEnv = process.env): Required<ContractsConfig> {
   const config = validateConfig(ContractsEnv, env);
   return {
-    dataDir: config.DATA_DIR,
-    sqliteSynchronous: config.SQLITE_SYNCHRONOUS,
     responseMaxBytes: config.RESPONSE_MAX_BYTES,
     retentionDays: config.CONTRACT_RETENTION_DAYS ?? null,
   };

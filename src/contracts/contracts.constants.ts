@@ -1,18 +1,3 @@
-/** DI token of the contract store's Kysely instance (`Kysely<ContractsDatabase>`). */
-export const CONTRACTS_DATABASE = Symbol('contracts:database');
-
-/** File name of the embedded store inside `DATA_DIR` (SPEC §5). */
-export const SQLITE_FILE_NAME = 'orchestrator.db';
-
-/** `busy_timeout` of the embedded store, in milliseconds. */
-export const SQLITE_BUSY_TIMEOUT_MS = 5000;
-
-/** WAL size (in 4 KiB pages) that triggers an automatic checkpoint. */
-export const SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
-
-/** Size the WAL file is truncated back to after a checkpoint. */
-export const SQLITE_JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-
 /** Page size limits of the list endpoints (SPEC §4). */
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;

@@ -3,9 +3,9 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { FastPathValidationPipe } from '../common/validation/fast-path-validation.pipe.js';
+import { databaseConfig } from '../database/index.js';
 import type { Contract } from './contract.model.js';
 import { ContractRepository } from './contract.repository.js';
-import { contractsConfig } from './contracts.config.js';
 import { ContractsModule } from './contracts.module.js';
 import { makeRequest, makeResponse, makeTempDir } from './testing/contract.fixtures.js';
 
@@ -18,7 +18,7 @@ describe('ContractsController and SessionsController', () => {
   beforeAll(async () => {
     temp = makeTempDir();
     const moduleRef = await Test.createTestingModule({ imports: [ContractsModule] })
-      .overrideProvider(contractsConfig.KEY)
+      .overrideProvider(databaseConfig.KEY)
       .useValue({ dataDir: temp.dir, sqliteSynchronous: 'NORMAL' })
       .compile();
     app = moduleRef.createNestApplication({ logger: false });

@@ -15,11 +15,6 @@ export const requestAlreadyClosedMessage = (requestId: string, status: string): 
 
 export const INVALID_CURSOR_MESSAGE = 'cursor is not valid: pass the next_cursor of a previous page unchanged';
 
-export const migrationFailedMessage = (migrationName: string | undefined, cause: unknown): string =>
-  `Contract store migration ${migrationName ? `'${migrationName}' ` : ''}failed: ${
-    cause instanceof Error ? cause.message : String(cause)
-  }`;
-
 export const retentionPassMessage = (sessions: number, contracts: number, updatedBefore: string): string =>
   `Retention: deleted ${sessions} session${sessions === 1 ? '' : 's'} (${contracts} contract${contracts === 1 ? '' : 's'}) last updated before ${updatedBefore}`;
 

@@ -1,8 +1,8 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { databaseConfig } from '../database/index.js';
 import type { Contract } from './contract.model.js';
 import { ContractRepository, OutboxRepository } from './contract.repository.js';
-import { contractsConfig } from './contracts.config.js';
 import { ContractsModule } from './contracts.module.js';
 import { ContractsService } from './contracts.service.js';
 import { SqliteContractRepository } from './persistence/sqlite/sqlite-contract.repository.js';
@@ -14,7 +14,7 @@ describe('ContractsService (ContractsModule on a real SQLite file)', () => {
 
   async function start(): Promise<{ service: ContractsService; repo: ContractRepository }> {
     moduleRef = await Test.createTestingModule({ imports: [ContractsModule] })
-      .overrideProvider(contractsConfig.KEY)
+      .overrideProvider(databaseConfig.KEY)
       .useValue({ dataDir: temp.dir, sqliteSynchronous: 'NORMAL' })
       .compile();
     moduleRef.useLogger(false);

@@ -5,6 +5,7 @@ import { LoggerModule, type Params } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { AgentsModule } from '../agents/agents.module.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
+import { DatabaseModule } from '../database/database.module.js';
 import { IntegrationsModule } from '../integrations/integrations.module.js';
 import { OrchestratorModule } from '../orchestrator/orchestrator.module.js';
 import { DatabaseHealthIndicator } from './health/database.health.js';
@@ -41,6 +42,7 @@ import { observabilityConfig } from './observability.config.js';
     TerminusModule.forRoot({ logger: false }),
     AgentsModule,
     ContractsModule,
+    DatabaseModule,
     IntegrationsModule,
     OrchestratorModule,
   ],

@@ -2,9 +2,9 @@ import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { jest } from '@jest/globals';
 import { ContractRepository, OutboxRepository } from '../contracts/contract.repository.js';
-import { contractsConfig } from '../contracts/contracts.config.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
 import { makeRequest, makeResponse, makeTempDir, nextTime } from '../contracts/testing/contract.fixtures.js';
+import { databaseConfig } from '../database/index.js';
 import { InterruptedTasksRecovery } from './interrupted-tasks.recovery.js';
 
 describe('InterruptedTasksRecovery (on a real SQLite file)', () => {
@@ -13,7 +13,7 @@ describe('InterruptedTasksRecovery (on a real SQLite file)', () => {
 
   async function start(): Promise<ContractRepository> {
     moduleRef = await Test.createTestingModule({ imports: [ContractsModule], providers: [InterruptedTasksRecovery] })
-      .overrideProvider(contractsConfig.KEY)
+      .overrideProvider(databaseConfig.KEY)
       .useValue({ dataDir: temp.dir, sqliteSynchronous: 'NORMAL' })
       .compile();
     await moduleRef.init();

@@ -21,8 +21,8 @@ const BATCH = 10_000;
  */
 export async function seedStore({ dataDir, contracts, sessionIds, sample = 0, onProgress }) {
   await import('reflect-metadata');
-  const { openSqliteDatabase } = await distModule('contracts/persistence/sqlite/open-sqlite-database.js');
-  const { SqliteContractRepository } = await distModule('contracts/persistence/sqlite/sqlite-contract.repository.js');
+  const { openSqliteDatabase } = await distModule('database/index.js');
+  const { SqliteContractRepository } = await distModule('contracts/index.js');
 
   const started = process.hrtime.bigint();
   // synchronous=OFF for the seeding connection only: the seed is not what is measured, and a crash

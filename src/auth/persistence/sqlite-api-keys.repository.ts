@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely, Selectable } from 'kysely';
-import { CONTRACTS_DATABASE } from '../../contracts/contracts.constants.js';
-import type { ContractsDatabase } from '../../contracts/persistence/contracts-database.schema.js';
+import { DATABASE } from '../../database/index.js';
 import { ApiKeysRepository, type StoredApiKey } from '../api-keys.repository.js';
 import type { ApiKeyRecord, NewApiKeyRecord } from '../interfaces/api-key.interface.js';
 import { scopesFromStorage, scopesToStorage } from '../scopes.js';
-import type { ApiKeysTable, AuthDatabase } from './api-keys-database.schema.js';
+import type { ApiKeysTable, ApiKeysTables } from './api-keys.tables.js';
 
 const RECORD_COLUMNS = ['id', 'name', 'scopes', 'created_at', 'last_used_at', 'revoked_at', 'agent_id'] as const;
 
@@ -22,16 +21,13 @@ function toRecord(row: Pick<Selectable<ApiKeysTable>, (typeof RECORD_COLUMNS)[nu
 }
 
 /**
- * API keys in the contract store's database (`api_keys`), through its Kysely instance. Only Kysely's
+ * API keys in the store (`api_keys`), through its Kysely instance. Only Kysely's
  * query builder is used, so the adapter also fits a PostgreSQL store.
  */
 @Injectable()
 export class SqliteApiKeysRepository extends ApiKeysRepository {
-  private readonly db: Kysely<AuthDatabase>;
-
-  constructor(@Inject(CONTRACTS_DATABASE) db: Kysely<ContractsDatabase>) {
+  constructor(@Inject(DATABASE) private readonly db: Kysely<ApiKeysTables>) {
     super();
-    this.db = db.withTables<AuthDatabase>();
   }
 
   override async insert(key: NewApiKeyRecord): Promise<void> {

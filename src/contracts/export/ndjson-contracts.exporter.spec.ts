@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import { Writable } from 'node:stream';
 import type { Contract } from '../contract.model.js';
 import { checkNdjsonContracts, NdjsonContractsImporter } from '../import/ndjson-contracts.importer.js';
-import type { ContractsDatabase } from '../persistence/contracts-database.schema.js';
-import { openSqliteDatabase } from '../persistence/sqlite/open-sqlite-database.js';
+import type { ContractsTables } from '../persistence/contracts.tables.js';
+import { openSqliteDatabase } from '../../database/index.js';
 import { SqliteContractRepository } from '../persistence/sqlite/sqlite-contract.repository.js';
 import { makeRequest, makeResponse, makeTempDir } from '../testing/contract.fixtures.js';
 import { NdjsonContractsExporter } from './ndjson-contracts.exporter.js';
@@ -32,7 +32,7 @@ async function* source(text: string): AsyncGenerator<Buffer> {
 
 describe('NDJSON export and import on the SQLite store', () => {
   const temps: { remove: () => void }[] = [];
-  const dbs: Kysely<ContractsDatabase>[] = [];
+  const dbs: Kysely<ContractsTables>[] = [];
 
   async function store(): Promise<SqliteContractRepository> {
     const temp = makeTempDir();

@@ -1,5 +1,5 @@
 import type { Contract, ContractStatus, ContractType, JsonObject, JsonValue, OutboxEvent, SessionSummary, TraceEventType } from '../contract.model.js';
-import type { ContractRow, NewContractRow, SessionRow, TraceOutboxRow } from './contracts-database.schema.js';
+import type { ContractRow, NewContractRow, SessionRow, TraceOutboxRow } from './contracts.tables.js';
 
 /** Conversion between the API shapes and table rows. JSON values are stored as JSON text. */
 

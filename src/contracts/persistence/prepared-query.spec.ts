@@ -1,9 +1,9 @@
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
-import type { ContractsDatabase } from './contracts-database.schema.js';
+import type { ContractsTables } from './contracts.tables.js';
 import { PreparedQuery } from './prepared-query.js';
 
 describe('PreparedQuery', () => {
-  const db = new Kysely<ContractsDatabase>({
+  const db = new Kysely<ContractsTables>({
     dialect: {
       createAdapter: () => new SqliteAdapter(),
       createDriver: () => new DummyDriver(),

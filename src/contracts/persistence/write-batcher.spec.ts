@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import type { ContractsDatabase } from './contracts-database.schema.js';
-import { openSqliteDatabase } from './sqlite/open-sqlite-database.js';
+import type { ContractsTables } from './contracts.tables.js';
+import { openSqliteDatabase } from '../../database/index.js';
 import { WriteBatcher } from './write-batcher.js';
 
 describe('WriteBatcher', () => {
   let dir: string;
-  let db: Kysely<ContractsDatabase>;
+  let db: Kysely<ContractsTables>;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'write-batcher-'));

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
-import type { ContractsDatabase } from '../persistence/contracts-database.schema.js';
-import { openSqliteDatabase } from '../persistence/sqlite/open-sqlite-database.js';
+import type { ContractsTables } from '../persistence/contracts.tables.js';
+import { openSqliteDatabase } from '../../database/index.js';
 import { SqliteContractRepository } from '../persistence/sqlite/sqlite-contract.repository.js';
 import { makeTempDir } from './contract.fixtures.js';
 
 /** A fresh SQLite contract store per test; a spec may reopen `db` (and `repo`) on the same `dir`. */
 export interface TempSqliteStore {
   dir: string;
-  db: Kysely<ContractsDatabase>;
+  db: Kysely<ContractsTables>;
   repo: SqliteContractRepository;
 }
 

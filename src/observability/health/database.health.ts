@@ -1,17 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { sql, type Kysely } from 'kysely';
-import { CONTRACTS_DATABASE } from '../../contracts/contracts.constants.js';
-import type { ContractsDatabase } from '../../contracts/persistence/contracts-database.schema.js';
+import { DATABASE, type Database } from '../../database/index.js';
 
 /** Longest the database may take to answer `SELECT 1` before it counts as down. */
 export const DATABASE_CHECK_TIMEOUT_MS = 2_000;
 
-/** `SELECT 1` through the contract store's Kysely instance: up when it answers in time. */
+/** `SELECT 1` through the store's Kysely instance: up when it answers in time. */
 @Injectable()
 export class DatabaseHealthIndicator {
   constructor(
-    @Inject(CONTRACTS_DATABASE) private readonly db: Kysely<ContractsDatabase>,
+    @Inject(DATABASE) private readonly db: Kysely<Database>,
     private readonly indicators: HealthIndicatorService,
   ) {}
 

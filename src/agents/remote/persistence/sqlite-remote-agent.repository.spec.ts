@@ -1,16 +1,16 @@
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { ContractsDatabase } from '../../../contracts/persistence/contracts-database.schema.js';
-import { migrateContractsDatabase } from '../../../contracts/persistence/migrations/index.js';
+import { migrateDatabase } from '../../../database/index.js';
+import type { RemoteAgentsTables } from './remote-agents.tables.js';
 import { SqliteRemoteAgentRepository } from './sqlite-remote-agent.repository.js';
 
 describe('SqliteRemoteAgentRepository', () => {
-  let db: Kysely<ContractsDatabase>;
+  let db: Kysely<RemoteAgentsTables>;
   let repository: SqliteRemoteAgentRepository;
 
   beforeEach(async () => {
-    db = new Kysely<ContractsDatabase>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
-    await migrateContractsDatabase(db);
+    db = new Kysely<RemoteAgentsTables>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    await migrateDatabase(db);
     repository = new SqliteRemoteAgentRepository(db);
   });
   afterEach(async () => {

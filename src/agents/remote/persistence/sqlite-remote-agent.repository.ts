@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { CONTRACTS_DATABASE } from '../../../contracts/contracts.constants.js';
-import type { ContractsDatabase, RemoteAgentRow } from '../../../contracts/persistence/contracts-database.schema.js';
+import { DATABASE } from '../../../database/index.js';
 import type { StoredRemoteAgent } from '../remote-agent-registration.js';
 import { RemoteAgentRepository } from '../remote-agent.repository.js';
+import type { RemoteAgentRow, RemoteAgentsTables } from './remote-agents.tables.js';
 
-/** RemoteAgentRepository on the contract store's database (table `remote_agents`, migration 0003). */
+/** RemoteAgentRepository on the store (table `remote_agents`, migration 0003). */
 @Injectable()
 export class SqliteRemoteAgentRepository extends RemoteAgentRepository {
-  constructor(@Inject(CONTRACTS_DATABASE) private readonly db: Kysely<ContractsDatabase>) {
+  constructor(@Inject(DATABASE) private readonly db: Kysely<RemoteAgentsTables>) {
     super();
   }
 

@@ -4,9 +4,9 @@ import { InvalidCursorError } from '../../errors/invalid-cursor.error.js';
 import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
 import { useTempSqliteStore } from '../../testing/temp-sqlite-store.js';
 import { makeRequest, makeResponse, nextTime } from '../../testing/contract.fixtures.js';
-import { CONTRACTS_MIGRATIONS, migrateContractsDatabase } from '../migrations/index.js';
+import { DATABASE_MIGRATIONS, migrateDatabase } from '../../../database/index.js';
 import { encodeContractCursor, encodeSessionCursor } from '../page-cursor.js';
-import { openSqliteDatabase } from './open-sqlite-database.js';
+import { openSqliteDatabase } from '../../../database/index.js';
 import { SqliteContractRepository } from './sqlite-contract.repository.js';
 
 describe('SqliteContractRepository', () => {
@@ -35,9 +35,9 @@ describe('SqliteContractRepository', () => {
 
       store.db = await openSqliteDatabase({ dataDir: nested, synchronous: 'FULL' });
       store.repo = new SqliteContractRepository(store.db);
-      expect(await migrateContractsDatabase(store.db)).toEqual([]);
+      expect(await migrateDatabase(store.db)).toEqual([]);
       const migrations = await store.db.selectFrom('kysely_migration' as never).select(sql<string>`name`.as('name')).execute();
-      expect(migrations.map((m) => m.name)).toEqual(Object.keys(CONTRACTS_MIGRATIONS));
+      expect(migrations.map((m) => m.name)).toEqual(Object.keys(DATABASE_MIGRATIONS));
       expect(await store.repo.findById(request.contract_id)).toEqual(request);
       expect(await store.repo.backlog()).toMatchObject({ pending: 1 });
     });

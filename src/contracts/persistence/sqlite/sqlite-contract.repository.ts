@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { CONTRACTS_DATABASE } from '../../contracts.constants.js';
+import { DATABASE } from '../../../database/index.js';
 import type {
   Contract,
   ContractFilter,
@@ -30,12 +30,12 @@ import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession, toNullabl
 import {
   STORE_COUNTER,
   type ContractRow,
-  type ContractsDatabase,
+  type ContractsTables,
   type ContractsTable,
   type NewContractRow,
   type SessionRow,
   type TraceOutboxRow,
-} from '../contracts-database.schema.js';
+} from '../contracts.tables.js';
 import { decodeContractCursor, decodeSessionCursor, encodeContractCursor, encodeSessionCursor } from '../page-cursor.js';
 import { PreparedQuery } from '../prepared-query.js';
 import { WriteBatcher } from '../write-batcher.js';
@@ -89,8 +89,8 @@ interface TwoCounterValues {
 type CounterRow = { name: string; value: number | string | bigint };
 type FindParam = <K extends keyof FindValues & string>(name: K) => FindValues[K];
 
-type Db = Kysely<ContractsDatabase>;
-type Executor = Kysely<ContractsDatabase> | Transaction<ContractsDatabase>;
+type Db = Kysely<ContractsTables>;
+type Executor = Kysely<ContractsTables> | Transaction<ContractsTables>;
 
 /**
  * The contract store and the Trace outbox on SQLite (through Kysely, so the same code is the basis of
@@ -104,7 +104,7 @@ type Executor = Kysely<ContractsDatabase> | Transaction<ContractsDatabase>;
 export class SqliteContractRepository implements ContractRepository, OutboxRepository {
   readonly #db: Db;
   /** Task writes (insertRequest, completeRequest) go through group commit. */
-  readonly #writes: WriteBatcher<ContractsDatabase>;
+  readonly #writes: WriteBatcher<ContractsTables>;
   readonly #deadLetters: SqliteTraceDeadLetters;
   readonly #insertContract: PreparedQuery<ContractValues, never>;
   readonly #importContract: PreparedQuery<ContractValues, never>;
@@ -128,7 +128,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   readonly #findRows = new Map<number, PreparedQuery<FindValues, ContractRow>>();
   readonly #findCount = new Map<number, PreparedQuery<FindValues, { n: number | string | bigint }>>();
 
-  constructor(@Inject(CONTRACTS_DATABASE) db: Db) {
+  constructor(@Inject(DATABASE) db: Db) {
     this.#db = db;
     this.#writes = new WriteBatcher(db);
     this.#deadLetters = new SqliteTraceDeadLetters(db);

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DeadLetterReason, DeadLetterSummary, TraceDeadLetter } from '../../contract.repository.js';
 import { rowToOutboxEvent } from '../contract-row.mapper.js';
-import { STORE_COUNTER, type ContractsDatabase, type TraceDeadLetterRow } from '../contracts-database.schema.js';
+import { STORE_COUNTER, type ContractsTables, type TraceDeadLetterRow } from '../contracts.tables.js';
 
 /** Longest `last_error` kept for a dead letter (as for an outbox event). */
 const MAX_LAST_ERROR_LENGTH = 2000;
@@ -14,9 +14,9 @@ const REQUEUE_BATCH = 500;
  * exactly one of the two tables.
  */
 export class SqliteTraceDeadLetters {
-  readonly #db: Kysely<ContractsDatabase>;
+  readonly #db: Kysely<ContractsTables>;
 
-  constructor(db: Kysely<ContractsDatabase>) {
+  constructor(db: Kysely<ContractsTables>) {
     this.#db = db;
   }
 
@@ -126,7 +126,7 @@ export class SqliteTraceDeadLetters {
 }
 
 /** Adds `delta` to one of the store counters, in the transaction that moved the rows it counts. */
-async function addToCounter(trx: Transaction<ContractsDatabase>, name: string, delta: number): Promise<void> {
+async function addToCounter(trx: Transaction<ContractsTables>, name: string, delta: number): Promise<void> {
   await trx
     .insertInto('store_counters')
     .values({ name, value: delta })

@@ -2,13 +2,13 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, sql, SqliteDialect, type CompiledQuery } from 'kysely';
 import { join } from 'node:path';
 import type { Contract } from '../../contract.model.js';
-import { SQLITE_FILE_NAME } from '../../contracts.constants.js';
+import { SQLITE_FILE_NAME } from '../../../database/index.js';
 import { useTempSqliteStore } from '../../testing/temp-sqlite-store.js';
 import { makeRequest, makeResponse, makeTempDir, nextTime } from '../../testing/contract.fixtures.js';
-import type { ContractsDatabase } from '../contracts-database.schema.js';
-import { contractsMigrationProvider, migrateContractsDatabase } from '../migrations/index.js';
+import type { ContractsTables } from '../contracts.tables.js';
+import { databaseMigrationProvider, migrateDatabase } from '../../../database/index.js';
 import { encodeContractCursor } from '../page-cursor.js';
-import { openSqliteDatabase } from './open-sqlite-database.js';
+import { openSqliteDatabase } from '../../../database/index.js';
 import { SqliteContractRepository } from './sqlite-contract.repository.js';
 
 /** store_counters (migration 0006): kept with every write, read instead of counting tables. */
@@ -120,8 +120,8 @@ describe('store counters', () => {
     await store.db.destroy();
     const other = makeTempDir();
     try {
-      const raw = new Kysely<ContractsDatabase>({ dialect: new SqliteDialect({ database: new Database(join(other.dir, SQLITE_FILE_NAME)) }) });
-      const migrator = new Migrator({ db: raw, provider: contractsMigrationProvider });
+      const raw = new Kysely<ContractsTables>({ dialect: new SqliteDialect({ database: new Database(join(other.dir, SQLITE_FILE_NAME)) }) });
+      const migrator = new Migrator({ db: raw, provider: databaseMigrationProvider });
       expect((await migrator.migrateTo('0005_contract_parent_index')).error).toBeUndefined();
       const rows = [makeRequest({ session_id: 'm1' }), makeRequest({ session_id: 'm1', status: 'failed' }), makeRequest({ session_id: 'm2', status: 'failed' })];
       for (const r of rows) {
@@ -135,7 +135,7 @@ describe('store counters', () => {
         { session_id: 'm2', contract_count: 1, created_at: rows[2]!.created_at, updated_at: rows[2]!.created_at },
       ]).execute();
       await raw.insertInto('trace_outbox').values({ session_id: 'm1', event_type: 'contract.request', data: '{}', next_attempt_at: 0, created_at: rows[0]!.created_at }).execute();
-      expect(await migrateContractsDatabase(raw)).toContain('0006_store_counters');
+      expect(await migrateDatabase(raw)).toContain('0006_store_counters');
       const migrated = new SqliteContractRepository(raw);
       expect(await migrated.stats()).toEqual({ total_contracts: 3, total_sessions: 2, by_status: { in_progress: 1, failed: 2 } });
       expect((await migrated.backlog()).pending).toBe(1);
@@ -148,12 +148,12 @@ describe('store counters', () => {
 
   describe('reads that do not count whole tables', () => {
     let logged: string[];
-    let watched: Kysely<ContractsDatabase>;
+    let watched: Kysely<ContractsTables>;
     let watchedRepo: SqliteContractRepository;
 
     beforeEach(async () => {
       logged = [];
-      watched = new Kysely<ContractsDatabase>({
+      watched = new Kysely<ContractsTables>({
         dialect: new SqliteDialect({ database: new Database(join(store.dir, SQLITE_FILE_NAME)) }),
         log: (event) => {
           logged.push((event.query as CompiledQuery).sql);

@@ -1,5 +1,5 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { ContractStoreMigrationError } from '../../errors/contract-store-migration.error.js';
+import { DatabaseMigrationError } from '../errors/database-migration.error.js';
 import { initialMigration } from './0001-initial.migration.js';
 import { outboxTraceparentMigration } from './0002-outbox-traceparent.migration.js';
 import { remoteAgentsMigration } from './0003-remote-agents.migration.js';
@@ -10,10 +10,10 @@ import { traceDeadLettersMigration } from './0007-trace-dead-letters.migration.j
 import { apiKeyAgentMigration } from './0008-api-key-agent.migration.js';
 
 /**
- * Every migration of the contract store, by name. Names sort in the order they must run; add new ones
+ * Every migration of the store (all modules' tables), by name. Names sort in the order they must run; add new ones
  * at the end (`0002_…`) and never edit one that has shipped.
  */
-export const CONTRACTS_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+export const DATABASE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initialMigration,
   '0002_outbox_traceparent': outboxTraceparentMigration,
   '0003_remote_agents': remoteAgentsMigration,
@@ -25,20 +25,20 @@ export const CONTRACTS_MIGRATIONS: Readonly<Record<string, Migration>> = Object.
 });
 
 /** Static, in-code migration provider (no file-system scanning, so it works from `dist/` and in tests). */
-export const contractsMigrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ ...CONTRACTS_MIGRATIONS }),
+export const databaseMigrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...DATABASE_MIGRATIONS }),
 };
 
 /**
  * Brings the schema up to date. Already applied migrations are skipped, so this is safe at every
- * start. Throws ContractStoreMigrationError if a migration fails.
+ * start. Throws DatabaseMigrationError if a migration fails.
  */
-export async function migrateContractsDatabase(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: contractsMigrationProvider });
+export async function migrateDatabase(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: databaseMigrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new ContractStoreMigrationError(failed?.migrationName, error);
+    throw new DatabaseMigrationError(failed?.migrationName, error);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -4,7 +4,7 @@ import { inTransaction } from './migration-helpers.js';
 /**
  * Running totals kept with the writes (`store_counters`), so that `/v1/status`, the readiness check
  * and unfiltered list pages read a few rows instead of counting whole tables. Backfilled from the rows
- * present when it runs. Counter names are listed in STORE_COUNTER (contracts-database.schema.ts).
+ * present when it runs. Counter names are listed in STORE_COUNTER (contracts/persistence/contracts.tables.ts).
  */
 export const storeCountersMigration: Migration = {
   async up(db: Kysely<any>): Promise<void> {

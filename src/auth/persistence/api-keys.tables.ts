@@ -15,7 +15,7 @@ export type ApiKeysTable = {
   agent_id: string | null;
 };
 
-// Type aliases, not interfaces: Kysely's withTables<T>() needs an index-signature-compatible type.
-export type AuthDatabase = {
+/** The auth module's tables; `Database` (src/database) composes them with the others. */
+export interface ApiKeysTables {
   api_keys: ApiKeysTable;
-};
+}

@@ -1,40 +1,41 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { SQLITE_SYNCHRONOUS_MODES, type SqliteSynchronousMode } from '../database.config.js';
 import {
   SQLITE_BUSY_TIMEOUT_MS,
   SQLITE_FILE_NAME,
   SQLITE_JOURNAL_SIZE_LIMIT_BYTES,
   SQLITE_WAL_AUTOCHECKPOINT_PAGES,
-} from '../../contracts.constants.js';
-import { SQLITE_SYNCHRONOUS_MODES } from '../../contracts.config.js';
-import type { ContractsDatabase } from '../contracts-database.schema.js';
-import { migrateContractsDatabase } from '../migrations/index.js';
+} from '../database.constants.js';
+import { unknownSynchronousModeMessage, walUnavailableMessage } from '../database.messages.js';
+import type { Database } from '../database.schema.js';
+import { migrateDatabase } from '../migrations/index.js';
 import { StatementCachingDatabase } from './statement-cache.js';
 
 export interface SqliteDatabaseOptions {
   /** Folder of the database file; created (recursively) if missing. */
   dataDir: string;
   /** `PRAGMA synchronous`: NORMAL is durable against process crashes in WAL mode, FULL also against power loss. */
-  synchronous: (typeof SQLITE_SYNCHRONOUS_MODES)[number];
+  synchronous: SqliteSynchronousMode;
 }
 
 /**
  * Opens (creating if needed) `${dataDir}/orchestrator.db` in WAL mode, applies the connection pragmas,
  * and brings the schema up to date before returning. The caller owns the result and must `destroy()` it.
  */
-export async function openSqliteDatabase(options: SqliteDatabaseOptions): Promise<Kysely<ContractsDatabase>> {
+export async function openSqliteDatabase(options: SqliteDatabaseOptions): Promise<Kysely<Database>> {
   if (!SQLITE_SYNCHRONOUS_MODES.includes(options.synchronous)) {
     // Never interpolate an unchecked value into a pragma.
-    throw new Error(`SQLITE_SYNCHRONOUS must be one of ${SQLITE_SYNCHRONOUS_MODES.join(', ')}, got '${options.synchronous}'`);
+    throw new Error(unknownSynchronousModeMessage(options.synchronous));
   }
   mkdirSync(options.dataDir, { recursive: true });
-  const sqlite = new Database(join(options.dataDir, SQLITE_FILE_NAME));
+  const sqlite = new BetterSqlite3(join(options.dataDir, SQLITE_FILE_NAME));
   try {
     const journalMode = sqlite.pragma('journal_mode = WAL', { simple: true });
     if (typeof journalMode !== 'string' || journalMode.toLowerCase() !== 'wal') {
-      throw new Error(`Could not switch ${SQLITE_FILE_NAME} to WAL mode (journal_mode is '${String(journalMode)}')`);
+      throw new Error(walUnavailableMessage(SQLITE_FILE_NAME, journalMode));
     }
     sqlite.pragma(`synchronous = ${options.synchronous}`);
     sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
@@ -52,11 +53,11 @@ export async function openSqliteDatabase(options: SqliteDatabaseOptions): Promis
     throw error;
   }
 
-  const db = new Kysely<ContractsDatabase>({
+  const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: new StatementCachingDatabase(sqlite) }),
   });
   try {
-    await migrateContractsDatabase(db);
+    await migrateDatabase(db);
   } catch (error) {
     await db.destroy();
     throw error;

@@ -1,7 +1,8 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 /**
- * Tables of the contract store as Kysely sees them. JSON values are stored as text, times as
+ * The contract store's tables as Kysely sees them (DatabaseModule composes them with the other
+ * modules' tables into one `Database`). JSON values are stored as text, times as
  * ISO-8601 UTC strings (`…Z`, which sort chronologically as text), except `trace_outbox.next_attempt_at`
  * (epoch milliseconds, compared with `now`).
  */
@@ -69,18 +70,6 @@ export interface TraceDeadLettersTable {
   dead_at: string;
 }
 
-/** Remote agents registered over the API (one row per agent id). */
-export interface RemoteAgentsTable {
-  agent_id: string;
-  /** `http` (or `a2a` later): how the agent is reached and what `registration` holds. */
-  kind: string;
-  /** JSON object: the registration as accepted (for `a2a`, the agent card). */
-  registration: string;
-  registered_at: string;
-  updated_at: string;
-  last_heartbeat: string | null;
-}
-
 /**
  * Running totals kept in the transactions that change them (migration 0006): `contracts`, `sessions`,
  * `trace_outbox` (undelivered events) and `status:<status>` (contracts by status).
@@ -99,13 +88,12 @@ export const STORE_COUNTER = {
   statusPrefix: 'status:',
 } as const;
 
-export interface ContractsDatabase {
+export interface ContractsTables {
   contracts: ContractsTable;
   store_counters: StoreCountersTable;
   sessions: SessionsTable;
   trace_outbox: TraceOutboxTable;
   trace_dead_letters: TraceDeadLettersTable;
-  remote_agents: RemoteAgentsTable;
 }
 
 export type ContractRow = Selectable<ContractsTable>;
@@ -113,4 +101,3 @@ export type NewContractRow = Insertable<ContractsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type TraceOutboxRow = Selectable<TraceOutboxTable>;
 export type TraceDeadLetterRow = Selectable<TraceDeadLettersTable>;
-export type RemoteAgentRow = Selectable<RemoteAgentsTable>;
