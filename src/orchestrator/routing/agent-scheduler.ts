@@ -31,6 +31,7 @@ const EMPTY: ReadonlySet<string> = new Set();
  * `max_concurrency`. When every one is at its limit, tasks wait in a FIFO per capability, at most
  * QUEUE_MAX of them and for at most QUEUE_TIMEOUT_MS; beyond either the caller gets 503 with
  * `Retry-After`. A waiter is served as soon as an agent frees a slot or comes (back) into service.
+ * A slot goes back through its own `release`, which tells the registry how the attempt ended.
  */
 @Injectable()
 export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
