@@ -1,4 +1,5 @@
-import { AgentRegistry, LocalAgentConflictError } from './agent.registry.js';
+import { AgentRegistry } from './agent.registry.js';
+import { LocalAgentConflictError } from './errors/local-agent-conflict.error.js';
 import type { AgentDefinition, AgentKind, RegisteredCapability } from './interfaces/registered-agent.interface.js';
 
 const capability = (name: string): RegisteredCapability => ({
@@ -39,7 +40,7 @@ describe('AgentRegistry', () => {
   it('routes to the agent with the fewest tasks in flight, leaving out the agents a task failed on', () => {
     const a = registry.register(definition('a'));
     registry.register(definition('b'));
-    registry.acquire(a);
+    registry.attemptStarted(a);
     expect(routedTo()).toBe('b');
     expect(routedTo(new Set(['b']))).toBe('a');
     expect(routedTo(new Set(['a', 'b']))).toBe('unknown');
@@ -48,10 +49,10 @@ describe('AgentRegistry', () => {
 
   it('is full when every agent is at its limit, and shows such an agent busy', () => {
     const a = registry.register(definition('a', 'http', 1));
-    registry.acquire(a);
+    registry.attemptStarted(a);
     expect(routedTo()).toBe('full');
     expect(registry.statusOf(a)).toBe('busy');
-    registry.release(a, 'completed');
+    registry.attemptEnded(a, 'completed');
     expect(routedTo()).toBe('a');
     expect(a.state).toMatchObject({ in_flight: 0, tasks_completed: 1 });
   });
@@ -60,25 +61,25 @@ describe('AgentRegistry', () => {
     const a = registry.register(definition('a'));
     const t0 = 1_000_000;
     for (let i = 0; i < 4; i++) {
-      registry.acquire(a);
-      registry.release(a, 'transport_error', t0);
+      registry.attemptStarted(a);
+      registry.attemptEnded(a, 'transport_error', t0);
     }
     expect(routedTo(undefined, t0)).toBe('a');
-    registry.acquire(a);
-    registry.release(a, 'transport_error', t0);
+    registry.attemptStarted(a);
+    registry.attemptEnded(a, 'transport_error', t0);
     expect(registry.statusOf(a, t0)).toBe('error');
     expect(routedTo(undefined, t0 + cooldownMs - 1)).toBe('unavailable');
 
     // Half open: one trial, no second one while it runs.
     expect(routedTo(undefined, t0 + cooldownMs)).toBe('a');
-    registry.acquire(a);
+    registry.attemptStarted(a);
     expect(routedTo(undefined, t0 + cooldownMs)).toBe('unavailable');
     // A failed trial opens it again for a full cooldown.
-    registry.release(a, 'transport_error', t0 + cooldownMs);
+    registry.attemptEnded(a, 'transport_error', t0 + cooldownMs);
     expect(routedTo(undefined, t0 + cooldownMs + 10)).toBe('unavailable');
     expect(routedTo(undefined, t0 + 2 * cooldownMs)).toBe('a');
-    registry.acquire(a);
-    registry.release(a, 'completed', t0 + 2 * cooldownMs);
+    registry.attemptStarted(a);
+    registry.attemptEnded(a, 'completed', t0 + 2 * cooldownMs);
     expect(registry.statusOf(a, t0 + 2 * cooldownMs)).toBe('available');
     expect(a.state).toMatchObject({ consecutive_failures: 0, breaker_opened_at: null, trial_in_flight: false });
   });
@@ -86,11 +87,11 @@ describe('AgentRegistry', () => {
   it('a task-level failure is an answer: it resets the failure count', () => {
     const a = registry.register(definition('a'));
     for (let i = 0; i < 4; i++) {
-      registry.acquire(a);
-      registry.release(a, 'transport_error');
+      registry.attemptStarted(a);
+      registry.attemptEnded(a, 'transport_error');
     }
-    registry.acquire(a);
-    registry.release(a, 'failed');
+    registry.attemptStarted(a);
+    registry.attemptEnded(a, 'failed');
     expect(a.state.consecutive_failures).toBe(0);
   });
 
@@ -122,8 +123,8 @@ describe('AgentRegistry', () => {
     const a = registry.register(definition('a', 'http', 1));
     const seen: string[] = [];
     const stop = registry.onChange((agent) => seen.push(agent.definition.agent_id));
-    registry.acquire(a);
-    registry.release(a, 'unused');
+    registry.attemptStarted(a);
+    registry.attemptEnded(a, 'unused');
     stop();
     registry.setStatus('a', 'offline');
     expect(seen).toEqual(['a']);

@@ -1,72 +1,41 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { agentsConfig } from './agents.config.js';
-import { BREAKER_FAILURE_THRESHOLD, type AgentStatus } from './agents.constants.js';
+import { AgentStatistics } from './agent-statistics.js';
+import type { AgentStatus } from './agents.constants.js';
 import { AgentsMessages } from './agents.messages.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { CapabilityIndex } from './capability-index.js';
 import { AgentDefinitionError } from './errors/agent-definition.error.js';
-import type { AgentDefinition, AgentState, RegisteredCapability } from './interfaces/registered-agent.interface.js';
-
-export interface RegisteredAgent {
-  definition: AgentDefinition;
-  readonly state: AgentState;
-}
-
-/** What routing can do with a capability right now. */
-export type CapabilityRoute =
-  /** No agent provides it. */
-  | { kind: 'unknown' }
-  /** Every provider is offline or has its circuit breaker open. */
-  | { kind: 'unavailable' }
-  /** Providers are in service but every one is at its concurrency limit. */
-  | { kind: 'full' }
-  | { kind: 'ready'; agent: RegisteredAgent; capability: RegisteredCapability };
+import { LocalAgentConflictError } from './errors/local-agent-conflict.error.js';
+import type { AgentDefinition, CapabilityRoute, RegisteredAgent, SlotOutcome } from './interfaces/registered-agent.interface.js';
 
 /**
- * How one attempt of a task ended, as far as the agent's health is concerned; `unused` gives back a slot
- * that was never used (the task was rejected before it ran).
- */
-export type AttemptOutcome = 'completed' | 'failed' | 'transport_error' | 'unused';
-
-/** Thrown when a remote registration would replace or remove an in-process agent. */
-export class LocalAgentConflictError extends Error {}
-
-/**
- * The agents the orchestrator can route to, with their runtime state: liveness, tasks in flight,
- * task statistics since start, and a circuit breaker per agent. In-process agents are registered by the
- * explorer at start-up; remote agents are added, replaced and removed at run time.
+ * The agents the orchestrator can route to, with their runtime state (liveness, attempts in flight;
+ * the breaker and the statistics keep theirs there too). In-process agents are registered by the
+ * explorer at start-up; remote agents are added, replaced and removed at run time. Attempts start and
+ * end only through the slots AgentScheduler hands out.
  */
 @Injectable()
 export class AgentRegistry {
   private readonly agents = new Map<string, RegisteredAgent>();
-  private readonly byCapability = new Map<string, RegisteredAgent[]>();
+  private readonly index = new CapabilityIndex();
   private readonly changeListeners = new Set<(agent: RegisteredAgent) => void>();
+  private readonly breaker: CircuitBreaker;
+  private readonly statistics = new AgentStatistics();
 
-  constructor(@Inject(agentsConfig.KEY) private readonly config: ConfigType<typeof agentsConfig>) {}
+  constructor(@Inject(agentsConfig.KEY) config: ConfigType<typeof agentsConfig>) {
+    this.breaker = new CircuitBreaker(config.cooldownMs);
+  }
 
   /** Adds an agent; a second agent with the same id is a definition error (stops start-up). */
   register(definition: AgentDefinition, lastHeartbeat: string | null = null): RegisteredAgent {
     const existing = this.agents.get(definition.agent_id);
-    if (existing) {
-      throw new AgentDefinitionError(
-        AgentsMessages.duplicateAgentId(definition.agent_id, existing.definition.source, definition.source),
-      );
-    }
-    const agent: RegisteredAgent = {
-      definition,
-      state: {
-        status: 'available',
-        in_flight: 0,
-        tasks_completed: 0,
-        tasks_failed: 0,
-        registered_at: new Date().toISOString(),
-        last_heartbeat: lastHeartbeat,
-        consecutive_failures: 0,
-        breaker_opened_at: null,
-        trial_in_flight: false,
-      },
-    };
+    if (existing) throw new AgentDefinitionError(AgentsMessages.duplicateAgentId(definition.agent_id, existing.definition.source, definition.source));
+    const state = { status: 'available' as const, in_flight: 0, registered_at: new Date().toISOString(), last_heartbeat: lastHeartbeat };
+    const agent: RegisteredAgent = { definition, state: { ...state, ...AgentStatistics.NONE, ...CircuitBreaker.CLOSED } };
     this.agents.set(definition.agent_id, agent);
-    this.index(agent);
+    this.index.add(agent);
     this.changed(agent);
     return agent;
   }
@@ -81,11 +50,11 @@ export class AgentRegistry {
     if (existing.definition.kind === 'local' || definition.kind === 'local') {
       throw new LocalAgentConflictError(AgentsMessages.localAgentConflict(definition.agent_id));
     }
-    this.unindex(existing);
+    this.index.remove(existing);
     existing.definition = definition;
     existing.state.status = 'available';
     if (lastHeartbeat !== null) existing.state.last_heartbeat = lastHeartbeat;
-    this.index(existing);
+    this.index.add(existing);
     this.changed(existing);
     return existing;
   }
@@ -95,7 +64,7 @@ export class AgentRegistry {
     const agent = this.agents.get(agentId);
     if (!agent) return false;
     if (agent.definition.kind === 'local') throw new LocalAgentConflictError(AgentsMessages.localAgentConflict(agentId));
-    this.unindex(agent);
+    this.index.remove(agent);
     this.agents.delete(agentId);
     return true;
   }
@@ -110,25 +79,24 @@ export class AgentRegistry {
 
   /** Agents that provide the capability, whatever their state. */
   providers(capabilityName: string): readonly RegisteredAgent[] {
-    return this.byCapability.get(capabilityName) ?? [];
+    return this.index.providers(capabilityName);
   }
 
   /**
-   * The routable provider with the fewest tasks in flight, leaving out the agents in `exclude` (those a
-   * task already failed on). An agent whose breaker is open is routable again for one trial task once
-   * AGENT_COOLDOWN_MS has passed. `unknown` when no agent (outside `exclude`) provides the capability.
+   * The provider in service with a free slot and the fewest attempts in flight, leaving out the agents in
+   * `exclude` (those a task already failed on). `unknown` when no agent outside `exclude` provides it.
    */
   route(capabilityName: string, exclude: ReadonlySet<string> = EMPTY, now = Date.now()): CapabilityRoute {
-    const providers = this.byCapability.get(capabilityName);
     let best: RegisteredAgent | undefined;
     let known = false;
     let inService = false;
-    for (const agent of providers ?? []) {
+    for (const agent of this.index.providers(capabilityName)) {
       if (exclude.size > 0 && exclude.has(agent.definition.agent_id)) continue;
       known = true;
-      if (!this.isRoutable(agent, now)) continue;
+      if (agent.state.status !== 'available' || !this.breaker.allows(agent.state, now)) continue;
       inService = true;
-      if (!this.hasSlot(agent)) continue;
+      const limit = agent.definition.max_concurrency;
+      if (limit !== null && agent.state.in_flight >= limit) continue;
       if (!best || agent.state.in_flight < best.state.in_flight) best = agent;
     }
     if (!known) return { kind: 'unknown' };
@@ -136,34 +104,17 @@ export class AgentRegistry {
     return inService ? { kind: 'full' } : { kind: 'unavailable' };
   }
 
-  /** Takes a slot of the agent for one attempt (the route was `ready` in the same tick). */
-  acquire(agent: RegisteredAgent): void {
+  /** An attempt starts on the agent (its route was `ready` in the same tick). Called by AgentScheduler only. */
+  attemptStarted(agent: RegisteredAgent): void {
     agent.state.in_flight += 1;
-    if (agent.state.breaker_opened_at !== null) agent.state.trial_in_flight = true;
+    this.breaker.attemptStarted(agent.state);
   }
 
-  /**
-   * Gives the slot back and records how the attempt ended. BREAKER_FAILURE_THRESHOLD transport errors
-   * in a row open the agent's breaker; a failed trial opens it again; any answer closes it.
-   */
-  release(agent: RegisteredAgent, outcome: AttemptOutcome, now = Date.now()): void {
-    const { state } = agent;
-    state.in_flight -= 1;
-    const trial = state.trial_in_flight;
-    state.trial_in_flight = false;
-    if (outcome === 'unused') {
-      this.changed(agent);
-      return;
-    }
-    if (outcome === 'completed') state.tasks_completed += 1;
-    else state.tasks_failed += 1;
-    if (outcome === 'transport_error') {
-      state.consecutive_failures += 1;
-      if (trial || state.consecutive_failures >= BREAKER_FAILURE_THRESHOLD) state.breaker_opened_at = now;
-    } else {
-      state.consecutive_failures = 0;
-      state.breaker_opened_at = null;
-    }
+  /** The slot an attempt held is given back, with how it ended. Called by the slot only (`AgentSlot.release`). */
+  attemptEnded(agent: RegisteredAgent, outcome: SlotOutcome, now = Date.now()): void {
+    agent.state.in_flight -= 1;
+    this.breaker.attemptEnded(agent.state, outcome, now);
+    this.statistics.record(agent.state, outcome);
     this.changed(agent);
   }
 
@@ -171,9 +122,9 @@ export class AgentRegistry {
   setStatus(agentId: string, status: 'available' | 'offline'): boolean {
     const agent = this.agents.get(agentId);
     if (!agent) return false;
-    const was = agent.state.status;
+    if (agent.state.status === status) return true;
     agent.state.status = status;
-    if (was !== status) this.changed(agent);
+    this.changed(agent);
     return true;
   }
 
@@ -188,55 +139,19 @@ export class AgentRegistry {
 
   /** The status `/v1/agents` shows. */
   statusOf(agent: RegisteredAgent, now = Date.now()): AgentStatus {
-    const { state } = agent;
-    if (state.status === 'offline') return 'offline';
-    if (state.breaker_opened_at !== null && !this.cooledDown(agent, now)) return 'error';
-    return state.in_flight > 0 ? 'busy' : 'available';
+    if (agent.state.status === 'offline') return 'offline';
+    if (this.breaker.isOpen(agent.state, now)) return 'error';
+    return agent.state.in_flight > 0 ? 'busy' : 'available';
   }
 
-  /**
-   * Calls `listener` whenever an agent may have become routable or got a free slot (registered,
-   * replaced, back online, attempt finished). The task queue wakes its waiters on it.
-   */
+  /** Calls `listener` whenever an agent may have become routable or got a free slot (the scheduler's queue wakes on it). */
   onChange(listener: (agent: RegisteredAgent) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
   }
 
-  private isRoutable(agent: RegisteredAgent, now: number): boolean {
-    const { state } = agent;
-    if (state.status !== 'available') return false;
-    if (state.breaker_opened_at === null) return true;
-    return this.cooledDown(agent, now) && !state.trial_in_flight;
-  }
-
-  private cooledDown(agent: RegisteredAgent, now: number): boolean {
-    return now - agent.state.breaker_opened_at! >= this.config.cooldownMs;
-  }
-
-  private hasSlot(agent: RegisteredAgent): boolean {
-    const limit = agent.definition.max_concurrency;
-    return limit === null || agent.state.in_flight < limit;
-  }
-
   private changed(agent: RegisteredAgent): void {
     for (const listener of this.changeListeners) listener(agent);
-  }
-
-  private index(agent: RegisteredAgent): void {
-    for (const name of agent.definition.capabilities.keys()) {
-      const providers = this.byCapability.get(name) ?? [];
-      providers.push(agent);
-      this.byCapability.set(name, providers);
-    }
-  }
-
-  private unindex(agent: RegisteredAgent): void {
-    for (const name of agent.definition.capabilities.keys()) {
-      const providers = (this.byCapability.get(name) ?? []).filter((a) => a !== agent);
-      if (providers.length) this.byCapability.set(name, providers);
-      else this.byCapability.delete(name);
-    }
   }
 }
 

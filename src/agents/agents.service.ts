@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AgentRegistry, type RegisteredAgent } from './agent.registry.js';
+import { AgentRegistry } from './agent.registry.js';
+import type { RegisteredAgent } from './interfaces/registered-agent.interface.js';
 import type { AgentStatus } from './agents.constants.js';
 import type { AgentListDto, AgentMetadataDto } from './dto/agent-metadata.dto.js';
 

@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { AgentsModule } from '../agents/agents.module.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
 import { IntegrationsModule } from '../integrations/integrations.module.js';
+import { AttemptRunner } from './attempt-runner.js';
 import { orchestratorConfig } from './orchestrator.config.js';
 import { OrchestratorController } from './orchestrator.controller.js';
 import { OrchestratorService } from './orchestrator.service.js';
@@ -10,6 +11,8 @@ import { TaskEventsService } from './events/task-events.service.js';
 import { InterruptedTasksRecovery } from './interrupted-tasks.recovery.js';
 import { AgentScheduler } from './routing/agent-scheduler.js';
 import { TaskLifecycle } from './task-lifecycle.js';
+import { TaskRecorder } from './task-recorder.js';
+import { TasksInFlight } from './tasks-in-flight.js';
 import { StatusService } from './status.service.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
@@ -21,7 +24,18 @@ import { TasksService } from './tasks.service.js';
 @Module({
   imports: [ConfigModule.forFeature(orchestratorConfig), AgentsModule, ContractsModule, IntegrationsModule],
   controllers: [OrchestratorController, TasksController],
-  providers: [AgentScheduler, InterruptedTasksRecovery, OrchestratorService, StatusService, TaskEventsService, TaskLifecycle, TasksService],
+  providers: [
+    AgentScheduler,
+    AttemptRunner,
+    InterruptedTasksRecovery,
+    OrchestratorService,
+    StatusService,
+    TaskEventsService,
+    TaskLifecycle,
+    TaskRecorder,
+    TasksInFlight,
+    TasksService,
+  ],
   exports: [OrchestratorService, AgentScheduler, TaskLifecycle],
 })
 export class OrchestratorModule {}

@@ -1,4 +1,4 @@
-import type { RegisteredAgent } from '../agents/agent.registry.js';
+import type { RegisteredAgent } from '../agents/interfaces/registered-agent.interface.js';
 import type { TaskContext } from '../agents/interfaces/task-context.interface.js';
 import { runTask, TaskCancelledError, toResultData } from './task-runner.js';
 

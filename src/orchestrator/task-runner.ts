@@ -1,4 +1,4 @@
-import type { RegisteredAgent } from '../agents/agent.registry.js';
+import type { RegisteredAgent } from '../agents/interfaces/registered-agent.interface.js';
 import { AgentTransportError } from '../agents/errors/agent-transport.error.js';
 import type { TaskContext } from '../agents/interfaces/task-context.interface.js';
 import type { JsonObject, JsonValue } from '../contracts/contract.model.js';
@@ -8,7 +8,7 @@ import { OrchestratorMessages } from './orchestrator.messages.js';
  * How one attempt of a task ended. `transport`: the agent could not be reached or answered garbage
  * (a remote agent's timeout counts too); the task may fail over to another agent.
  */
-export type TaskResult = { success: true; data: JsonObject } | { success: false; error: string; cancelled?: true; transport?: true };
+export type AttemptResult = { success: true; data: JsonObject } | { success: false; error: string; cancelled?: true; transport?: true };
 
 class TaskTimeoutError extends Error {}
 
@@ -32,7 +32,7 @@ export async function runTask(
   ctx: Omit<TaskContext, 'signal'>,
   timeoutMs: number,
   cancel?: AbortSignal | AbortController,
-): Promise<TaskResult> {
+): Promise<AttemptResult> {
   const parent = cancel instanceof AbortController ? cancel.signal : cancel;
   // The handler's `ctx.signal` is made on first use: most handlers never read it, and an
   // AbortController with its listeners is a noticeable part of a short task's cost.

@@ -57,3 +57,26 @@ export interface AgentState {
   /** A trial task of a half-open breaker is running. */
   trial_in_flight: boolean;
 }
+
+/**
+ * How an agent slot was given back: the attempt it served ended `completed`, `failed` (the agent
+ * answered with a failure) or `transport_error` (it could not be reached), or the slot was `unused`
+ * (the task was refused before it ran). The breaker and the statistics read it.
+ */
+export type SlotOutcome = 'completed' | 'failed' | 'transport_error' | 'unused';
+
+/** An agent the registry knows: its definition (replaced when a remote agent re-registers) and its runtime state. */
+export interface RegisteredAgent {
+  definition: AgentDefinition;
+  readonly state: AgentState;
+}
+
+/** What routing can do with a capability right now. */
+export type CapabilityRoute =
+  /** No agent provides it. */
+  | { kind: 'unknown' }
+  /** Every provider is offline or has its circuit breaker open. */
+  | { kind: 'unavailable' }
+  /** Providers are in service but every one is at its concurrency limit. */
+  | { kind: 'full' }
+  | { kind: 'ready'; agent: RegisteredAgent; capability: RegisteredCapability };

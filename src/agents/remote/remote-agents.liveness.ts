@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { AgentRegistry, type RegisteredAgent } from '../agent.registry.js';
+import { AgentRegistry } from '../agent.registry.js';
+import type { RegisteredAgent } from '../interfaces/registered-agent.interface.js';
 import { agentsConfig } from '../agents.config.js';
 import { HttpAgentClient } from './http-agent.client.js';
 import { MAX_PROBE_PERIOD_MS, PROBE_TIMEOUT_MS } from './remote-agents.constants.js';

@@ -39,11 +39,11 @@ describe('AgentScheduler', () => {
     const waiting = [1, 2, 3].map((n) => scheduler.acquire('work').then((slot) => (order.push(n), slot)));
     expect(scheduler.waiting()).toEqual({ work: 3 });
     // A new caller does not overtake the queue even when it arrives just as a slot frees.
-    registry.release(first.agent, 'completed');
+    first.release('completed');
     const slot1 = await waiting[0];
-    registry.release(slot1.agent, 'completed');
+    slot1.release('completed');
     const slot2 = await waiting[1];
-    registry.release(slot2.agent, 'completed');
+    slot2.release('completed');
     await waiting[2];
     expect(order).toEqual([1, 2, 3]);
     expect(agent.state.in_flight).toBe(1);
@@ -77,5 +77,16 @@ describe('AgentScheduler', () => {
     controller.abort(new Error('cancelled'));
     await expect(waiter).rejects.toThrow('cancelled');
     expect(scheduler.waiting()).toEqual({});
+  });
+
+  it('a slot gives itself back once, telling the registry how the attempt ended', async () => {
+    make(10, 1000);
+    const agent = registry.register(definition('a', 1));
+    const slot = await scheduler.acquire('work');
+    expect(agent.state.in_flight).toBe(1);
+    slot.release('failed');
+    slot.release('failed');
+    expect(agent.state).toMatchObject({ in_flight: 0, tasks_failed: 1 });
+    expect(scheduler.tryAcquire('work')?.agent).toBe(agent);
   });
 });

@@ -1,15 +1,17 @@
 import { Inject, Injectable, NotFoundException, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { AgentRegistry, type RegisteredAgent } from '../../agents/agent.registry.js';
-import type { RegisteredCapability } from '../../agents/interfaces/registered-agent.interface.js';
+import { AgentRegistry } from '../../agents/agent.registry.js';
+import type { RegisteredAgent, RegisteredCapability, SlotOutcome } from '../../agents/interfaces/registered-agent.interface.js';
 import { RetryLaterException } from '../../common/exceptions/retry-later.exception.js';
 import { orchestratorConfig } from '../orchestrator.config.js';
 import { OrchestratorMessages } from '../orchestrator.messages.js';
 
-/** A slot taken on an agent for one attempt of a task; give it back with `AgentRegistry.release`. */
+/** A slot taken on an agent for one attempt of a task. */
 export interface AgentSlot {
-  agent: RegisteredAgent;
-  capability: RegisteredCapability;
+  readonly agent: RegisteredAgent;
+  readonly capability: RegisteredCapability;
+  /** Gives the slot back, saying how the attempt ended (`unused` when it never ran). Later calls do nothing. */
+  release(outcome: SlotOutcome): void;
 }
 
 interface Waiter {
@@ -29,6 +31,7 @@ const EMPTY: ReadonlySet<string> = new Set();
  * `max_concurrency`. When every one is at its limit, tasks wait in a FIFO per capability, at most
  * QUEUE_MAX of them and for at most QUEUE_TIMEOUT_MS; beyond either the caller gets 503 with
  * `Retry-After`. A waiter is served as soon as an agent frees a slot or comes (back) into service.
+ * A slot goes back through its own `release`, which tells the registry how the attempt ended.
  */
 @Injectable()
 export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
@@ -60,10 +63,7 @@ export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
       throw new RetryLaterException(OrchestratorMessages.noAgentInService(capability), RETRY_AFTER_UNAVAILABLE_S);
     }
     const waiting = this.queues.get(capability)?.length ?? 0;
-    if (route.kind === 'ready' && waiting === 0) {
-      this.registry.acquire(route.agent);
-      return { agent: route.agent, capability: route.capability };
-    }
+    if (route.kind === 'ready' && waiting === 0) return this.take(route.agent, route.capability);
     if (waiting >= this.config.queueMax) {
       throw new RetryLaterException(OrchestratorMessages.queueFull(capability, this.config.queueMax), RETRY_AFTER_BUSY_S);
     }
@@ -119,6 +119,21 @@ export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
     return Object.fromEntries([...this.queues].map(([capability, queue]) => [capability, queue.length]));
   }
 
+  /** Starts an attempt on the agent; the slot is the only way to end it, so the registry's count stays right. */
+  private take(agent: RegisteredAgent, capability: RegisteredCapability): AgentSlot {
+    this.registry.attemptStarted(agent);
+    let released = false;
+    return {
+      agent,
+      capability,
+      release: (outcome) => {
+        if (released) return;
+        released = true;
+        this.registry.attemptEnded(agent, outcome);
+      },
+    };
+  }
+
   /** Serves the head of each queue the agent could take, while slots are free. */
   private wake(agent: RegisteredAgent): void {
     // Called after every attempt; with nobody waiting (the usual case) there is nothing to look at.
@@ -128,9 +143,7 @@ export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
       while (queue?.length) {
         const route = this.registry.route(capability, queue[0].exclude);
         if (route.kind !== 'ready') break;
-        const waiter = queue.shift()!;
-        this.registry.acquire(route.agent);
-        waiter.resolve({ agent: route.agent, capability: route.capability });
+        queue.shift()!.resolve(this.take(route.agent, route.capability));
       }
       if (queue && queue.length === 0) this.queues.delete(capability);
     }
