@@ -8,7 +8,7 @@ import { SqliteApiKeysRepository } from '../auth/persistence/sqlite-api-keys.rep
 import { parseScopes } from '../auth/scopes.js';
 import { contractsConfig } from '../contracts/contracts.config.js';
 import { openSqliteDatabase } from '../contracts/persistence/sqlite/open-sqlite-database.js';
-import { parseCommandLine, UsageError } from './command-line.js';
+import { loadEnvFile, parseCommandLine, UsageError } from './command-line.js';
 
 /**
  * `npm run keys -- create|list|revoke`: manages the API keys in `${DATA_DIR}/orchestrator.db`, while
@@ -147,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 try {
+  await loadEnvFile();
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
