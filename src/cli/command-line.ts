@@ -1,3 +1,4 @@
+import { ConfigModule } from '@nestjs/config';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigValidationError } from '../common/config/validate-config.js';
 
@@ -19,6 +20,15 @@ export function parseCommandLine<O extends Options>(args: string[], options: O, 
 }
 
 /**
+ * Loads `.env` from the working directory into `process.env` exactly as the server does (through
+ * ConfigModule.forRoot: same file, same parser, variables already set win), so that a CLI and the
+ * server started from the same folder use the same DATA_DIR and settings.
+ */
+export async function loadEnvFile(): Promise<void> {
+  await ConfigModule.forRoot();
+}
+
+/**
  * Runs a CLI's `main` on the process arguments and sets the exit code: `main`'s own, 2 for a usage or
  * configuration mistake (its message, and the usage), 1 for any other failure (`describeFailure`).
  * A user's mistake is one clear line, never a stack trace.
@@ -29,6 +39,7 @@ export async function runCommand(
   describeFailure: (error: unknown) => string,
 ): Promise<void> {
   try {
+    await loadEnvFile();
     process.exitCode = await main(process.argv.slice(2));
   } catch (error) {
     if (error instanceof UsageError) {

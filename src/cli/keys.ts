@@ -7,7 +7,7 @@ import type { ApiKeyRecord } from '../auth/interfaces/api-key.interface.js';
 import { SqliteApiKeysRepository } from '../auth/index.js';
 import { parseScopes } from '../auth/scopes.js';
 import { loadDatabaseConfig, openDatabase } from '../database/index.js';
-import { parseCommandLine, UsageError } from './command-line.js';
+import { loadEnvFile, parseCommandLine, UsageError } from './command-line.js';
 
 /**
  * `npm run keys -- create|list|revoke`: manages the API keys in `${DATA_DIR}/orchestrator.db`, while
@@ -145,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 try {
+  await loadEnvFile();
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
