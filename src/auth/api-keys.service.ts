@@ -34,6 +34,9 @@ interface CachedKey {
  */
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap {
+  /** Keys identified per request (by the rate limit), for the guard of the same request. */
+  private readonly identified = new WeakMap<object, { key: string; principal: ApiKeyPrincipal | undefined }>();
+
   private readonly logger = new Logger('Auth');
   private keysExistKnown = false;
   private keysExistCheckedAt = Number.NEGATIVE_INFINITY;
@@ -99,7 +102,10 @@ export class ApiKeysService implements OnApplicationBootstrap {
    * a key found within the last KEY_CACHE_TTL_MS or found invalid within INVALID_KEY_CACHE_TTL_MS.
    * The caller checks the key's shape first.
    */
-  authenticate(key: string): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
+  authenticate(key: string, request?: object): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
+    // The rate limit identified this request's key already: hash and look it up once per request.
+    const known = request === undefined ? undefined : this.identified.get(request);
+    if (known?.key === key) return this.used(known.principal);
     const principal = this.identify(key);
     if (principal instanceof Promise) return principal.then((p) => this.used(p));
     return this.used(principal);
@@ -109,7 +115,19 @@ export class ApiKeysService implements OnApplicationBootstrap {
    * Like authenticate, without recording a use: which live key `key` is, if any. Used by the rate
    * limit before the body is read, so it never asks the store while no key exists.
    */
-  identify(key: string): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
+  identify(key: string, request?: object): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
+    const principal = this.identifyKey(key);
+    if (request === undefined) return principal;
+    if (principal instanceof Promise) return principal.then((p) => this.remember(request, key, p));
+    return this.remember(request, key, principal);
+  }
+
+  private remember(request: object, key: string, principal: ApiKeyPrincipal | undefined): ApiKeyPrincipal | undefined {
+    this.identified.set(request, { key, principal });
+    return principal;
+  }
+
+  private identifyKey(key: string): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
     const keyHash = hashApiKey(key);
     const now = Date.now();
     const cached = this.cache.get(keyHash);

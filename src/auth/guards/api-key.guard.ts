@@ -60,7 +60,7 @@ export class ApiKeyGuard implements CanActivate {
     if (presented.kind === 'none') throw this.unauthorized(context, missingApiKeyMessage());
     if (presented.kind === 'conflict') throw this.unauthorized(context, conflictingApiKeysMessage());
     if (!isWellFormedApiKey(presented.key)) throw this.unauthorized(context, invalidApiKeyMessage());
-    const principal = this.keys.authenticate(presented.key);
+    const principal = this.keys.authenticate(presented.key, request);
     if (principal instanceof Promise) return principal.then((p) => this.authorize(context, request, p, access.scopes));
     return this.authorize(context, request, principal, access.scopes);
   }

@@ -59,7 +59,7 @@ export class RateLimitMiddleware {
   private liveKey(req: Request): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
     const presented = readPresentedKey(req.headers);
     if (presented.kind !== 'key' || !isWellFormedApiKey(presented.key)) return undefined;
-    return this.keys.identify(presented.key);
+    return this.keys.identify(presented.key, req);
   }
 
   private count(principal: ApiKeyPrincipal | undefined, req: Request, res: Response, next: NextFunction): void {
