@@ -37,7 +37,9 @@ export interface AppConfig {
 
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = validateConfig(AppEnv, env);
-  const origins = parsed.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = parsed.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   return {
     port: parsed.PORT,
     host: parsed.HOST,

@@ -27,9 +27,7 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
   express.disable('etag');
   // CORS with credentials is only allowed for an explicit list of origins, never with `*`. Before the
   // rate limit: preflights are not counted, and a 429 or 415 is readable by the page that caused it.
-  express.enableCors(
-    config.corsOrigins === '*' ? { origin: '*', credentials: false } : { origin: config.corsOrigins, credentials: true },
-  );
+  express.enableCors(config.corsOrigins === '*' ? { origin: '*', credentials: false } : { origin: config.corsOrigins, credentials: true });
   // Before the body parser: a refused request costs no body read.
   express.use(app.get(RateLimitMiddleware).use);
   // JSON only: no urlencoded, multipart or text parser, so an HTML form cannot drive the API.
@@ -47,11 +45,18 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
       app,
       new DocumentBuilder()
         .setTitle('Agent Orchestrator')
-        .setDescription(`${SERVICE_DESCRIPTION}: routes capabilities to agents, records REQUEST/RESPONSE contracts, ships them to Trace and compresses sessions through MemAgent.`)
+        .setDescription(
+          `${SERVICE_DESCRIPTION}: routes capabilities to agents, records REQUEST/RESPONSE contracts, ships them to Trace and compresses sessions through MemAgent.`,
+        )
         .setVersion(SERVICE_VERSION)
         // Once an API key exists, routes need one of these (see the Security section of the README).
         .addBearerAuth(
-          { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'Authorization: Bearer <key> (a key from `npm run keys -- create`)' },
+          {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'API key',
+            description: 'Authorization: Bearer <key> (a key from `npm run keys -- create`)',
+          },
           BEARER_SECURITY_SCHEME,
         )
         .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'X-API-Key: <key>' }, API_KEY_SECURITY_SCHEME)

@@ -15,7 +15,13 @@ import { waitFor } from './utils/wait-for.js';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 /** What the fixture server's card says about its agent, and the capabilities its skills become. */
-const FIXTURE_AGENT = { agent_id: 'fixture-agent', name: 'Fixture Agent', description: 'A2A agent of the e2e tests', version: '3.2.1', kind: 'a2a' };
+const FIXTURE_AGENT = {
+  agent_id: 'fixture-agent',
+  name: 'Fixture Agent',
+  description: 'A2A agent of the e2e tests',
+  version: '3.2.1',
+  kind: 'a2a',
+};
 const SKILL_CAPABILITIES = ['echo_data', 'shout_text', 'fail', 'slow', 'reply', 'ask'];
 
 function context(capability: string, signal: AbortSignal = new AbortController().signal): TaskContext {
@@ -164,12 +170,20 @@ describe('A2A agents: A2aAgentFactory against a real @a2a-js/sdk server', () => 
     it('maps the card to an a2a agent and each skill to a capability', () => {
       expect(definition).toMatchObject({ ...FIXTURE_AGENT, endpoint: agent.endpoint, max_concurrency: null });
       expect([...definition.capabilities.keys()]).toEqual(SKILL_CAPABILITIES);
-      expect(definition.capabilities.get('shout_text')).toMatchObject({ name: 'shout_text', description: 'Upper-cases data.text', parameters: {}, input_schema: {} });
+      expect(definition.capabilities.get('shout_text')).toMatchObject({
+        name: 'shout_text',
+        description: 'Upper-cases data.text',
+        parameters: {},
+        input_schema: {},
+      });
     });
 
     it('takes agent_id and max_concurrency from the options', async () => {
       const { card, cardUrl } = await factory.fetchCard(agent.url);
-      expect(factory.create(card, cardUrl, { agent_id: 'my.agent', max_concurrency: 2 })).toMatchObject({ agent_id: 'my.agent', max_concurrency: 2 });
+      expect(factory.create(card, cardUrl, { agent_id: 'my.agent', max_concurrency: 2 })).toMatchObject({
+        agent_id: 'my.agent',
+        max_concurrency: 2,
+      });
     });
 
     it('accepts any object as parameters', async () => {
@@ -207,7 +221,12 @@ describe('A2A agents: A2aAgentFactory against a real @a2a-js/sdk server', () => 
       expect(received).toHaveLength(1);
       expect(received[0]).toMatchObject({
         skillId: 'echo_data',
-        metadata: { skill_id: 'echo_data', capability: 'echo_data', orchestrator_task_id: '01JTASK0000000000000000000', session_id: 'a2a_session' },
+        metadata: {
+          skill_id: 'echo_data',
+          capability: 'echo_data',
+          orchestrator_task_id: '01JTASK0000000000000000000',
+          session_id: 'a2a_session',
+        },
         contextId: 'a2a_session',
         data: [{ a: 1, nested: { b: [true] } }],
       });
@@ -224,7 +243,10 @@ describe('A2A agents: A2aAgentFactory against a real @a2a-js/sdk server', () => 
     });
 
     it('runs a skill whose id is not a capability name under its mapped name', async () => {
-      await expect(definition.execute('shout_text', { text: 'quiet' }, context('shout_text'))).resolves.toMatchObject({ text: 'QUIET', data: null });
+      await expect(definition.execute('shout_text', { text: 'quiet' }, context('shout_text'))).resolves.toMatchObject({
+        text: 'QUIET',
+        data: null,
+      });
       expect(agent.received.at(-1)?.skillId).toBe('Shout Text');
     });
 
@@ -292,7 +314,10 @@ describe('A2A agents: A2aAgentFactory against a real @a2a-js/sdk server', () => 
           a2a: { state: 'completed', context_id: 'a2a_session' },
         });
         expect(other.received.at(-1)).toMatchObject({ skillId: 'echo_data', contextId: 'a2a_session', data: [{ x: 'y' }] });
-        await expect(def.execute('reply', {}, context('reply'))).resolves.toMatchObject({ text: 'hello from the agent', a2a: { state: 'message' } });
+        await expect(def.execute('reply', {}, context('reply'))).resolves.toMatchObject({
+          text: 'hello from the agent',
+          a2a: { state: 'message' },
+        });
         await expect(def.execute('fail', {}, context('fail'))).rejects.toThrow(FIXTURE_FAILURE);
 
         // Aborted before the agent has even told the task id: the task is still cancelled once it has.
@@ -345,7 +370,10 @@ describe('A2A agents: A2aAgentFactory against a real @a2a-js/sdk server', () => 
       });
       try {
         const { card, cardUrl } = await factory.fetchCard(failing.url);
-        const error = (await factory.create(card, cardUrl).execute('s', {}, context('s')).catch((e: unknown) => e)) as Error;
+        const error = (await factory
+          .create(card, cardUrl)
+          .execute('s', {}, context('s'))
+          .catch((e: unknown) => e)) as Error;
         expect(error).toBeInstanceOf(AgentTransportError);
         expect(error.message).toContain('503');
       } finally {
@@ -389,7 +417,12 @@ describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
       const metadata = await listed(t, 'fixture-agent');
       expect(metadata).toMatchObject({ ...FIXTURE_AGENT, endpoint: agent.endpoint, status: 'available', max_concurrency: null });
       expect(metadata!.capabilities.map((c) => c.name)).toEqual(SKILL_CAPABILITIES);
-      expect(metadata!.capabilities[0]).toEqual({ name: 'echo_data', description: 'Returns the data it got as an artifact', parameters: {}, input_schema: {} });
+      expect(metadata!.capabilities[0]).toEqual({
+        name: 'echo_data',
+        description: 'Returns the data it got as an artifact',
+        parameters: {},
+        input_schema: {},
+      });
     });
 
     it('registers by base URL (a v0.3 agent.json), with agent_id and max_concurrency; again is an update (200); DELETE removes it', async () => {
@@ -397,10 +430,18 @@ describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
       try {
         const body = { kind: 'a2a', agent_card_url: legacy.url, agent_id: 'legacy_agent', max_concurrency: 2 };
         const created = await request(t.server).post('/v1/agents').send(body).expect(201);
-        expect(created.body).toMatchObject({ agent_id: 'legacy_agent', name: 'Legacy Agent', kind: 'a2a', endpoint: legacy.endpoint, max_concurrency: 2 });
+        expect(created.body).toMatchObject({
+          agent_id: 'legacy_agent',
+          name: 'Legacy Agent',
+          kind: 'a2a',
+          endpoint: legacy.endpoint,
+          max_concurrency: 2,
+        });
         expect(created.body.capabilities.map((c: { name: string }) => c.name)).toEqual(SKILL_CAPABILITIES);
         await request(t.server).post('/v1/agents').send(body).expect(200);
-        expect((await request(t.server).get('/v1/agents').expect(200)).body.agents.filter((a: AgentMetadata) => a.agent_id === 'legacy_agent')).toHaveLength(1);
+        expect(
+          (await request(t.server).get('/v1/agents').expect(200)).body.agents.filter((a: AgentMetadata) => a.agent_id === 'legacy_agent'),
+        ).toHaveLength(1);
       } finally {
         await request(t.server).delete('/v1/agents/legacy_agent').expect(204);
         await legacy.close();
@@ -415,7 +456,11 @@ describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
           res.end('<html></html>');
         } else if (req.url === '/empty.json') json(res, 200, { ...minimalV1Card(docs.url), name: 'Empty', skills: [] });
         else if (req.url === '/grpc.json') {
-          json(res, 200, { ...minimalV1Card(docs.url), name: 'Grpc', supportedInterfaces: [{ url: 'h:1', protocolBinding: 'GRPC', protocolVersion: '1.0', tenant: '' }] });
+          json(res, 200, {
+            ...minimalV1Card(docs.url),
+            name: 'Grpc',
+            supportedInterfaces: [{ url: 'h:1', protocolBinding: 'GRPC', protocolVersion: '1.0', tenant: '' }],
+          });
         } else json(res, 404, {});
       });
       const before = (await request(t.server).get('/v1/agents').expect(200)).body.total;
@@ -449,13 +494,23 @@ describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
       const res = await request(t.server)
         .post('/v1/orchestrate')
         .set('traceparent', TRACEPARENT)
-        .send({ session_id: 'a2a_orchestrate', capability: 'echo_data', parameters: { city: 'Lyon', days: [1, 2] }, context: { user: 'u1' } })
+        .send({
+          session_id: 'a2a_orchestrate',
+          capability: 'echo_data',
+          parameters: { city: 'Lyon', days: [1, 2] },
+          context: { user: 'u1' },
+        })
         .expect(200);
       expect(res.body).toMatchObject({
         success: true,
         error: null,
         agent_id: 'fixture-agent',
-        data: { text: 'echoed', data: { city: 'Lyon', days: [1, 2] }, message: null, a2a: { state: 'completed', context_id: 'a2a_orchestrate' } },
+        data: {
+          text: 'echoed',
+          data: { city: 'Lyon', days: [1, 2] },
+          message: null,
+          a2a: { state: 'completed', context_id: 'a2a_orchestrate' },
+        },
       });
 
       const received = agent.received.slice(before);
@@ -470,7 +525,9 @@ describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
       expect(agent.headers.at(-1)?.traceparent).toBe(TRACEPARENT);
 
       const contracts = await request(t.server).get('/v1/contracts').query({ session_id: 'a2a_orchestrate' }).expect(200);
-      expect(contracts.body.contracts.map((c: Record<string, unknown>) => [c.contract_type, c.status, c.from_agent, c.to_agent, c.capability])).toEqual([
+      expect(
+        contracts.body.contracts.map((c: Record<string, unknown>) => [c.contract_type, c.status, c.from_agent, c.to_agent, c.capability]),
+      ).toEqual([
         ['REQUEST', 'completed', 'orchestrator', 'fixture-agent', 'echo_data'],
         ['RESPONSE', 'completed', 'fixture-agent', 'orchestrator', 'echo_data'],
       ]);
@@ -493,8 +550,14 @@ describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
 
     it('a message reply and a mapped skill name work too', async () => {
       const reply = await request(t.server).post('/v1/orchestrate').send({ session_id: 'a2a_more', capability: 'reply' }).expect(200);
-      expect(reply.body).toMatchObject({ success: true, data: { text: 'hello from the agent', data: { replied: true }, a2a: { state: 'message' } } });
-      const shout = await request(t.server).post('/v1/orchestrate').send({ session_id: 'a2a_more', capability: 'shout_text', parameters: { text: 'hey' } }).expect(200);
+      expect(reply.body).toMatchObject({
+        success: true,
+        data: { text: 'hello from the agent', data: { replied: true }, a2a: { state: 'message' } },
+      });
+      const shout = await request(t.server)
+        .post('/v1/orchestrate')
+        .send({ session_id: 'a2a_more', capability: 'shout_text', parameters: { text: 'hey' } })
+        .expect(200);
       expect(shout.body).toMatchObject({ success: true, data: { text: 'HEY' } });
     });
 
@@ -517,7 +580,10 @@ describe('A2A agents: POST /v1/agents and /v1/orchestrate', () => {
       await request(t.server).post('/v1/agents').send({ agent_card_url: agent.cardUrl }).expect(200);
       try {
         for (let i = 0; i < 3; i++) {
-          const res = await request(t.server).post('/v1/orchestrate').send({ session_id: 'a2a_failover', capability: 'echo_data', parameters: { i } }).expect(200);
+          const res = await request(t.server)
+            .post('/v1/orchestrate')
+            .send({ session_id: 'a2a_failover', capability: 'echo_data', parameters: { i } })
+            .expect(200);
           expect(res.body).toMatchObject({ success: true, agent_id: 'fixture-agent', data: { data: { i } } });
           if (i === 0) {
             const requestContract = await request(t.server).get(`/v1/contracts/${res.body.contract_id}`).expect(200);
@@ -554,7 +620,10 @@ describe('A2A agents: stored across restarts', () => {
       expect(restored).toMatchObject({ ...definition, kind: 'a2a', endpoint: agent.endpoint, max_concurrency: 3, status: 'available' });
       expect(agent.cardFetches()).toBe(fetches);
 
-      const res = await request(second.server).post('/v1/orchestrate').send({ session_id: 'a2a_restart', capability: 'echo_data', parameters: { again: true } }).expect(200);
+      const res = await request(second.server)
+        .post('/v1/orchestrate')
+        .send({ session_id: 'a2a_restart', capability: 'echo_data', parameters: { again: true } })
+        .expect(200);
       expect(res.body).toMatchObject({ success: true, agent_id: 'kept-agent', data: { data: { again: true } } });
     } finally {
       await second.close();

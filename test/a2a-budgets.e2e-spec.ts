@@ -33,13 +33,19 @@ describe('A2A size budgets', () => {
     });
 
     it('fails the task with a clear error; the orchestrator stays healthy and the agent usable', async () => {
-      const res = await request(t.server).post('/v1/orchestrate').send({ session_id: `huge_${mode}`, capability: 'huge' }).expect(200);
+      const res = await request(t.server)
+        .post('/v1/orchestrate')
+        .send({ session_id: `huge_${mode}`, capability: 'huge' })
+        .expect(200);
       expect(res.body.success).toBe(false);
       expect(res.body.error).toContain(`the reply is larger than ${MAX_REPLY_BYTES} bytes`);
       expect(res.body.error).toContain(agentId);
 
       await request(t.server).get('/v1/health').expect(200);
-      const after = await request(t.server).post('/v1/orchestrate').send({ session_id: `huge_${mode}`, capability: 'echo_data', parameters: { ok: 1 } }).expect(200);
+      const after = await request(t.server)
+        .post('/v1/orchestrate')
+        .send({ session_id: `huge_${mode}`, capability: 'echo_data', parameters: { ok: 1 } })
+        .expect(200);
       expect(after.body).toMatchObject({ success: true, agent_id: agentId, data: { data: { ok: 1 } } });
     });
   });
@@ -51,7 +57,11 @@ describe('A2A size budgets', () => {
       cards = await startServer((req, res) => {
         const count = Number(/\/(\d+)\.json$/.exec(req.url)?.[1] ?? 0);
         // One skill id repeated: every skill after the first is named with a suffix.
-        json(res, 200, { ...minimalV1Card(cards.url), name: 'Many Skills', skills: Array.from({ length: count }, () => ({ id: 'same', name: 'same', description: '', tags: [] })) });
+        json(res, 200, {
+          ...minimalV1Card(cards.url),
+          name: 'Many Skills',
+          skills: Array.from({ length: count }, () => ({ id: 'same', name: 'same', description: '', tags: [] })),
+        });
       });
     });
 
@@ -60,12 +70,18 @@ describe('A2A size budgets', () => {
     });
 
     it('a card may list 256 skills, each under its own capability name; 257 are refused with a 4xx', async () => {
-      const refused = await request(t.server).post('/v1/agents').send({ agent_card_url: `${cards.url}/257.json` }).expect(422);
+      const refused = await request(t.server)
+        .post('/v1/agents')
+        .send({ agent_card_url: `${cards.url}/257.json` })
+        .expect(422);
       expect(refused.body.message).toContain('lists 257 skills; at most 256 are accepted');
       const agents = await request(t.server).get('/v1/agents').expect(200);
       expect(agents.body.agents.map((a: { agent_id: string }) => a.agent_id)).not.toContain('many-skills');
 
-      const res = await request(t.server).post('/v1/agents').send({ agent_card_url: `${cards.url}/256.json` }).expect(201);
+      const res = await request(t.server)
+        .post('/v1/agents')
+        .send({ agent_card_url: `${cards.url}/256.json` })
+        .expect(201);
       const names = (res.body.capabilities as Array<{ name: string }>).map((c) => c.name);
       expect(names).toHaveLength(256);
       expect(new Set(names).size).toBe(256);

@@ -21,16 +21,25 @@ describe('API keys bound to an agent', () => {
 
   function keysCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: t.dataDir } }, (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: t.dataDir } },
+        (error, stdout, stderr) => {
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+        },
+      );
     });
   }
 
   /** Submits a task with the admin key and waits until `agent` runs it; its task id. */
   async function running(agent: FakeAgent, capability: string): Promise<string> {
     const before = agent.executions.length;
-    const res = await request(t.server).post('/v1/tasks').set('X-API-Key', admin).send({ session_id: 'bound_keys', capability }).expect(202);
+    const res = await request(t.server)
+      .post('/v1/tasks')
+      .set('X-API-Key', admin)
+      .send({ session_id: 'bound_keys', capability })
+      .expect(202);
     await waitFor(() => agent.executions.length > before, `${capability} to reach its agent`);
     return res.body.task_id as string;
   }
@@ -80,7 +89,9 @@ describe('API keys bound to an agent', () => {
   it('heartbeats: its own agent 200, another agent 403 with a clear message; an unbound key may heartbeat for any', async () => {
     await request(t.server).post('/v1/agents/agent_a/heartbeat').set('X-API-Key', boundToA).expect(200);
     const other = await request(t.server).post('/v1/agents/agent_b/heartbeat').set('X-API-Key', boundToA).expect(403);
-    expect(other.body.message).toBe("The API key 'agent-a-key' is bound to agent 'agent_a': it may not send heartbeats for agent 'agent_b'.");
+    expect(other.body.message).toBe(
+      "The API key 'agent-a-key' is bound to agent 'agent_a': it may not send heartbeats for agent 'agent_b'.",
+    );
     await request(t.server).post('/v1/agents/agent_a/heartbeat').set('X-API-Key', unbound).expect(200);
     await request(t.server).post('/v1/agents/agent_b/heartbeat').set('X-API-Key', unbound).expect(200);
   });
@@ -89,19 +100,41 @@ describe('API keys bound to an agent', () => {
     const taskOfA = await running(agentA, 'cap.a');
     const taskOfB = await running(agentB, 'cap.b');
     try {
-      const refused = await request(t.server).post(`/v1/tasks/${taskOfB}/delegate`).set('X-API-Key', boundToA).send({ capability: 'uppercase', parameters: { text: 'b' } }).expect(403);
-      expect(refused.body.message).toBe(`The API key 'agent-a-key' is bound to agent 'agent_a': task ${taskOfB} is run by agent 'agent_b', so the key may not delegate for it.`);
+      const refused = await request(t.server)
+        .post(`/v1/tasks/${taskOfB}/delegate`)
+        .set('X-API-Key', boundToA)
+        .send({ capability: 'uppercase', parameters: { text: 'b' } })
+        .expect(403);
+      expect(refused.body.message).toBe(
+        `The API key 'agent-a-key' is bound to agent 'agent_a': task ${taskOfB} is run by agent 'agent_b', so the key may not delegate for it.`,
+      );
 
-      const own = await request(t.server).post(`/v1/tasks/${taskOfA}/delegate`).set('X-API-Key', boundToA).send({ capability: 'uppercase', parameters: { text: 'a' } }).expect(200);
+      const own = await request(t.server)
+        .post(`/v1/tasks/${taskOfA}/delegate`)
+        .set('X-API-Key', boundToA)
+        .send({ capability: 'uppercase', parameters: { text: 'a' } })
+        .expect(200);
       expect(own.body).toMatchObject({ success: true, data: { result: 'A' } });
-      await request(t.server).post(`/v1/tasks/${taskOfB}/delegate`).set('X-API-Key', unbound).send({ capability: 'uppercase', parameters: { text: 'b' } }).expect(200);
+      await request(t.server)
+        .post(`/v1/tasks/${taskOfB}/delegate`)
+        .set('X-API-Key', unbound)
+        .send({ capability: 'uppercase', parameters: { text: 'b' } })
+        .expect(200);
 
       // A's task delegates to B: that sub-task is run by B, so it is not A's.
       const before = agentB.executions.length;
-      const pending = request(t.server).post(`/v1/tasks/${taskOfA}/delegate`).set('X-API-Key', boundToA).send({ capability: 'cap.b' }).then((res) => res);
+      const pending = request(t.server)
+        .post(`/v1/tasks/${taskOfA}/delegate`)
+        .set('X-API-Key', boundToA)
+        .send({ capability: 'cap.b' })
+        .then((res) => res);
       await waitFor(() => agentB.executions.length > before, 'the sub-task to reach agent_b');
       const subTask = agentB.executions.at(-1)!.body.task_id;
-      const sub = await request(t.server).post(`/v1/tasks/${subTask}/delegate`).set('X-API-Key', boundToA).send({ capability: 'uppercase', parameters: { text: 's' } }).expect(403);
+      const sub = await request(t.server)
+        .post(`/v1/tasks/${subTask}/delegate`)
+        .set('X-API-Key', boundToA)
+        .send({ capability: 'uppercase', parameters: { text: 's' } })
+        .expect(403);
       expect(sub.body.message).toContain(`task ${subTask} is run by agent 'agent_b'`);
 
       await request(t.server).post(`/v1/tasks/${taskOfA}/cancel`).set('X-API-Key', admin).expect(200);

@@ -63,7 +63,10 @@ describe('Agent targets: link-local and cloud-metadata hosts are refused by defa
   });
 
   it('an A2A agent card URL at a link-local address is refused', async () => {
-    const res = await request(t.server).post('/v1/agents').send({ agent_card_url: 'http://169.254.169.254/.well-known/agent-card.json' }).expect(400);
+    const res = await request(t.server)
+      .post('/v1/agents')
+      .send({ agent_card_url: 'http://169.254.169.254/.well-known/agent-card.json' })
+      .expect(400);
     expect(res.body.message).toContain('agent_card_url http://169.254.169.254/.well-known/agent-card.json is refused');
     expect(res.body.message).toContain('AGENT_ALLOWED_HOSTS');
   });
@@ -71,7 +74,10 @@ describe('Agent targets: link-local and cloud-metadata hosts are refused by defa
   it('a card whose interface URL is link-local is refused (nothing registered)', async () => {
     const cards = await startServer((_req, res) => json(res, 200, cardWithInterface('http://169.254.169.254/a2a')));
     try {
-      const res = await request(t.server).post('/v1/agents').send({ agent_card_url: `${cards.url}/card.json` }).expect(400);
+      const res = await request(t.server)
+        .post('/v1/agents')
+        .send({ agent_card_url: `${cards.url}/card.json` })
+        .expect(400);
       expect(res.body.message).toContain('interface URL');
       expect(res.body.message).toContain('169.254.169.254');
       expect(res.body.message).toContain('AGENT_ALLOWED_HOSTS');
@@ -88,7 +94,10 @@ describe('Agent targets: link-local and cloud-metadata hosts are refused by defa
       res.end();
     });
     try {
-      const res = await request(t.server).post('/v1/agents').send({ agent_card_url: `${redirecting.url}/card.json` }).expect(400);
+      const res = await request(t.server)
+        .post('/v1/agents')
+        .send({ agent_card_url: `${redirecting.url}/card.json` })
+        .expect(400);
       expect(res.body.message).toContain('answered 302');
       expect(res.body.message).toContain('redirects are not followed');
       expect(redirecting.requests).toHaveLength(1);
@@ -140,11 +149,17 @@ describe('Agent targets: AGENT_ALLOWED_HOSTS', () => {
   ])('a loopback agent registers with AGENT_ALLOWED_HOSTS=%j; %s, not listed, is refused', async (allowed, unlisted) => {
     const t = await createTestApp({ env: { AGENT_ALLOWED_HOSTS: allowed } });
     try {
-      const refused = await request(t.server).post('/v1/agents').send(agent.registration('agent_unlisted', { endpoint: `${unlisted}:${agent.port}` })).expect(400);
+      const refused = await request(t.server)
+        .post('/v1/agents')
+        .send(agent.registration('agent_unlisted', { endpoint: `${unlisted}:${agent.port}` }))
+        .expect(400);
       expect(refused.body.message).toContain('is not in AGENT_ALLOWED_HOSTS');
       await request(t.server).post('/v1/agents').send(agent.registration('agent_listed')).expect(201);
       await request(t.server).post('/v1/agents').send({ agent_card_url: a2a.url }).expect(201);
-      const res = await request(t.server).post('/v1/orchestrate').send({ session_id: 'listed', capability: 'remote.echo', parameters: { a: 1 } }).expect(200);
+      const res = await request(t.server)
+        .post('/v1/orchestrate')
+        .send({ session_id: 'listed', capability: 'remote.echo', parameters: { a: 1 } })
+        .expect(200);
       expect(res.body).toMatchObject({ success: true, agent_id: 'agent_listed' });
     } finally {
       await t.close();
@@ -152,12 +167,20 @@ describe('Agent targets: AGENT_ALLOWED_HOSTS', () => {
   });
 
   it('a listed link-local address is allowed, an unlisted one still refused (registering a card sends nothing to its interface)', async () => {
-    const cards = await startServer((req, res) => json(res, 200, cardWithInterface(req.url === '/listed.json' ? 'http://169.254.169.254/a2a' : 'http://169.254.169.253/a2a')));
+    const cards = await startServer((req, res) =>
+      json(res, 200, cardWithInterface(req.url === '/listed.json' ? 'http://169.254.169.254/a2a' : 'http://169.254.169.253/a2a')),
+    );
     const t = await createTestApp({ env: { AGENT_ALLOWED_HOSTS: '127.0.0.1,169.254.169.254' } });
     try {
-      const refused = await request(t.server).post('/v1/agents').send({ agent_card_url: `${cards.url}/unlisted.json` }).expect(400);
+      const refused = await request(t.server)
+        .post('/v1/agents')
+        .send({ agent_card_url: `${cards.url}/unlisted.json` })
+        .expect(400);
       expect(refused.body.message).toContain('169.254.169.253');
-      const res = await request(t.server).post('/v1/agents').send({ agent_card_url: `${cards.url}/listed.json` }).expect(201);
+      const res = await request(t.server)
+        .post('/v1/agents')
+        .send({ agent_card_url: `${cards.url}/listed.json` })
+        .expect(201);
       expect(res.body).toMatchObject({ agent_id: 'card-agent', endpoint: 'http://169.254.169.254/a2a' });
     } finally {
       await t.close();

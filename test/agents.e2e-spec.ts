@@ -28,7 +28,11 @@ describe('Adding an agent (SPEC §3)', () => {
       .post('/v1/orchestrate')
       .send({ session_id: 'agents_route', capability: 'math.compute', parameters: { a: 6, b: 7, op: 'mul' }, context: { from: 'test' } })
       .expect(200);
-    expect(res.body).toMatchObject({ success: true, agent_id: 'agent_math', data: { value: 42, task_id: res.body.contract_id, seen_context: { from: 'test' } } });
+    expect(res.body).toMatchObject({
+      success: true,
+      agent_id: 'agent_math',
+      data: { value: 42, task_id: res.body.contract_id, seen_context: { from: 'test' } },
+    });
     const pi = await request(t.server).post('/v1/orchestrate').send({ session_id: 'agents_route', capability: 'math.pi' }).expect(200);
     expect(pi.body.data).toEqual({ result: 3.14 });
   });
@@ -39,7 +43,11 @@ describe('Adding an agent (SPEC §3)', () => {
       .send({ session_id: 'agents_invalid', capability: 'math.compute', parameters: { a: 'six', op: 'pow' } })
       .expect(400);
     expect(res.body.message).toEqual(
-      expect.arrayContaining([expect.stringContaining('parameters.a'), expect.stringContaining('parameters.b'), expect.stringContaining('parameters.op')]),
+      expect.arrayContaining([
+        expect.stringContaining('parameters.a'),
+        expect.stringContaining('parameters.b'),
+        expect.stringContaining('parameters.op'),
+      ]),
     );
     await request(t.server).get('/v1/sessions/agents_invalid').expect(404);
   });
@@ -48,7 +56,9 @@ describe('Adding an agent (SPEC §3)', () => {
     const res = await request(t.server).post('/v1/orchestrate').send({ session_id: 'agents_fail', capability: 'math.fail' }).expect(200);
     expect(res.body).toMatchObject({ success: false, data: null, error: 'division by zero', agent_id: 'agent_math' });
     const contracts = await request(t.server).get('/v1/contracts').query({ session_id: 'agents_fail' }).expect(200);
-    expect(contracts.body.contracts.map((c: { contract_type: string; status: string; error: string }) => [c.contract_type, c.status, c.error])).toEqual([
+    expect(
+      contracts.body.contracts.map((c: { contract_type: string; status: string; error: string }) => [c.contract_type, c.status, c.error]),
+    ).toEqual([
       ['REQUEST', 'failed', 'division by zero'],
       ['RESPONSE', 'failed', 'division by zero'],
     ]);

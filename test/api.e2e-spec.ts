@@ -42,7 +42,10 @@ describe('REST API (SPEC §4)', () => {
     await t.close();
   });
 
-  const orchestrate = (body: unknown) => request(t.server).post('/v1/orchestrate').send(body as object);
+  const orchestrate = (body: unknown) =>
+    request(t.server)
+      .post('/v1/orchestrate')
+      .send(body as object);
 
   describe('service routes', () => {
     it('GET /v1/health', async () => {
@@ -74,8 +77,18 @@ describe('REST API (SPEC §4)', () => {
       });
       expect(agent.registered_at).toMatch(ISO_Z);
       expect(agent.capabilities).toEqual([
-        { name: 'echo', description: 'Echo back the input text', parameters: { text: 'string' }, input_schema: expect.objectContaining({ type: 'object' }) },
-        { name: 'uppercase', description: 'Convert text to uppercase', parameters: { text: 'string' }, input_schema: expect.objectContaining({ type: 'object' }) },
+        {
+          name: 'echo',
+          description: 'Echo back the input text',
+          parameters: { text: 'string' },
+          input_schema: expect.objectContaining({ type: 'object' }),
+        },
+        {
+          name: 'uppercase',
+          description: 'Convert text to uppercase',
+          parameters: { text: 'string' },
+          input_schema: expect.objectContaining({ type: 'object' }),
+        },
       ]);
     });
 
@@ -95,14 +108,29 @@ describe('REST API (SPEC §4)', () => {
       await request(t.server).get('/docs').expect(200).expect('content-type', /html/);
       const res = await request(t.server).get('/docs-json').expect(200);
       const paths = Object.keys(res.body.paths);
-      for (const path of ['/v1/tasks', '/v1/tasks/{task_id}', '/v1/tasks/{task_id}/cancel', '/v1', '/v1/health', '/v1/status', '/v1/agents', '/v1/orchestrate', '/v1/compress', '/v1/contracts', '/v1/contracts/{contract_id}', '/v1/sessions', '/v1/sessions/{session_id}']) {
+      for (const path of [
+        '/v1/tasks',
+        '/v1/tasks/{task_id}',
+        '/v1/tasks/{task_id}/cancel',
+        '/v1',
+        '/v1/health',
+        '/v1/status',
+        '/v1/agents',
+        '/v1/orchestrate',
+        '/v1/compress',
+        '/v1/contracts',
+        '/v1/contracts/{contract_id}',
+        '/v1/sessions',
+        '/v1/sessions/{session_id}',
+      ]) {
         expect(paths).toContain(path);
       }
       const post = res.body.paths['/v1/orchestrate'].post;
       expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '413', '503']));
       const submit = res.body.paths['/v1/tasks'].post;
       expect(Object.keys(submit.responses)).toEqual(expect.arrayContaining(['202', '400', '404', '413', '503']));
-      for (const op of [post, submit]) expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'traceparent', in: 'header' })]));
+      for (const op of [post, submit])
+        expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'traceparent', in: 'header' })]));
       expect(res.body.components.schemas.OrchestrateRequestDto.properties.session_id.example).toBe('session_001');
       expect(res.body.components.schemas.ErrorResponseDto).toBeDefined();
     });
@@ -110,7 +138,11 @@ describe('REST API (SPEC §4)', () => {
 
   describe('POST /v1/orchestrate', () => {
     it('echo and uppercase answer exactly as the Python service', async () => {
-      const echo = await orchestrate({ session_id: 'api_s1', capability: 'echo', parameters: { text: 'Hello, Agent Orchestrator!' } }).expect(200);
+      const echo = await orchestrate({
+        session_id: 'api_s1',
+        capability: 'echo',
+        parameters: { text: 'Hello, Agent Orchestrator!' },
+      }).expect(200);
       expect(echo.body).toEqual({
         success: true,
         data: { message: 'Echo: Hello, Agent Orchestrator!' },
@@ -121,12 +153,23 @@ describe('REST API (SPEC §4)', () => {
       });
       const noText = await orchestrate({ session_id: 'api_s1', capability: 'echo' }).expect(200);
       expect(noText.body.data).toEqual({ message: 'Echo: No text provided' });
-      const upper = await orchestrate({ session_id: 'api_s1', capability: 'uppercase', parameters: { text: 'make me loud' }, extra_field: 1 }).expect(200);
+      const upper = await orchestrate({
+        session_id: 'api_s1',
+        capability: 'uppercase',
+        parameters: { text: 'make me loud' },
+        extra_field: 1,
+      }).expect(200);
       expect(upper.body.data).toEqual({ result: 'MAKE ME LOUD' });
     });
 
     it('records the REQUEST and RESPONSE pair', async () => {
-      const res = await orchestrate({ session_id: 'api_pair', capability: 'echo', parameters: { text: 'x' }, context: { k: 1 }, intent: 'pairing' }).expect(200);
+      const res = await orchestrate({
+        session_id: 'api_pair',
+        capability: 'echo',
+        parameters: { text: 'x' },
+        context: { k: 1 },
+        intent: 'pairing',
+      }).expect(200);
       const list = await request(t.server).get('/v1/contracts').query({ session_id: 'api_pair' }).expect(200);
       expect(list.body).toMatchObject({ session_id: 'api_pair', total: 2, next_cursor: null });
       const [req, resp] = list.body.contracts;
@@ -146,7 +189,9 @@ describe('REST API (SPEC §4)', () => {
         metadata: {
           intent: 'pairing',
           traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/),
-          attempts: [{ agent_id: 'agent_example_001', started_at: expect.stringMatching(ISO_Z), duration_ms: expect.any(Number), error: null }],
+          attempts: [
+            { agent_id: 'agent_example_001', started_at: expect.stringMatching(ISO_Z), duration_ms: expect.any(Number), error: null },
+          ],
         },
         parent_contract_id: null,
       });
@@ -173,17 +218,30 @@ describe('REST API (SPEC §4)', () => {
         return dto;
       })(OrchestrateRequestDto);
       try {
-        const fast = await orchestrate({ session_id: 'api_slow', capability: 'echo', parameters: { text: 'fast', nested: { y: 2 } }, extra: 1 }).expect(200);
+        const fast = await orchestrate({
+          session_id: 'api_slow',
+          capability: 'echo',
+          parameters: { text: 'fast', nested: { y: 2 } },
+          extra: 1,
+        }).expect(200);
         const fastStored = await request(t.server).get(`/v1/contracts/${fast.body.contract_id}`).expect(200);
         expect(fastStored.body.payload).toEqual({ text: 'fast', nested: { y: 2 } });
 
         // A null for an optional field, and keys the validation pipe strips against prototype pollution.
-        const nulls = await orchestrate({ session_id: 'api_slow', capability: 'echo', parameters: null, context: null, intent: null }).expect(200);
+        const nulls = await orchestrate({
+          session_id: 'api_slow',
+          capability: 'echo',
+          parameters: null,
+          context: null,
+          intent: null,
+        }).expect(200);
         expect(nulls.body.data).toEqual({ message: 'Echo: No text provided' });
         const polluted = await request(t.server)
           .post('/v1/orchestrate')
           .set('content-type', 'application/json')
-          .send('{"session_id":"api_slow","capability":"echo","parameters":{"text":"kept","__proto__":{"admin":true},"nested":{"constructor":{"prototype":{"x":1}},"y":2}}}')
+          .send(
+            '{"session_id":"api_slow","capability":"echo","parameters":{"text":"kept","__proto__":{"admin":true},"nested":{"constructor":{"prototype":{"x":1}},"y":2}}}',
+          )
           .expect(200);
         expect(polluted.body.data).toEqual({ message: 'Echo: kept' });
         const stored = await request(t.server).get(`/v1/contracts/${polluted.body.contract_id}`).expect(200);
@@ -197,7 +255,9 @@ describe('REST API (SPEC §4)', () => {
 
     it('20 concurrent calls store 40 contracts', async () => {
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => orchestrate({ session_id: 'api_concurrent', capability: 'echo', parameters: { text: `n${i}` } })),
+        Array.from({ length: 20 }, (_, i) =>
+          orchestrate({ session_id: 'api_concurrent', capability: 'echo', parameters: { text: `n${i}` } }),
+        ),
       );
       expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
       const list = await request(t.server).get('/v1/contracts').query({ session_id: 'api_concurrent', limit: 1000 }).expect(200);

@@ -48,7 +48,10 @@ describe('No API key yet', () => {
   it('every route is open to a loopback client, with or without a key', async () => {
     await request(t.server).get('/v1/status').expect(200);
     await request(t.server).get('/v1/agents').expect(200);
-    await request(t.server).post('/v1/orchestrate').send({ session_id: 'open_1', capability: 'echo', parameters: { text: 'hi' } }).expect(200);
+    await request(t.server)
+      .post('/v1/orchestrate')
+      .send({ session_id: 'open_1', capability: 'echo', parameters: { text: 'hi' } })
+      .expect(200);
     await request(t.server).get('/v1/contracts').set('X-API-Key', 'garbage').expect(200);
   });
 });
@@ -71,7 +74,9 @@ describe('OPEN_ACCESS', () => {
   });
 
   it('with AUTH_REQUIRED=true, any stops start-up naming both', async () => {
-    await expect(createTestApp({ env: { OPEN_ACCESS: 'any', AUTH_REQUIRED: 'true' } })).rejects.toThrow(/AUTH_REQUIRED=true and OPEN_ACCESS=any/);
+    await expect(createTestApp({ env: { OPEN_ACCESS: 'any', AUTH_REQUIRED: 'true' } })).rejects.toThrow(
+      /AUTH_REQUIRED=true and OPEN_ACCESS=any/,
+    );
   });
 });
 
@@ -125,7 +130,10 @@ describe('With API keys', () => {
   beforeAll(async () => {
     t = await createTestApp();
     // A contract to read, written while the API is still open.
-    const res = await request(t.server).post('/v1/orchestrate').send({ session_id: 'auth_seed', capability: 'echo', parameters: { text: 'x' } }).expect(200);
+    const res = await request(t.server)
+      .post('/v1/orchestrate')
+      .send({ session_id: 'auth_seed', capability: 'echo', parameters: { text: 'x' } })
+      .expect(200);
     contractId = res.body.contract_id;
     const service = t.app.get(ApiKeysService);
     for (const [name, scopes] of Object.entries(scopesOf)) keys[name as keyof typeof keys] = (await service.create(name, scopes)).key;
@@ -151,7 +159,12 @@ describe('With API keys', () => {
 
     it('for an empty bearer token, another scheme alone, or two different keys', async () => {
       expectErrorBody(await request(t.server).get('/v1/status').set('Authorization', 'Bearer '), 401);
-      expectErrorBody(await request(t.server).get('/v1/status').set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`), 401);
+      expectErrorBody(
+        await request(t.server)
+          .get('/v1/status')
+          .set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`),
+        401,
+      );
       expectErrorBody(
         await request(t.server).get('/v1/status').set('Authorization', `Bearer ${keys.read}`).set('X-API-Key', keys.admin),
         401,
@@ -174,10 +187,36 @@ describe('With API keys', () => {
       { name: 'GET /v1/sessions', scope: 'read', send: () => request(t.server).get('/v1/sessions'), ok: [200] },
       { name: 'GET /v1/sessions/:id', scope: 'read', send: () => request(t.server).get('/v1/sessions/auth_seed'), ok: [200] },
       { name: 'GET /v1/tasks/:id', scope: 'read', send: () => request(t.server).get(`/v1/tasks/${contractId}`), ok: [200] },
-      { name: 'POST /v1/orchestrate', scope: 'invoke', send: () => request(t.server).post('/v1/orchestrate').send({ session_id: 'auth_s', capability: 'echo', parameters: { text: 'a' } }), ok: [200] },
-      { name: 'POST /v1/tasks', scope: 'invoke', send: () => request(t.server).post('/v1/tasks').send({ session_id: 'auth_s', capability: 'echo', parameters: { text: 'a' } }), ok: [202] },
-      { name: 'POST /v1/tasks/:id/cancel', scope: 'invoke', send: () => request(t.server).post('/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel'), ok: [404] },
-      { name: 'POST /v1/compress', scope: 'invoke', send: () => request(t.server).post('/v1/compress').send({ session_id: 'auth_seed' }), ok: [200] },
+      {
+        name: 'POST /v1/orchestrate',
+        scope: 'invoke',
+        send: () =>
+          request(t.server)
+            .post('/v1/orchestrate')
+            .send({ session_id: 'auth_s', capability: 'echo', parameters: { text: 'a' } }),
+        ok: [200],
+      },
+      {
+        name: 'POST /v1/tasks',
+        scope: 'invoke',
+        send: () =>
+          request(t.server)
+            .post('/v1/tasks')
+            .send({ session_id: 'auth_s', capability: 'echo', parameters: { text: 'a' } }),
+        ok: [202],
+      },
+      {
+        name: 'POST /v1/tasks/:id/cancel',
+        scope: 'invoke',
+        send: () => request(t.server).post('/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel'),
+        ok: [404],
+      },
+      {
+        name: 'POST /v1/compress',
+        scope: 'invoke',
+        send: () => request(t.server).post('/v1/compress').send({ session_id: 'auth_seed' }),
+        ok: [200],
+      },
     ];
     const callers = Object.keys(scopesOf).filter((k) => k !== 'revoked') as Array<Exclude<keyof typeof keys, 'revoked'>>;
 
@@ -190,7 +229,11 @@ describe('With API keys', () => {
             if (allowed) {
               if (!route.ok.includes(res.status)) throw new Error(`${caller} key via ${header}: ${res.status} ${JSON.stringify(res.body)}`);
             } else {
-              expectErrorBody(res, 403, new RegExp(`The API key '${caller}' lacks the scope this route needs: '${route.scope}' or 'admin'`));
+              expectErrorBody(
+                res,
+                403,
+                new RegExp(`The API key '${caller}' lacks the scope this route needs: '${route.scope}' or 'admin'`),
+              );
             }
           }
         }
@@ -200,12 +243,40 @@ describe('With API keys', () => {
     it('routes for remote agents: heartbeat and delegation need agent, registering and deleting need admin', async () => {
       const documented = (await request(t.server).get('/docs-json').expect(200)).body.paths as Record<string, Record<string, unknown>>;
       const cases: Array<{ path: string; method: string; send: () => request.Test; scope: Scope }> = [
-        { path: '/v1/agents/{agent_id}/heartbeat', method: 'post', send: () => request(t.server).post('/v1/agents/no_such_agent/heartbeat'), scope: 'agent' },
-        { path: '/v1/tasks/{task_id}/delegate', method: 'post', send: () => request(t.server).post('/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/delegate').send({ capability: 'echo', parameters: { text: 'a' } }), scope: 'agent' },
+        {
+          path: '/v1/agents/{agent_id}/heartbeat',
+          method: 'post',
+          send: () => request(t.server).post('/v1/agents/no_such_agent/heartbeat'),
+          scope: 'agent',
+        },
+        {
+          path: '/v1/tasks/{task_id}/delegate',
+          method: 'post',
+          send: () =>
+            request(t.server)
+              .post('/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/delegate')
+              .send({ capability: 'echo', parameters: { text: 'a' } }),
+          scope: 'agent',
+        },
         { path: '/v1/agents', method: 'post', send: () => request(t.server).post('/v1/agents').send({}), scope: 'admin' },
-        { path: '/v1/agents/{agent_id}', method: 'delete', send: () => request(t.server).delete('/v1/agents/no_such_agent'), scope: 'admin' },
-        { path: '/v1/tasks/{task_id}/events', method: 'get', send: () => request(t.server).get('/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/events'), scope: 'read' },
-      ].filter((c) => documented[c.path]?.[c.method] !== undefined) as Array<{ path: string; method: string; send: () => request.Test; scope: Scope }>;
+        {
+          path: '/v1/agents/{agent_id}',
+          method: 'delete',
+          send: () => request(t.server).delete('/v1/agents/no_such_agent'),
+          scope: 'admin',
+        },
+        {
+          path: '/v1/tasks/{task_id}/events',
+          method: 'get',
+          send: () => request(t.server).get('/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/events'),
+          scope: 'read',
+        },
+      ].filter((c) => documented[c.path]?.[c.method] !== undefined) as Array<{
+        path: string;
+        method: string;
+        send: () => request.Test;
+        scope: Scope;
+      }>;
       // Every one of them is documented: none is skipped.
       expect(cases).toHaveLength(5);
       for (const { send, scope } of cases) {
@@ -231,7 +302,15 @@ describe('With API keys', () => {
       api_key: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
     });
     const security = [{ bearer: [] }, { api_key: [] }];
-    for (const [path, method] of [['/v1/status', 'get'], ['/v1/orchestrate', 'post'], ['/v1/contracts', 'get'], ['/v1/contracts/{contract_id}', 'get'], ['/v1/sessions', 'get'], ['/v1/tasks/{task_id}', 'get'], ['/v1/agents', 'get']]) {
+    for (const [path, method] of [
+      ['/v1/status', 'get'],
+      ['/v1/orchestrate', 'post'],
+      ['/v1/contracts', 'get'],
+      ['/v1/contracts/{contract_id}', 'get'],
+      ['/v1/sessions', 'get'],
+      ['/v1/tasks/{task_id}', 'get'],
+      ['/v1/agents', 'get'],
+    ]) {
       const op = res.body.paths[path][method];
       expect({ path, security: op.security }).toEqual({ path, security });
       expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']));
@@ -255,7 +334,10 @@ describe('With API keys', () => {
 
   it('records when a key was last used', async () => {
     const service = t.app.get(ApiKeysService);
-    const used = await waitFor(async () => (await service.list()).find((k) => k.name === 'read' && k.last_used_at !== null), 'last_used_at of the read key');
+    const used = await waitFor(
+      async () => (await service.list()).find((k) => k.name === 'read' && k.last_used_at !== null),
+      'last_used_at of the read key',
+    );
     expect(Date.parse(used.last_used_at!)).toBeGreaterThan(Date.parse(used.created_at) - 1);
   });
 
@@ -285,7 +367,10 @@ describe('With API keys', () => {
         fc.option(value, { nil: undefined }),
         fc.constantFrom('/v1/status', '/v1/contracts', '/v1/orchestrate'),
         async (auth, apiKey, path) => {
-          let req = path === '/v1/orchestrate' ? request(t.server).post(path).send({ session_id: 'hostile_auth', capability: 'echo' }) : request(t.server).get(path);
+          let req =
+            path === '/v1/orchestrate'
+              ? request(t.server).post(path).send({ session_id: 'hostile_auth', capability: 'echo' })
+              : request(t.server).get(path);
           if (auth !== undefined) req = req.set('Authorization', auth);
           if (apiKey !== undefined) req = req.set('X-API-Key', apiKey);
           const res = await req;
@@ -304,9 +389,14 @@ describe('npm run keys (the CLI against a running server)', () => {
 
   function keysCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: t.dataDir } }, (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: t.dataDir } },
+        (error, stdout, stderr) => {
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+        },
+      );
     });
   }
 
@@ -319,7 +409,17 @@ describe('npm run keys (the CLI against a running server)', () => {
   });
 
   it('bad usage prints the usage and exits non-zero; nothing is created', async () => {
-    for (const args of [[], ['frobnicate'], ['create'], ['create', '--name', 'x'], ['create', '--scopes', 'read'], ['create', '--name', 'x', '--scopes', 'read', '--bogus'], ['revoke'], ['revoke', 'a', 'b'], ['list', 'extra']]) {
+    for (const args of [
+      [],
+      ['frobnicate'],
+      ['create'],
+      ['create', '--name', 'x'],
+      ['create', '--scopes', 'read'],
+      ['create', '--name', 'x', '--scopes', 'read', '--bogus'],
+      ['revoke'],
+      ['revoke', 'a', 'b'],
+      ['list', 'extra'],
+    ]) {
       const res = await keysCli(args);
       expect({ args, code: res.code }).toEqual({ args, code: 2 });
       expect(res.stderr).toContain('usage: npm run keys');
@@ -339,7 +439,9 @@ describe('npm run keys (the CLI against a running server)', () => {
     const key = /^(ao_[A-Za-z0-9_-]{43})$/m.exec(created.stdout)?.[1];
     expect(key).toBeDefined();
     await request(t.server).get('/v1/status').set('Authorization', `Bearer ${key}`).expect(200);
-    await waitFor(async () => (await request(t.server).get('/v1/status')).status === 401, 'the API to require a key', { timeoutMs: 10_000 });
+    await waitFor(async () => (await request(t.server).get('/v1/status')).status === 401, 'the API to require a key', {
+      timeoutMs: 10_000,
+    });
     await request(t.server).get('/v1/status').set('Authorization', `Bearer ${key}`).expect(200);
     await request(t.server).post('/v1/orchestrate').set('X-API-Key', key!).send({ session_id: 's', capability: 'echo' }).expect(403);
   });
@@ -348,7 +450,16 @@ describe('npm run keys (the CLI against a running server)', () => {
     const created = await keysCli(['create', '--name', 'cli-admin', '--scopes', 'invoke,admin', '--json']);
     expect(created.code).toBe(0);
     const body = JSON.parse(created.stdout);
-    expect(body).toEqual({ id: expect.any(String), name: 'cli-admin', scopes: ['invoke', 'admin'], created_at: expect.any(String), last_used_at: null, revoked_at: null, agent_id: null, key: expect.stringMatching(/^ao_/) });
+    expect(body).toEqual({
+      id: expect.any(String),
+      name: 'cli-admin',
+      scopes: ['invoke', 'admin'],
+      created_at: expect.any(String),
+      last_used_at: null,
+      revoked_at: null,
+      agent_id: null,
+      key: expect.stringMatching(/^ao_/),
+    });
     await request(t.server).post('/v1/orchestrate').set('X-API-Key', body.key).send({ session_id: 's', capability: 'echo' }).expect(200);
   });
 
@@ -365,7 +476,8 @@ describe('npm run keys (the CLI against a running server)', () => {
     }
     const listed = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
     expect(listed.map((k) => k.name)).toEqual(['cli-reader', 'cli-admin']);
-    for (const k of listed) expect(Object.keys(k).sort()).toEqual(['agent_id', 'created_at', 'id', 'last_used_at', 'name', 'revoked_at', 'scopes']);
+    for (const k of listed)
+      expect(Object.keys(k).sort()).toEqual(['agent_id', 'created_at', 'id', 'last_used_at', 'name', 'revoked_at', 'scopes']);
   });
 
   it('revoke stops a key promptly; revoking again or an unknown id says so', async () => {
@@ -374,7 +486,11 @@ describe('npm run keys (the CLI against a running server)', () => {
     const revoked = await keysCli(['revoke', created.id]);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain(`revoked: API key ${created.id} 'to-revoke'`);
-    await waitFor(async () => (await request(t.server).get('/v1/status').set('X-API-Key', created.key)).status === 401, 'the revoked key to be refused', { timeoutMs: 10_000 });
+    await waitFor(
+      async () => (await request(t.server).get('/v1/status').set('X-API-Key', created.key)).status === 401,
+      'the revoked key to be refused',
+      { timeoutMs: 10_000 },
+    );
     expect((await keysCli(['revoke', created.id])).stdout).toContain('already revoked');
     const unknown = await keysCli(['revoke', 'no-such-id']);
     expect(unknown.code).toBe(1);

@@ -42,7 +42,10 @@ describe('Bounded cardinality: metric labels and sub-tasks per task (issue 11 §
     const made = Array.from({ length: 40 }, () => `made.up.${randomBytes(6).toString('hex')}`);
     for (const [i, capability] of made.entries()) {
       // Straight to /v1/orchestrate: 404, no agent has it.
-      await request(t.server).post('/v1/orchestrate').send({ session_id: `labels_${i}`, capability, parameters: {} }).expect(404);
+      await request(t.server)
+        .post('/v1/orchestrate')
+        .send({ session_id: `labels_${i}`, capability, parameters: {} })
+        .expect(404);
       // Through a delegation: a refused sub-task is recorded (and counted) as failed.
       const res = await request(t.server)
         .post('/v1/orchestrate')
@@ -77,7 +80,12 @@ describe('Bounded cardinality: metric labels and sub-tasks per task (issue 11 §
   it.each(['-1', 'many', '2.5'])('DELEGATION_MAX_CHILDREN=%s stops start-up with a message naming it', async (value) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'orchestrator-bounds-'));
     try {
-      const run = await runServerProcessUntilExit({ DATA_DIR: dataDir, TRACE_URL: undefined, MEMAGENT_URL: undefined, DELEGATION_MAX_CHILDREN: value });
+      const run = await runServerProcessUntilExit({
+        DATA_DIR: dataDir,
+        TRACE_URL: undefined,
+        MEMAGENT_URL: undefined,
+        DELEGATION_MAX_CHILDREN: value,
+      });
       expect(run.listened).toBe(false);
       expect(run.code).not.toBe(0);
       expect(run.code).not.toBeNull();

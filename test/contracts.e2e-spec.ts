@@ -58,9 +58,16 @@ describe('Contracts and sessions (SPEC §4, §5)', () => {
   });
 
   it('filters combine', async () => {
-    const failedRequests = await request(t.server).get('/v1/contracts').query({ session_id: 'walk_b', contract_type: 'REQUEST', status: 'failed' }).expect(200);
+    const failedRequests = await request(t.server)
+      .get('/v1/contracts')
+      .query({ session_id: 'walk_b', contract_type: 'REQUEST', status: 'failed' })
+      .expect(200);
     expect(failedRequests.body.total).toBe(2);
-    expect(failedRequests.body.contracts.every((c: ContractBody) => c.contract_type === 'REQUEST' && c.status === 'failed' && c.capability === 'math.fail')).toBe(true);
+    expect(
+      failedRequests.body.contracts.every(
+        (c: ContractBody) => c.contract_type === 'REQUEST' && c.status === 'failed' && c.capability === 'math.fail',
+      ),
+    ).toBe(true);
 
     const toMath = await request(t.server).get('/v1/contracts').query({ to_agent: 'agent_math' }).expect(200);
     expect(toMath.body.total).toBe(3);
@@ -68,7 +75,11 @@ describe('Contracts and sessions (SPEC §4, §5)', () => {
     expect(fromMath.body.total).toBe(1);
     expect(fromMath.body.contracts[0]).toMatchObject({ contract_type: 'RESPONSE', session_id: 'walk_c' });
 
-    const upperInA = await walk('/v1/contracts', { session_id: 'walk_a', capability: 'uppercase', contract_type: 'RESPONSE', limit: 2 }, 'contracts');
+    const upperInA = await walk(
+      '/v1/contracts',
+      { session_id: 'walk_a', capability: 'uppercase', contract_type: 'RESPONSE', limit: 2 },
+      'contracts',
+    );
     expect(upperInA.total).toBe(5);
     expect(upperInA.seen).toHaveLength(5);
     expect(new Set(upperInA.seen.map((c) => c.contract_id)).size).toBe(5);
@@ -119,9 +130,13 @@ describe('Contracts and sessions (SPEC §4, §5)', () => {
       events_processed: 10,
       capabilities: { 'math.fail': 2, echo: 3 },
       agents: expect.arrayContaining(['agent_math', 'agent_example_001']),
-      failures: [expect.objectContaining({ capability: 'math.fail', error: 'division by zero' }), expect.objectContaining({ capability: 'math.fail' })],
+      failures: [
+        expect.objectContaining({ capability: 'math.fail', error: 'division by zero' }),
+        expect.objectContaining({ capability: 'math.fail' }),
+      ],
     });
-    for (const field of ['summary', 'recent_results', 'tokens_in', 'tokens_out', 'compression_ratio', 'compressed_at']) expect(block).toHaveProperty(field);
+    for (const field of ['summary', 'recent_results', 'tokens_in', 'tokens_out', 'compression_ratio', 'compressed_at'])
+      expect(block).toHaveProperty(field);
     const again = await request(t.server).post('/v1/compress').send({ session_id: 'walk_b', intent: 'Testing' }).expect(200);
     expect({ ...again.body.memory_block, compressed_at: null }).toEqual({ ...block, compressed_at: null });
   });

@@ -50,7 +50,11 @@ describe('Coordination of in-process agents', () => {
       // A fourth caller finds the queue (QUEUE_MAX=2) full.
       const rejected = await orchestrate({ session_id: 'queue_1', capability: 'limited.tag', parameters: { tag: 'rejected' } }).expect(503);
       expect(rejected.headers['retry-after']).toMatch(/^\d+$/);
-      expect(rejected.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', message: expect.stringContaining('limited.tag') });
+      expect(rejected.body).toMatchObject({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: expect.stringContaining('limited.tag'),
+      });
       await submit({ session_id: 'queue_1', capability: 'limited.tag', parameters: { tag: 'rejected' } }).expect(503);
 
       gates.open('q1');
@@ -132,7 +136,10 @@ describe('Coordination of in-process agents', () => {
     it('a cycle on the capability chain ends in a failed sub-task, not a hang', async () => {
       const res = await orchestrate({ session_id: 'deleg_cycle', capability: 'loop.a' }).expect(200);
       expect(res.body.success).toBe(true);
-      expect(res.body.data).toMatchObject({ success: true, data: { success: false, error: 'Delegation cycle: loop.a -> loop.b -> loop.a' } });
+      expect(res.body.data).toMatchObject({
+        success: true,
+        data: { success: false, error: 'Delegation cycle: loop.a -> loop.b -> loop.a' },
+      });
       const tree = (await request(t.server).get(`/v1/contracts/${res.body.contract_id}/tree`).expect(200)).body;
       const refused = tree.subtasks[0].subtasks[0];
       expect(refused).toMatchObject({ capability: 'loop.a', status: 'failed', error: 'Delegation cycle: loop.a -> loop.b -> loop.a' });
@@ -151,15 +158,25 @@ describe('Coordination of in-process agents', () => {
 
     it('an unknown capability or invalid parameters are failed sub-tasks', async () => {
       const res = await orchestrate({ session_id: 'deleg_bad', capability: 'delegate.bad' }).expect(200);
-      expect(res.body.data.unknown).toMatchObject({ success: false, error: "No agent provides capability 'no.such.capability'", contract_id: expect.stringMatching(ULID) });
-      expect(res.body.data.invalid).toMatchObject({ success: false, error: expect.stringContaining('Invalid parameters: parameters.tag must be a string') });
+      expect(res.body.data.unknown).toMatchObject({
+        success: false,
+        error: "No agent provides capability 'no.such.capability'",
+        contract_id: expect.stringMatching(ULID),
+      });
+      expect(res.body.data.invalid).toMatchObject({
+        success: false,
+        error: expect.stringContaining('Invalid parameters: parameters.tag must be a string'),
+      });
     });
 
     it('remote agents delegate through POST /v1/tasks/:id/delegate while their task runs', async () => {
       const holder = await submit({ session_id: 'deleg_remote', capability: 'progress.steps', parameters: { gate: 'dr' } }).expect(202);
       const id = holder.body.task_id;
       await waitFor(() => gates.waiting('dr') === 1, 'the task to run');
-      const sub = await request(t.server).post(`/v1/tasks/${id}/delegate`).send({ capability: 'uppercase', parameters: { text: 'up' } }).expect(200);
+      const sub = await request(t.server)
+        .post(`/v1/tasks/${id}/delegate`)
+        .send({ capability: 'uppercase', parameters: { text: 'up' } })
+        .expect(200);
       expect(sub.body).toMatchObject({ success: true, data: { result: 'UP' }, agent_id: 'agent_example_001' });
       await request(t.server).post(`/v1/tasks/${id}/delegate`).send({ capability: 7 }).expect(400);
       await request(t.server).post(`/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/delegate`).send({ capability: 'uppercase' }).expect(404);
@@ -167,7 +184,9 @@ describe('Coordination of in-process agents', () => {
       await settled(id);
       await request(t.server).post(`/v1/tasks/${id}/delegate`).send({ capability: 'uppercase' }).expect(404);
       const tree = (await request(t.server).get(`/v1/contracts/${id}/tree`).expect(200)).body;
-      expect(tree.subtasks).toEqual([expect.objectContaining({ contract_id: sub.body.contract_id, from_agent: 'agent_progress', capability: 'uppercase' })]);
+      expect(tree.subtasks).toEqual([
+        expect.objectContaining({ contract_id: sub.body.contract_id, from_agent: 'agent_progress', capability: 'uppercase' }),
+      ]);
     });
 
     it('tree of an unknown id or of a RESPONSE is a 404', async () => {
@@ -255,15 +274,24 @@ describe('Queue timeout (QUEUE_TIMEOUT_MS)', () => {
   });
 
   it('a caller that waits too long gets 503 with Retry-After and nothing is written; a waiting submitted task fails', async () => {
-    const holder = await request(t.server).post('/v1/tasks').send({ session_id: 'qt_hold', capability: 'limited.hold', parameters: { gate: 'qt' } }).expect(202);
+    const holder = await request(t.server)
+      .post('/v1/tasks')
+      .send({ session_id: 'qt_hold', capability: 'limited.hold', parameters: { gate: 'qt' } })
+      .expect(202);
     await waitFor(() => gates.waiting('qt') === 1, 'the holder to run');
 
-    const waited = await request(t.server).post('/v1/orchestrate').send({ session_id: 'qt_sync', capability: 'limited.tag', parameters: { tag: 'late' } }).expect(503);
+    const waited = await request(t.server)
+      .post('/v1/orchestrate')
+      .send({ session_id: 'qt_sync', capability: 'limited.tag', parameters: { tag: 'late' } })
+      .expect(503);
     expect(waited.headers['retry-after']).toMatch(/^\d+$/);
     expect(waited.body.message).toMatch(/became free within 200 ms/);
     await request(t.server).get('/v1/sessions/qt_sync').expect(404);
 
-    const queued = await request(t.server).post('/v1/tasks').send({ session_id: 'qt_async', capability: 'limited.tag', parameters: { tag: 'late' } }).expect(202);
+    const queued = await request(t.server)
+      .post('/v1/tasks')
+      .send({ session_id: 'qt_async', capability: 'limited.tag', parameters: { tag: 'late' } })
+      .expect(202);
     const failed = await waitFor(async () => {
       const body = (await request(t.server).get(`/v1/tasks/${queued.body.task_id}`).expect(200)).body;
       return body.status === 'failed' ? body : undefined;
@@ -271,6 +299,9 @@ describe('Queue timeout (QUEUE_TIMEOUT_MS)', () => {
     expect(failed.error).toMatch(/became free within 200 ms/);
 
     gates.open('qt');
-    await waitFor(async () => (await request(t.server).get(`/v1/tasks/${holder.body.task_id}`).expect(200)).body.status === 'completed', 'the holder to finish');
+    await waitFor(
+      async () => (await request(t.server).get(`/v1/tasks/${holder.body.task_id}`).expect(200)).body.status === 'completed',
+      'the holder to finish',
+    );
   });
 });

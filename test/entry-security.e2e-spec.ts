@@ -57,7 +57,8 @@ describe('Request bodies: JSON only (415 for anything else)', () => {
   });
 
   const contractCount = async () => (await request(t.server).get('/v1/contracts').expect(200)).body.total as number;
-  const agentIds = async () => ((await request(t.server).get('/v1/agents').expect(200)).body.agents as Array<{ agent_id: string }>).map((a) => a.agent_id);
+  const agentIds = async () =>
+    ((await request(t.server).get('/v1/agents').expect(200)).body.agents as Array<{ agent_id: string }>).map((a) => a.agent_id);
 
   it('the form attack of the issue: a urlencoded orchestrate runs nothing, a urlencoded registration probes no endpoint', async () => {
     const before = await contractCount();
@@ -66,7 +67,11 @@ describe('Request bodies: JSON only (415 for anything else)', () => {
       .set('content-type', 'application/x-www-form-urlencoded')
       .send('session_id=s1&capability=echo&parameters[text]=hi');
     expect(orchestrate.status).toBe(415);
-    expect(orchestrate.body).toEqual({ statusCode: 415, error: 'Unsupported Media Type', message: expect.stringContaining('application/json') });
+    expect(orchestrate.body).toEqual({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      message: expect.stringContaining('application/json'),
+    });
     await request(t.server).get('/v1/sessions/s1').expect(404);
 
     const register = await request(t.server)
@@ -98,7 +103,9 @@ describe('Request bodies: JSON only (415 for anything else)', () => {
           'json',
           '',
         ),
-        fc.tuple(token, token, fc.option(fc.constantFrom('; charset=utf-8', ';q=1', '; boundary=b'), { nil: '' })).map(([type, sub, params]) => `${type}/${sub}${params}`),
+        fc
+          .tuple(token, token, fc.option(fc.constantFrom('; charset=utf-8', ';q=1', '; boundary=b'), { nil: '' }))
+          .map(([type, sub, params]) => `${type}/${sub}${params}`),
       )
       .filter((type) => !NAMES_JSON.test(type));
     const before = await contractCount();
@@ -120,8 +127,19 @@ describe('Request bodies: JSON only (415 for anything else)', () => {
   });
 
   it('JSON is accepted as application/json with parameters and as application/*+json', async () => {
-    for (const [i, type] of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8', 'application/merge-patch+json', 'application/vnd.api+json; charset=utf-8'].entries()) {
-      const res = await rawPost(port, '/v1/orchestrate', type, JSON.stringify({ session_id: `json_${i}`, capability: 'echo', parameters: { text: 'hi' } }));
+    for (const [i, type] of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'Application/JSON;charset=UTF-8',
+      'application/merge-patch+json',
+      'application/vnd.api+json; charset=utf-8',
+    ].entries()) {
+      const res = await rawPost(
+        port,
+        '/v1/orchestrate',
+        type,
+        JSON.stringify({ session_id: `json_${i}`, capability: 'echo', parameters: { text: 'hi' } }),
+      );
       expect(res.status).toBe(200);
     }
   });
@@ -154,13 +172,19 @@ describe('Rate limit before the body is read, per address for keys that are not 
       expect(res.status).toBe(401);
     }
     for (let i = 0; i < 3; i++) {
-      const res = await request(t.server).get('/v1/agents').set(i % 2 ? 'X-API-Key' : 'Authorization', i % 2 ? madeUpKey() : `Bearer ${madeUpKey()}`);
+      const res = await request(t.server)
+        .get('/v1/agents')
+        .set(i % 2 ? 'X-API-Key' : 'Authorization', i % 2 ? madeUpKey() : `Bearer ${madeUpKey()}`);
       expect(res.status).toBe(429);
       expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     }
     // 900 KB that is not valid JSON: parsed, it would be a 400.
     const big = `{"session_id":"big","capability":"echo","parameters":{"text":"${'x'.repeat(900 * 1024)}"`;
-    const refused = await request(t.server).post('/v1/orchestrate').set('content-type', 'application/json').set('X-API-Key', madeUpKey()).send(big);
+    const refused = await request(t.server)
+      .post('/v1/orchestrate')
+      .set('content-type', 'application/json')
+      .set('X-API-Key', madeUpKey())
+      .send(big);
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
     // The live key has its own budget.
@@ -194,7 +218,11 @@ describe('Protected mode: without keys, only loopback clients (a client in a net
   };
 
   /** GET from inside the namespace with curl; resolves with status and body. */
-  async function getFromNamespace(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  async function getFromNamespace(
+    port: number,
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: string }> {
     const args = ['netns', 'exec', ns, 'curl', '-s', '--max-time', '20', '-o', '-', '-w', '\n%{http_code}'];
     for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
     args.push(`http://${hostIp}:${port}${path}`);
@@ -238,7 +266,11 @@ describe('Protected mode: without keys, only loopback clients (a client in a net
     const { server, port } = await start();
     expect(server.output()).toContain('only clients on this host (loopback) are served');
 
-    const spoofs: Record<string, string>[] = [{}, { 'X-Forwarded-For': '127.0.0.1' }, { 'X-Real-IP': '127.0.0.1', Forwarded: 'for=127.0.0.1' }];
+    const spoofs: Record<string, string>[] = [
+      {},
+      { 'X-Forwarded-For': '127.0.0.1' },
+      { 'X-Real-IP': '127.0.0.1', Forwarded: 'for=127.0.0.1' },
+    ];
     for (const headers of spoofs) {
       const refused = await getFromNamespace(port, '/v1/agents', headers);
       expect(refused.status).toBe(401);
@@ -271,7 +303,11 @@ describe('Protected mode: without keys, only loopback clients (a client in a net
     });
     const key = /^(ao_[A-Za-z0-9_-]{43})$/m.exec(stdout)?.[1];
     expect(key).toBeDefined();
-    await waitFor(async () => (await getFromNamespace(port, '/v1/agents', { 'X-API-Key': key! })).status === 200, 'the key to be accepted from the namespace', { timeoutMs: 10_000 });
+    await waitFor(
+      async () => (await getFromNamespace(port, '/v1/agents', { 'X-API-Key': key! })).status === 200,
+      'the key to be accepted from the namespace',
+      { timeoutMs: 10_000 },
+    );
     const without = await getFromNamespace(port, '/v1/agents');
     expect(without.status).toBe(401);
     expect((JSON.parse(without.body) as { message: string }).message).toContain('An API key is required');

@@ -110,7 +110,9 @@ describe('contracts:export, NDJSON contracts:import and db:backup (issue 5 §4)'
     const contracts = lines.map((line) => JSON.parse(line) as Json);
     expect(contracts).toEqual(await allContracts(viaApp(t)));
     for (const contract of contracts) {
-      const one = await request(t.server).get(`/v1/contracts/${contract.contract_id as string}`).expect(200);
+      const one = await request(t.server)
+        .get(`/v1/contracts/${contract.contract_id as string}`)
+        .expect(200);
       expect(contract).toEqual(one.body);
     }
     expect(contracts.filter((c) => c.contract_type === 'REQUEST').map((c) => (c.payload as Json).text)).toEqual(
@@ -215,7 +217,9 @@ describe('contracts:export, NDJSON contracts:import and db:backup (issue 5 §4)'
 
       const res = await importCli(fresh, fixture);
       expect(res.code).toBe(1);
-      expect(res.stderr).toMatch(/^skipped line 2: not valid JSON \(.*\)\nskipped line 5: status "done" is not one of pending, in_progress, completed, failed, cancelled\n$/);
+      expect(res.stderr).toMatch(
+        /^skipped line 2: not valid JSON \(.*\)\nskipped line 5: status "done" is not one of pending, in_progress, completed, failed, cancelled\n$/,
+      );
       expect(res.stdout).toMatch(/imported 3 of 3 contracts; skipped 2 invalid lines in \d+ ms/);
       noStack(res);
 
@@ -227,7 +231,11 @@ describe('contracts:export, NDJSON contracts:import and db:backup (issue 5 §4)'
       const app = await createTestApp({ env: { DATA_DIR: fresh } });
       try {
         const list = await allContracts(viaApp(app), '&session_id=ndjson_fixture');
-        expect(list.map((c) => c.contract_id)).toEqual(['01K8VF9XK83SYH1HAX57ZGJDY1', '01K8VF9XK83SYH1HAX57ZGJDY3', '01K8VF9XK83SYH1HAX57ZGJDY5']);
+        expect(list.map((c) => c.contract_id)).toEqual([
+          '01K8VF9XK83SYH1HAX57ZGJDY1',
+          '01K8VF9XK83SYH1HAX57ZGJDY3',
+          '01K8VF9XK83SYH1HAX57ZGJDY5',
+        ]);
         expect(list[2]).toMatchObject({ created_at: '2026-01-02T09:00:02.000Z', error: 'agent crashed', metadata: { intent: 'fixture' } });
       } finally {
         await app.close();
@@ -275,7 +283,9 @@ describe('contracts:export, NDJSON contracts:import and db:backup (issue 5 §4)'
       apiKey = key.key;
       const acknowledged: string[] = [];
       for (let i = 0; i < 25; i++) {
-        await Promise.all(Array.from({ length: 8 }, (_, n) => orchestrate(base, `backup_${n}`, `seed ${i}`).then((id) => acknowledged.push(id))));
+        await Promise.all(
+          Array.from({ length: 8 }, (_, n) => orchestrate(base, `backup_${n}`, `seed ${i}`).then((id) => acknowledged.push(id))),
+        );
       }
 
       // Keep issuing tasks from 6 callers while the backup runs.
@@ -309,7 +319,9 @@ describe('contracts:export, NDJSON contracts:import and db:backup (issue 5 §4)'
         expect(failures).toEqual([]);
         expect(backup.stderr).toBe('');
         expect(backup.code).toBe(0);
-        const summary = /written to .* in \d+ ms: [\d.]+ (B|KiB|MiB), (\d+) contracts in (\d+) sessions \(quick_check ok\)/.exec(backup.stdout);
+        const summary = /written to .* in \d+ ms: [\d.]+ (B|KiB|MiB), (\d+) contracts in (\d+) sessions \(quick_check ok\)/.exec(
+          backup.stdout,
+        );
         expect(summary).not.toBeNull();
         const inBackupFile = Number(summary![2]);
         expect(during).toBeGreaterThan(0);
@@ -332,7 +344,9 @@ describe('contracts:export, NDJSON contracts:import and db:backup (issue 5 §4)'
         expect(restoredContracts.map((c) => c.contract_id)).toEqual(liveContracts.slice(0, inBackupFile).map((c) => c.contract_id));
         const byId = new Map(restoredContracts.map((c) => [c.contract_id as string, c]));
         const liveById = new Map(liveContracts.map((c) => [c.contract_id as string, c]));
-        const responseOf = new Map(restoredContracts.filter((c) => c.contract_type === 'RESPONSE').map((c) => [c.parent_contract_id as string, c]));
+        const responseOf = new Map(
+          restoredContracts.filter((c) => c.contract_type === 'RESPONSE').map((c) => [c.parent_contract_id as string, c]),
+        );
         // Every task acknowledged before the backup started is in it, whole and as the live server had it.
         for (const id of ackedBefore) {
           expect(byId.get(id)).toEqual(liveById.get(id));

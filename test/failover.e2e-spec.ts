@@ -48,13 +48,19 @@ describe('Remote agents: failover, attempts, circuit breaker, limits', () => {
     expect(req).toMatchObject({ status: 'completed', to_agent: 'fo_basic_b' });
     const attempts = req.metadata.attempts as Attempt[];
     expect(attempts).toEqual([
-      { agent_id: 'fo_basic_a', started_at: expect.any(String), duration_ms: expect.any(Number), error: expect.stringMatching(/fo_basic_a.*500/) },
+      {
+        agent_id: 'fo_basic_a',
+        started_at: expect.any(String),
+        duration_ms: expect.any(Number),
+        error: expect.stringMatching(/fo_basic_a.*500/),
+      },
       { agent_id: 'fo_basic_b', started_at: expect.any(String), duration_ms: expect.any(Number), error: null },
     ]);
     // Both agents got the same task id.
     expect(first.executions[0].body.task_id).toBe(res.body.contract_id);
     expect(second.executions[0].body.task_id).toBe(res.body.contract_id);
-    const response = (await request(t.server).get('/v1/contracts').query({ session_id: 'fo_1', contract_type: 'RESPONSE' }).expect(200)).body.contracts[0];
+    const response = (await request(t.server).get('/v1/contracts').query({ session_id: 'fo_1', contract_type: 'RESPONSE' }).expect(200))
+      .body.contracts[0];
     expect(response).toMatchObject({ from_agent: 'fo_basic_b', status: 'completed' });
   });
 
@@ -93,7 +99,10 @@ describe('Remote agents: failover, attempts, circuit breaker, limits', () => {
     b.behave({ kind: 'status', status: 503 });
     const res = await orchestrate('fo_3b', 'fo.twice').expect(200);
     expect(res.body).toMatchObject({ success: false, error: expect.stringMatching(/fo_twice_b.*503/) });
-    expect(((await requestOf(res.body.contract_id)).metadata.attempts as Attempt[]).map((x) => x.agent_id)).toEqual(['fo_twice_a', 'fo_twice_b']);
+    expect(((await requestOf(res.body.contract_id)).metadata.attempts as Attempt[]).map((x) => x.agent_id)).toEqual([
+      'fo_twice_a',
+      'fo_twice_b',
+    ]);
     expect(a.executions).toHaveLength(1);
     expect(b.executions).toHaveLength(1);
   });
@@ -155,7 +164,8 @@ describe('Remote agents: circuit breaker (AGENT_COOLDOWN_MS)', () => {
 
   const orchestrate = () => request(t.server).post('/v1/orchestrate').send({ session_id: 'breaker', capability: 'flaky.work' });
   const status = async () =>
-    (await request(t.server).get('/v1/agents').expect(200)).body.agents.find((a: { agent_id: string }) => a.agent_id === 'flaky_agent').status;
+    (await request(t.server).get('/v1/agents').expect(200)).body.agents.find((a: { agent_id: string }) => a.agent_id === 'flaky_agent')
+      .status;
 
   it('opens after 5 transport failures in a row, lets one trial through after the cooldown, and closes on success', async () => {
     agent.behave({ kind: 'status', status: 503 });

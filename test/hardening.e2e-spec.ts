@@ -20,7 +20,11 @@ const KEY_B = key('b');
 const expectRateLimited = (res: request.Response, limit: number) => {
   expect(res.status).toBe(429);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.stringContaining(`Rate limit of ${limit} requests per minute`) });
+  expect(res.body).toEqual({
+    statusCode: 429,
+    error: 'Too Many Requests',
+    message: expect.stringContaining(`Rate limit of ${limit} requests per minute`),
+  });
   const retryAfter = Number(res.headers['retry-after']);
   expect(Number.isInteger(retryAfter)).toBe(true);
   expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -34,7 +38,12 @@ async function listen(server: Server): Promise<number> {
 }
 
 /** GET from a given local address (127.0.0.x), so the server sees that client address. */
-function getFrom(port: number, localAddress: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+function getFrom(
+  port: number,
+  localAddress: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, localAddress, headers, agent: false }, (res) => {
       res.resume();
@@ -71,7 +80,10 @@ describe('Rate limit (RATE_LIMIT_PER_MINUTE)', () => {
       }
       expectRateLimited(await request(t.server).get('/v1/contracts').set('X-API-Key', keyA), 5);
       // A POST is refused before its body is looked at, and nothing is run.
-      expectRateLimited(await request(t.server).post('/v1/orchestrate').set('X-API-Key', keyA).send({ session_id: 'rl', capability: 'echo' }), 5);
+      expectRateLimited(
+        await request(t.server).post('/v1/orchestrate').set('X-API-Key', keyA).send({ session_id: 'rl', capability: 'echo' }),
+        5,
+      );
       // The same key as a Bearer token is the same budget.
       expectRateLimited(await request(t.server).get('/v1/agents').set('Authorization', `Bearer ${keyA}`), 5);
       await request(t.server).get('/v1/sessions/rl').set('X-API-Key', keyB).expect(404);
@@ -182,7 +194,18 @@ describe('Hostile credentials and forwarding headers (never a 500)', () => {
   const headerText = fc.array(headerChar, { maxLength: 300 }).map((codes) => String.fromCharCode(...codes).trim());
   const keyish = fc.oneof(
     headerText,
-    fc.constantFrom(KEY_A, KEY_B, key('-'), key('_'), 'ao_', `${KEY_A} ${KEY_B}`, `${KEY_A},${KEY_B}`, 'null', 'undefined', '[object Object]'),
+    fc.constantFrom(
+      KEY_A,
+      KEY_B,
+      key('-'),
+      key('_'),
+      'ao_',
+      `${KEY_A} ${KEY_B}`,
+      `${KEY_A},${KEY_B}`,
+      'null',
+      'undefined',
+      '[object Object]',
+    ),
     fc.stringMatching(/^ao_[A-Za-z0-9_-]{0,50}$/),
   );
   const authorization = fc.oneof(
@@ -191,7 +214,10 @@ describe('Hostile credentials and forwarding headers (never a 500)', () => {
     keyish.map((k) => `bEaReR\t${k}  `),
     fc.constantFrom('Bearer', 'Bearer ', 'Basic', 'Basic dTpw', 'Digest username="x"'),
   );
-  const forwarded = fc.oneof(headerText, fc.constantFrom('127.0.0.1', '::1', '10.0.0.1, 203.0.113.9', 'unknown', '999.999.999.999', '::ffff:1.2.3.4', '1.2.3.4:80'));
+  const forwarded = fc.oneof(
+    headerText,
+    fc.constantFrom('127.0.0.1', '::1', '10.0.0.1, 203.0.113.9', 'unknown', '999.999.999.999', '::ffff:1.2.3.4', '1.2.3.4:80'),
+  );
 
   it('random Authorization, X-API-Key and X-Forwarded-For headers: 2xx, 401 or 429, never a 5xx', async () => {
     await fc.assert(
@@ -199,7 +225,12 @@ describe('Hostile credentials and forwarding headers (never a 500)', () => {
         fc.record({ authorization, 'x-api-key': keyish, 'x-forwarded-for': forwarded, 'x-real-ip': forwarded }, { requiredKeys: [] }),
         fc.constantFrom('/v1/agents', '/v1/health', '/v1/contracts', '/v1/orchestrate'),
         async (headers, path) => {
-          const req = path === '/v1/orchestrate' ? request(t.server).post(path).send({ session_id: 'hostile_headers', capability: 'echo', parameters: { text: 'x' } }) : request(t.server).get(path);
+          const req =
+            path === '/v1/orchestrate'
+              ? request(t.server)
+                  .post(path)
+                  .send({ session_id: 'hostile_headers', capability: 'echo', parameters: { text: 'x' } })
+              : request(t.server).get(path);
           for (const [name, value] of Object.entries(headers)) req.set(name, value);
           const res = await req;
           if (res.status >= 500) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
@@ -229,17 +260,20 @@ describe('Security headers (helmet) and /docs', () => {
     return directives;
   };
 
-  it.each(['/v1/health', '/v1/agents', '/v1/nowhere', '/docs-json'])('%s carries nosniff, frame options and the CSP, and no X-Powered-By', async (path) => {
-    const res = await request(t.server).get(path);
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-frame-options']).toBe('DENY');
-    expect(res.headers['x-powered-by']).toBeUndefined();
-    const policy = csp(res);
-    expect(policy.get('default-src')).toEqual(["'self'"]);
-    expect(policy.get('frame-ancestors')).toEqual(["'none'"]);
-    expect(policy.get('object-src')).toEqual(["'none'"]);
-    expect(policy.has('upgrade-insecure-requests')).toBe(false);
-  });
+  it.each(['/v1/health', '/v1/agents', '/v1/nowhere', '/docs-json'])(
+    '%s carries nosniff, frame options and the CSP, and no X-Powered-By',
+    async (path) => {
+      const res = await request(t.server).get(path);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      const policy = csp(res);
+      expect(policy.get('default-src')).toEqual(["'self'"]);
+      expect(policy.get('frame-ancestors')).toEqual(["'none'"]);
+      expect(policy.get('object-src')).toEqual(["'none'"]);
+      expect(policy.has('upgrade-insecure-requests')).toBe(false);
+    },
+  );
 
   it('an error answer (400) carries them too', async () => {
     const res = await request(t.server).post('/v1/orchestrate').set('content-type', 'application/json').send('{').expect(400);
@@ -271,7 +305,9 @@ describe('Security headers (helmet) and /docs', () => {
     expect(policy.get('img-src')).toEqual(expect.arrayContaining(["'self'", 'data:']));
 
     // Every referenced asset is same-origin, loads, and has the type nosniff requires.
-    const assets = [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]).filter((url) => !url.startsWith('#') && !url.startsWith('http://www.w3.org'));
+    const assets = [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)]
+      .map((m) => m[1])
+      .filter((url) => !url.startsWith('#') && !url.startsWith('http://www.w3.org'));
     expect(assets.length).toBeGreaterThanOrEqual(4);
     for (const url of assets) {
       const resolved = new URL(url, 'http://orchestrator.test/docs');
@@ -362,7 +398,10 @@ describe('CORS (CORS_ORIGINS)', () => {
       for (const origin of ['https://evil.example', 'https://app.example.evil.example', 'http://app.example', 'null']) {
         const res = await request(app.getHttpServer()).get('/v1/agents').set('Origin', origin).expect(200);
         expect(res.headers['access-control-allow-origin']).toBeUndefined();
-        const preflight = await request(app.getHttpServer()).options('/v1/orchestrate').set('Origin', origin).set('Access-Control-Request-Method', 'POST');
+        const preflight = await request(app.getHttpServer())
+          .options('/v1/orchestrate')
+          .set('Origin', origin)
+          .set('Access-Control-Request-Method', 'POST');
         expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
         expect(preflight.status).toBeLessThan(500);
       }

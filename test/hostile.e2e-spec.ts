@@ -7,7 +7,10 @@ describe('Hostile input (SPEC §4: never a 500)', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp();
-    await request(t.server).post('/v1/orchestrate').send({ session_id: 'hostile_seed', capability: 'echo', parameters: { text: 'x' } }).expect(200);
+    await request(t.server)
+      .post('/v1/orchestrate')
+      .send({ session_id: 'hostile_seed', capability: 'echo', parameters: { text: 'x' } })
+      .expect(200);
   });
   afterAll(async () => {
     await t.close();
@@ -18,10 +21,23 @@ describe('Hostile input (SPEC §4: never a 500)', () => {
     if (res.status >= 400) expect(res.body).toMatchObject({ statusCode: res.status, error: expect.any(String) });
   };
 
-  const sessionish = fc.oneof(fc.string(), fc.constantFrom('hostile_seed', '..', '.', '/', 'a/b', '%2e%2e', 'a'.repeat(200), ''), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/));
+  const sessionish = fc.oneof(
+    fc.string(),
+    fc.constantFrom('hostile_seed', '..', '.', '/', 'a/b', '%2e%2e', 'a'.repeat(200), ''),
+    fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/),
+  );
   const bodyish = fc.oneof(
     fc.jsonValue(),
-    fc.record({ session_id: fc.oneof(sessionish, fc.jsonValue()), capability: fc.oneof(fc.constantFrom('echo', 'uppercase', ''), fc.string(), fc.jsonValue()), parameters: fc.jsonValue(), context: fc.jsonValue(), intent: fc.jsonValue() }, { requiredKeys: [] }),
+    fc.record(
+      {
+        session_id: fc.oneof(sessionish, fc.jsonValue()),
+        capability: fc.oneof(fc.constantFrom('echo', 'uppercase', ''), fc.string(), fc.jsonValue()),
+        parameters: fc.jsonValue(),
+        context: fc.jsonValue(),
+        intent: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    ),
   );
 
   it('POST /v1/orchestrate and /v1/compress with random JSON', async () => {
@@ -54,8 +70,18 @@ describe('Hostile input (SPEC §4: never a 500)', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('/v1/orchestrate', '/v1/compress', '/v1/contracts', '/v1/health'),
-        fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'application/octet-stream'),
-        fc.oneof(fc.string(), fc.uint8Array({ maxLength: 512 }).map((a) => Buffer.from(a).toString('latin1')), fc.nat({ max: 1_300_000 }).map((n) => '{"a":"' + 'x'.repeat(n) + '"}')),
+        fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/json; charset=latin1',
+          'application/octet-stream',
+        ),
+        fc.oneof(
+          fc.string(),
+          fc.uint8Array({ maxLength: 512 }).map((a) => Buffer.from(a).toString('latin1')),
+          fc.nat({ max: 1_300_000 }).map((n) => '{"a":"' + 'x'.repeat(n) + '"}'),
+        ),
         async (path, type, payload) => {
           const res = await request(t.server).post(path).set('content-type', type).send(payload);
           notServerError(res);
@@ -74,7 +100,16 @@ describe('Hostile input (SPEC §4: never a 500)', () => {
     );
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('/v1/contracts', '/v1/contracts/', '/v1/sessions', '/v1/sessions/', '/v1/tasks/', '/v1/agents', '/v1/status', '/v1/'),
+        fc.constantFrom(
+          '/v1/contracts',
+          '/v1/contracts/',
+          '/v1/sessions',
+          '/v1/sessions/',
+          '/v1/tasks/',
+          '/v1/agents',
+          '/v1/status',
+          '/v1/',
+        ),
         fc.string(),
         query,
         async (base, segment, q) => {
@@ -87,7 +122,14 @@ describe('Hostile input (SPEC §4: never a 500)', () => {
   });
 
   it('raw malformed URLs and encodings', async () => {
-    for (const path of ['/v1/contracts/%', '/v1/sessions/%E0%A4%A', '/v1/contracts?limit=%ZZ', '/v1/sessions/..%2F..%2Fetc', '/v1/contracts?session_id[]=a&session_id[]=b', '/v1/contracts?limit=1&limit=2']) {
+    for (const path of [
+      '/v1/contracts/%',
+      '/v1/sessions/%E0%A4%A',
+      '/v1/contracts?limit=%ZZ',
+      '/v1/sessions/..%2F..%2Fetc',
+      '/v1/contracts?session_id[]=a&session_id[]=b',
+      '/v1/contracts?limit=1&limit=2',
+    ]) {
       notServerError(await request(t.server).get(path));
     }
   });
@@ -95,7 +137,10 @@ describe('Hostile input (SPEC §4: never a 500)', () => {
   it('the store is still readable and writable afterwards', async () => {
     const res = await request(t.server).get('/v1/sessions/hostile_seed').expect(200);
     expect(res.body.contract_count).toBeGreaterThanOrEqual(2);
-    await request(t.server).post('/v1/orchestrate').send({ session_id: 'hostile_after', capability: 'uppercase', parameters: { text: 'ok' } }).expect(200);
+    await request(t.server)
+      .post('/v1/orchestrate')
+      .send({ session_id: 'hostile_after', capability: 'uppercase', parameters: { text: 'ok' } })
+      .expect(200);
     await request(t.server).get('/v1/status').expect(200);
   });
 });

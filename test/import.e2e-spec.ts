@@ -52,7 +52,12 @@ describe('contracts:import of the Python service data (SPEC §5)', () => {
         updated_at: '2025-10-30T21:10:14.939Z',
       });
       const [req1, resp1, req2, resp2] = session.body.conversation;
-      expect(req1).toMatchObject({ contract_id: '01K8VF9XK83SYH1HAX57ZGJDY1', created_at: '2025-10-30T21:10:14.888Z', completed_at: '2025-10-30T21:10:14.901Z', parent_contract_id: null });
+      expect(req1).toMatchObject({
+        contract_id: '01K8VF9XK83SYH1HAX57ZGJDY1',
+        created_at: '2025-10-30T21:10:14.888Z',
+        completed_at: '2025-10-30T21:10:14.901Z',
+        parent_contract_id: null,
+      });
       expect(resp1).toMatchObject({ contract_type: 'RESPONSE', parent_contract_id: req1.contract_id, capability: null });
       expect(resp2).toMatchObject({ parent_contract_id: req2.contract_id, status: 'pending' });
       const legacy2 = await request(t.server).get('/v1/contracts/c3f1a2b4-0000-4000-8000-000000000001').expect(200);
@@ -60,7 +65,10 @@ describe('contracts:import of the Python service data (SPEC §5)', () => {
       const sessions = await request(t.server).get('/v1/sessions').expect(200);
       expect(sessions.body.total).toBe(2);
       // New tasks continue an imported session.
-      await request(t.server).post('/v1/orchestrate').send({ session_id: 'legacy_session_001', capability: 'echo', parameters: { text: 'again' } }).expect(200);
+      await request(t.server)
+        .post('/v1/orchestrate')
+        .send({ session_id: 'legacy_session_001', capability: 'echo', parameters: { text: 'again' } })
+        .expect(200);
       const after = await request(t.server).get('/v1/sessions/legacy_session_001').expect(200);
       expect(after.body.contract_count).toBe(6);
     } finally {

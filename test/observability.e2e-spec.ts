@@ -88,7 +88,10 @@ describe('Observability: request ids, metrics, probes (issue 5 §3)', () => {
       expect(bad.headers['x-request-id']).toBe('client-req-2');
       const missing = await request(t.server).get('/v1/no-such-route').set('X-Request-Id', 'client-req-3').expect(404);
       expect(missing.headers['x-request-id']).toBe('client-req-3');
-      const unknownContract = await request(t.server).get('/v1/contracts/01ARZ3NDEKTSV4RRFFQ69G5FAV').set('X-Request-Id', 'client-req-4').expect(404);
+      const unknownContract = await request(t.server)
+        .get('/v1/contracts/01ARZ3NDEKTSV4RRFFQ69G5FAV')
+        .set('X-Request-Id', 'client-req-4')
+        .expect(404);
       expect(unknownContract.headers['x-request-id']).toBe('client-req-4');
     });
 
@@ -104,7 +107,12 @@ describe('Observability: request ids, metrics, probes (issue 5 §3)', () => {
     });
 
     it('also comes with answers given before routing: malformed JSON and an oversized body', async () => {
-      const malformed = await request(t.server).post('/v1/orchestrate').set('content-type', 'application/json').set('X-Request-Id', 'bad-json').send('{"session_id":').expect(400);
+      const malformed = await request(t.server)
+        .post('/v1/orchestrate')
+        .set('content-type', 'application/json')
+        .set('X-Request-Id', 'bad-json')
+        .send('{"session_id":')
+        .expect(400);
       expect(malformed.headers['x-request-id']).toBe('bad-json');
       const big = await request(t.server)
         .post('/v1/orchestrate')
@@ -126,7 +134,11 @@ describe('Observability: request ids, metrics, probes (issue 5 §3)', () => {
     let contractId: string;
 
     beforeAll(async () => {
-      for (const [session, text] of [['obs_a', 'one'], ['obs_a', 'two'], ['obs_b', 'three']]) {
+      for (const [session, text] of [
+        ['obs_a', 'one'],
+        ['obs_a', 'two'],
+        ['obs_b', 'three'],
+      ]) {
         const res = await orchestrate({ session_id: session, capability: 'echo', parameters: { text } }).expect(200);
         expect(res.body.success).toBe(true);
         contractId = res.body.contract_id as string;
@@ -153,10 +165,16 @@ describe('Observability: request ids, metrics, probes (issue 5 §3)', () => {
       expect(count({ method: 'GET', route: 'unmatched', status_code: '404' })).toBeGreaterThanOrEqual(2);
       expect(count({ method: 'POST', route: 'unmatched', status_code: '400' })).toBe(1);
       expect(count({ method: 'POST', route: 'unmatched', status_code: '413' })).toBe(1);
-      const buckets = find(samples, 'http_request_duration_seconds_bucket', { method: 'POST', route: '/v1/orchestrate', status_code: '200' });
+      const buckets = find(samples, 'http_request_duration_seconds_bucket', {
+        method: 'POST',
+        route: '/v1/orchestrate',
+        status_code: '200',
+      });
       expect(buckets.at(-1)).toMatchObject({ labels: expect.objectContaining({ le: '+Inf' }) });
       expect(buckets.at(-1)!.value).toBe(count({ method: 'POST', route: '/v1/orchestrate', status_code: '200' }));
-      expect(value(samples, 'http_request_duration_seconds_sum', { method: 'POST', route: '/v1/orchestrate', status_code: '200' })).toBeGreaterThan(0);
+      expect(
+        value(samples, 'http_request_duration_seconds_sum', { method: 'POST', route: '/v1/orchestrate', status_code: '200' }),
+      ).toBeGreaterThan(0);
     });
 
     it('counts tasks by capability, agent and outcome, and times them', async () => {
@@ -164,7 +182,9 @@ describe('Observability: request ids, metrics, probes (issue 5 §3)', () => {
       expect(types.get('orchestrator_tasks_total')).toBe('counter');
       expect(types.get('orchestrator_task_duration_seconds')).toBe('histogram');
       expect(value(samples, 'orchestrator_tasks_total', { capability: 'echo', agent: 'agent_example_001', outcome: 'completed' })).toBe(3);
-      expect(value(samples, 'orchestrator_tasks_total', { capability: 'uppercase', agent: 'agent_example_001', outcome: 'completed' })).toBe(1);
+      expect(
+        value(samples, 'orchestrator_tasks_total', { capability: 'uppercase', agent: 'agent_example_001', outcome: 'completed' }),
+      ).toBe(1);
       expect(value(samples, 'orchestrator_tasks_total', { capability: 'explode', agent: 'exploding_agent', outcome: 'failed' })).toBe(1);
       // Parameters refused with a 400 never became a task.
       expect(find(samples, 'orchestrator_tasks_total', { capability: 'uppercase', outcome: 'failed' })).toEqual([]);
@@ -178,7 +198,8 @@ describe('Observability: request ids, metrics, probes (issue 5 §3)', () => {
       expect(types.get('orchestrator_tasks_in_flight')).toBe('gauge');
       expect(value(samples, 'orchestrator_tasks_in_flight')).toBe(0);
       expect(types.get('orchestrator_tasks_queued')).toBe('gauge');
-      for (const capability of ['echo', 'uppercase', 'explode']) expect(value(samples, 'orchestrator_tasks_queued', { capability })).toBe(0);
+      for (const capability of ['echo', 'uppercase', 'explode'])
+        expect(value(samples, 'orchestrator_tasks_queued', { capability })).toBe(0);
       expect(types.get('orchestrator_agents')).toBe('gauge');
       expect(value(samples, 'orchestrator_agents', { status: 'available' })).toBe(2);
       for (const status of ['busy', 'offline', 'error']) expect(value(samples, 'orchestrator_agents', { status })).toBe(0);
@@ -189,7 +210,9 @@ describe('Observability: request ids, metrics, probes (issue 5 §3)', () => {
       expect(value(samples, 'orchestrator_trace_outbox_deliveries_total', { outcome: 'failed' })).toBe(0);
       expect(types.get('orchestrator_trace_dispatcher_yielding')).toBe('gauge');
       expect(value(samples, 'orchestrator_trace_dispatcher_yielding')).toBe(0);
-      expect(find(samples, 'orchestrator_build_info')).toEqual([{ name: 'orchestrator_build_info', labels: { version: '1.0.0' }, value: 1 }]);
+      expect(find(samples, 'orchestrator_build_info')).toEqual([
+        { name: 'orchestrator_build_info', labels: { version: '1.0.0' }, value: 1 },
+      ]);
     });
 
     it('has the default process metrics', async () => {
@@ -278,10 +301,15 @@ describe('Observability: request ids, metrics, probes (issue 5 §3)', () => {
     });
 
     it('503 while the Trace outbox backlog is over READY_MAX_OUTBOX_BACKLOG, with the figures', async () => {
-      const app = await createTestApp({ env: { TRACE_URL: await closedPortUrl(), READY_MAX_OUTBOX_BACKLOG: '0', TRACE_RETRY_BASE_MS: '60000', TRACE_RETRY_MAX_MS: '60000' } });
+      const app = await createTestApp({
+        env: { TRACE_URL: await closedPortUrl(), READY_MAX_OUTBOX_BACKLOG: '0', TRACE_RETRY_BASE_MS: '60000', TRACE_RETRY_MAX_MS: '60000' },
+      });
       try {
         await request(app.server).get('/v1/health/ready').expect(200);
-        await request(app.server).post('/v1/orchestrate').send({ session_id: 'obs_trace', capability: 'echo', parameters: { text: 'x' } }).expect(200);
+        await request(app.server)
+          .post('/v1/orchestrate')
+          .send({ session_id: 'obs_trace', capability: 'echo', parameters: { text: 'x' } })
+          .expect(200);
         const res = await request(app.server).get('/v1/health/ready').expect(503);
         expect(res.body).toMatchObject({
           status: 'error',
@@ -344,13 +372,24 @@ describe('Logs of the built server (NODE_ENV=production)', () => {
   const SECRETS = ['secret-should-not-appear', 'another-secret'];
 
   it('writes JSON lines: requests with their id, tasks with session, capability, agent, outcome and duration, no secrets', async () => {
-    server = await startServerProcess({ NODE_ENV: 'production', LOG_LEVEL: 'info', DATA_DIR: dataDir, TRACE_URL: undefined, MEMAGENT_URL: undefined });
+    server = await startServerProcess({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      DATA_DIR: dataDir,
+      TRACE_URL: undefined,
+      MEMAGENT_URL: undefined,
+    });
     const api = request(server.url);
-    const withSecrets = (req: request.Test) => req.set('Authorization', `Bearer ${SECRETS[0]}`).set('X-API-Key', SECRETS[1]).set('Cookie', `session=${SECRETS[0]}`);
+    const withSecrets = (req: request.Test) =>
+      req.set('Authorization', `Bearer ${SECRETS[0]}`).set('X-API-Key', SECRETS[1]).set('Cookie', `session=${SECRETS[0]}`);
 
-    const ok = await withSecrets(api.post('/v1/orchestrate').set('X-Request-Id', 'logs-e2e-1')).send({ session_id: 'logs_1', capability: 'echo', parameters: { text: 'hi' } }).expect(200);
+    const ok = await withSecrets(api.post('/v1/orchestrate').set('X-Request-Id', 'logs-e2e-1'))
+      .send({ session_id: 'logs_1', capability: 'echo', parameters: { text: 'hi' } })
+      .expect(200);
     const missing = await withSecrets(api.get('/v1/nope')).expect(404);
-    const bad = await withSecrets(api.post('/v1/orchestrate')).send({ session_id: 'logs_1', capability: 'uppercase', parameters: { text: 3 } }).expect(400);
+    const bad = await withSecrets(api.post('/v1/orchestrate'))
+      .send({ session_id: 'logs_1', capability: 'uppercase', parameters: { text: 3 } })
+      .expect(400);
     await withSecrets(api.get('/v1/health/live')).expect(200);
     await withSecrets(api.get('/metrics')).expect(200);
     // Lines are written in order: once this one is there, any line of the requests above is too.
@@ -373,7 +412,10 @@ describe('Logs of the built server (NODE_ENV=production)', () => {
       return all.some((l) => l.msg === 'request completed' && l.req?.id === 'logs-e2e-last') && all;
     }, 'the request lines');
 
-    expect(lines.find((l) => l.context === 'Bootstrap')).toMatchObject({ level: 'info', msg: expect.stringContaining('listening on http://') });
+    expect(lines.find((l) => l.context === 'Bootstrap')).toMatchObject({
+      level: 'info',
+      msg: expect.stringContaining('listening on http://'),
+    });
 
     const requests = lines.filter((l) => l.msg === 'request completed');
     expect(requests.find((l) => l.req.id === 'logs-e2e-1')).toMatchObject({
@@ -383,7 +425,11 @@ describe('Logs of the built server (NODE_ENV=production)', () => {
       responseTime: expect.any(Number),
       time: expect.any(Number),
     });
-    expect(requests.find((l) => l.req.id === missing.headers['x-request-id'])).toMatchObject({ level: 'warn', req: { method: 'GET', url: '/v1/nope' }, res: { statusCode: 404 } });
+    expect(requests.find((l) => l.req.id === missing.headers['x-request-id'])).toMatchObject({
+      level: 'warn',
+      req: { method: 'GET', url: '/v1/nope' },
+      res: { statusCode: 404 },
+    });
     expect(requests.find((l) => l.req.id === bad.headers['x-request-id'])).toMatchObject({ level: 'warn', res: { statusCode: 400 } });
     // Probes and scrapes that succeed are logged at debug only.
     expect(requests.filter((l) => l.req.url === '/v1/health/live' || l.req.url === '/metrics')).toEqual([]);

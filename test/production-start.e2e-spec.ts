@@ -57,43 +57,47 @@ describe('npm run start:prod after npm ci --omit=dev on a built tree', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('installs without devDependencies, starts, is live and answers an echo task', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
-    const install = await run('npm', ['ci', '--omit=dev', '--ignore-scripts=false', '--no-audit', '--no-fund'], dir, env);
-    if (install.code !== 0 && NO_NETWORK.test(install.output)) {
-      console.warn(`skipped: npm ci --omit=dev could not reach the npm registry:\n${install.output}`);
-      return;
-    }
-    expect({ code: install.code, output: install.code === 0 ? '' : install.output }).toEqual({ code: 0, output: '' });
-    for (const devDependency of ['jest', 'ts-jest', '@nestjs/cli', '@nestjs/testing', 'supertest']) {
-      expect([devDependency, existsSync(join(dir, 'node_modules', devDependency))]).toEqual([devDependency, false]);
-    }
+  it(
+    'installs without devDependencies, starts, is live and answers an echo task',
+    async () => {
+      const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
+      const install = await run('npm', ['ci', '--omit=dev', '--ignore-scripts=false', '--no-audit', '--no-fund'], dir, env);
+      if (install.code !== 0 && NO_NETWORK.test(install.output)) {
+        console.warn(`skipped: npm ci --omit=dev could not reach the npm registry:\n${install.output}`);
+        return;
+      }
+      expect({ code: install.code, output: install.code === 0 ? '' : install.output }).toEqual({ code: 0, output: '' });
+      for (const devDependency of ['jest', 'ts-jest', '@nestjs/cli', '@nestjs/testing', 'supertest']) {
+        expect([devDependency, existsSync(join(dir, 'node_modules', devDependency))]).toEqual([devDependency, false]);
+      }
 
-    let output = '';
-    server = spawn('npm', ['run', 'start:prod'], {
-      cwd: dir,
-      env: { ...env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const port = await listeningPort(server, () => output);
-    const base = `http://127.0.0.1:${port}`;
+      let output = '';
+      server = spawn('npm', ['run', 'start:prod'], {
+        cwd: dir,
+        env: { ...env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const port = await listeningPort(server, () => output);
+      const base = `http://127.0.0.1:${port}`;
 
-    // npm's own banner shows the command it ran: the built app, not a rebuild.
-    expect(output).toContain('node --max-semi-space-size=8 --heap-growing-percent=100 dist/main.js');
-    expect(existsSync(join(dir, 'data', 'orchestrator.db'))).toBe(true);
+      // npm's own banner shows the command it ran: the built app, not a rebuild.
+      expect(output).toContain('node --max-semi-space-size=8 --heap-growing-percent=100 dist/main.js');
+      expect(existsSync(join(dir, 'data', 'orchestrator.db'))).toBe(true);
 
-    const live = await fetch(`${base}/v1/health/live`);
-    expect(live.status).toBe(200);
+      const live = await fetch(`${base}/v1/health/live`);
+      expect(live.status).toBe(200);
 
-    const echo = await fetch(`${base}/v1/orchestrate`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ session_id: 'prod_start', capability: 'echo', parameters: { text: 'from the production start' } }),
-    });
-    expect(echo.status).toBe(200);
-    expect(await echo.json()).toMatchObject({ success: true, data: { message: 'Echo: from the production start' }, error: null });
-  }, 15 * 60_000);
+      const echo = await fetch(`${base}/v1/orchestrate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ session_id: 'prod_start', capability: 'echo', parameters: { text: 'from the production start' } }),
+      });
+      expect(echo.status).toBe(200);
+      expect(await echo.json()).toMatchObject({ success: true, data: { message: 'Echo: from the production start' }, error: null });
+    },
+    15 * 60_000,
+  );
 });

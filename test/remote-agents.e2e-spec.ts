@@ -92,20 +92,35 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
       const other = await startFakeAgent({ capabilities: ['remote.update'] });
       try {
         const first = await request(t.server).post('/v1/agents').send(other.registration('agent_update')).expect(201);
-        expect(first.body).toMatchObject({ agent_id: 'agent_update', kind: 'http', capabilities: [expect.objectContaining({ name: 'remote.update' })] });
+        expect(first.body).toMatchObject({
+          agent_id: 'agent_update',
+          kind: 'http',
+          capabilities: [expect.objectContaining({ name: 'remote.update' })],
+        });
         const before = (await request(t.server).get('/v1/agents').expect(200)).body.total;
 
         const second = await request(t.server)
           .post('/v1/agents')
-          .send(other.registration('agent_update', { name: 'Renamed', capabilities: [{ name: 'remote.update2', parameters: { q: 'string' } }] }))
+          .send(
+            other.registration('agent_update', {
+              name: 'Renamed',
+              capabilities: [{ name: 'remote.update2', parameters: { q: 'string' } }],
+            }),
+          )
           .expect(200);
         expect(second.body).toMatchObject({ agent_id: 'agent_update', name: 'Renamed', registered_at: first.body.registered_at });
-        expect(second.body.capabilities).toEqual([{ name: 'remote.update2', description: '', parameters: { q: 'string' }, input_schema: {} }]);
+        expect(second.body.capabilities).toEqual([
+          { name: 'remote.update2', description: '', parameters: { q: 'string' }, input_schema: {} },
+        ]);
         expect((await request(t.server).get('/v1/agents').expect(200)).body.total).toBe(before);
 
         await orchestrate(t, { session_id: 'remote_update', capability: 'remote.update' }).expect(404);
         const res = await orchestrate(t, { session_id: 'remote_update', capability: 'remote.update2', parameters: { q: 'x' } }).expect(200);
-        expect(res.body).toMatchObject({ success: true, agent_id: 'agent_update', data: { echo: { q: 'x' }, capability: 'remote.update2' } });
+        expect(res.body).toMatchObject({
+          success: true,
+          agent_id: 'agent_update',
+          data: { echo: { q: 'x' }, capability: 'remote.update2' },
+        });
       } finally {
         await request(t.server).delete('/v1/agents/agent_update');
         await other.close();
@@ -117,7 +132,11 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
         .post('/v1/agents')
         .send(agent.registration('agent_refused', { endpoint: await closedPortUrl() }))
         .expect(422);
-      expect(refused.body).toMatchObject({ statusCode: 422, error: 'Unprocessable Entity', message: expect.stringMatching(/health check.*connection refused/) });
+      expect(refused.body).toMatchObject({
+        statusCode: 422,
+        error: 'Unprocessable Entity',
+        message: expect.stringMatching(/health check.*connection refused/),
+      });
 
       agent.healthy = false;
       const unhealthy = await request(t.server).post('/v1/agents').send(agent.registration('agent_unhealthy')).expect(422);
@@ -130,7 +149,10 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
     it('422 when the health check times out', async () => {
       const silent: RealServer = await startServer(() => undefined);
       try {
-        const res = await request(t.server).post('/v1/agents').send(agent.registration('agent_silent', { endpoint: silent.url })).expect(422);
+        const res = await request(t.server)
+          .post('/v1/agents')
+          .send(agent.registration('agent_silent', { endpoint: silent.url }))
+          .expect(422);
         expect(res.body.message).toContain('timed out after 5000 ms');
       } finally {
         await silent.close();
@@ -139,7 +161,8 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
 
     /** A schema nested `levels` deep, as JSON text (JSON.stringify cannot write one thousands of levels deep). */
     const DEEP = 'deep';
-    const deepSchemaJson = (levels: number) => '{"type":"object","properties":{"a":'.repeat(levels) + '{"type":"string"}' + '}}'.repeat(levels);
+    const deepSchemaJson = (levels: number) =>
+      '{"type":"object","properties":{"a":'.repeat(levels) + '{"type":"string"}' + '}}'.repeat(levels);
 
     it.each<[string, unknown]>([
       ['an empty body', { raw: {} }],
@@ -169,9 +192,17 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
       ['max_concurrency 1.5', { max_concurrency: 1.5 }],
       ['max_concurrency as a string', { max_concurrency: '2' }],
       ['too many capabilities', { capabilities: Array.from({ length: 300 }, (_, i) => ({ name: `c${i}` })) }],
-      ['__proto__ and constructor keys', { raw: JSON.parse('{"__proto__":{"agent_id":"x"},"constructor":{"prototype":{"y":1}},"capabilities":[{"__proto__":{"name":"x"}}]}') }],
+      [
+        '__proto__ and constructor keys',
+        {
+          raw: JSON.parse('{"__proto__":{"agent_id":"x"},"constructor":{"prototype":{"y":1}},"capabilities":[{"__proto__":{"name":"x"}}]}'),
+        },
+      ],
     ])('400 for %s', async (_, overrides) => {
-      const body = 'raw' in (overrides as object) ? (overrides as { raw: unknown }).raw : { ...agent.registration('agent_bad'), ...(overrides as object) };
+      const body =
+        'raw' in (overrides as object)
+          ? (overrides as { raw: unknown }).raw
+          : { ...agent.registration('agent_bad'), ...(overrides as object) };
       const res = await request(t.server).post('/v1/agents').set('content-type', 'application/json').send(JSON.stringify(body)).expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.anything() });
       expect(await listed(t, 'agent_bad')).toBeUndefined();
@@ -183,7 +214,9 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
       ['a bad pattern', { type: 'string', pattern: '(' }, /Invalid regular expression/],
       ['an $async schema', { $async: true, type: 'object' }, /\$async/],
     ])('400 for an input_schema with %s, naming the capability', async (_, schema, reason) => {
-      const body = JSON.stringify(agent.registration('agent_bad_schema', { capabilities: [{ name: 'remote.schema', input_schema: schema }] }));
+      const body = JSON.stringify(
+        agent.registration('agent_bad_schema', { capabilities: [{ name: 'remote.schema', input_schema: schema }] }),
+      );
       const res = await request(t.server).post('/v1/agents').set('content-type', 'application/json').send(body).expect(400);
       expect(res.body.message).toMatch(/input_schema of capability 'remote\.schema' of agent 'agent_bad_schema'/);
       expect(res.body.message).toMatch(reason);
@@ -192,7 +225,10 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
 
     it('a deeply nested input_schema: 20 levels register, a body nested past 64 levels is a 400', async () => {
       const body = (levels: number) =>
-        JSON.stringify(agent.registration('agent_deep', { capabilities: [{ name: 'remote.deep', input_schema: DEEP }] })).replace('"deep"', deepSchemaJson(levels));
+        JSON.stringify(agent.registration('agent_deep', { capabilities: [{ name: 'remote.deep', input_schema: DEEP }] })).replace(
+          '"deep"',
+          deepSchemaJson(levels),
+        );
       const send = (levels: number) => request(t.server).post('/v1/agents').set('content-type', 'application/json').send(body(levels));
       await send(20).expect(201);
       await request(t.server).delete('/v1/agents/agent_deep').expect(204);
@@ -203,7 +239,7 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
       expect(await listed(t, 'agent_deep')).toBeUndefined();
     });
 
-    it("409 for the id of an in-process agent (register, heartbeat, DELETE)", async () => {
+    it('409 for the id of an in-process agent (register, heartbeat, DELETE)', async () => {
       const res = await request(t.server).post('/v1/agents').send(agent.registration('agent_example_001')).expect(409);
       expect(res.body).toMatchObject({ statusCode: 409, error: 'Conflict', message: expect.stringContaining('in-process') });
       await request(t.server).post('/v1/agents/agent_example_001/heartbeat').expect(409);
@@ -221,7 +257,12 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
         { session_id: 'remote_run', capability: 'remote.echo', parameters: { text: 'hi', n: [1, 2] }, context: { user: 'u1' } },
         TRACEPARENT,
       ).expect(200);
-      expect(res.body).toMatchObject({ success: true, error: null, agent_id: 'agent_remote', data: { echo: { text: 'hi', n: [1, 2] }, capability: 'remote.echo' } });
+      expect(res.body).toMatchObject({
+        success: true,
+        error: null,
+        agent_id: 'agent_remote',
+        data: { echo: { text: 'hi', n: [1, 2] }, capability: 'remote.echo' },
+      });
 
       expect(agent.executions.length).toBe(before + 1);
       const call = agent.executions[before]!;
@@ -253,18 +294,26 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
 
     it('validates parameters against input_schema: 400 with the field errors, the agent is not called, nothing written', async () => {
       const before = agent.executions.length;
-      const res = await orchestrate(t, { session_id: 'remote_invalid', capability: 'remote.typed', parameters: { times: 0, extra: true } }).expect(400);
+      const res = await orchestrate(t, {
+        session_id: 'remote_invalid',
+        capability: 'remote.typed',
+        parameters: { times: 0, extra: true },
+      }).expect(400);
       expect(res.body.message).toEqual(
         expect.arrayContaining(['parameters.text is required', 'parameters.extra is not allowed', 'parameters.times must be >= 1']),
       );
       expect(agent.executions.length).toBe(before);
       await request(t.server).get('/v1/sessions/remote_invalid').expect(404);
 
-      const ok = await orchestrate(t, { session_id: 'remote_valid', capability: 'remote.typed', parameters: { text: 'x', times: 2 } }).expect(200);
+      const ok = await orchestrate(t, {
+        session_id: 'remote_valid',
+        capability: 'remote.typed',
+        parameters: { text: 'x', times: 2 },
+      }).expect(200);
       expect(ok.body).toMatchObject({ success: true, data: { echo: { text: 'x', times: 2 } } });
     });
 
-    it('success:false is a failed task (HTTP 200) with the agent\'s error', async () => {
+    it("success:false is a failed task (HTTP 200) with the agent's error", async () => {
       agent.behave({ kind: 'fail', error: 'quota exceeded' });
       const res = await orchestrate(t, { session_id: 'remote_fail', capability: 'remote.echo' }).expect(200);
       expect(res.body).toMatchObject({ success: false, data: null, error: 'quota exceeded', agent_id: 'agent_remote' });
@@ -280,8 +329,16 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
     });
 
     it.each<[string, Parameters<FakeAgent['behave']>[0], RegExp]>([
-      ['a 500', { kind: 'status', status: 500, body: '{"detail":"database is down"}' }, /^agent agent_remote answered 500 from POST http:\/\/127\.0\.0\.1:\d+\/execute: database is down$/],
-      ['a 404 with HTML', { kind: 'status', status: 404, body: '<html><body>Not Found</body></html>' }, /answered 404 from POST .*\/execute: <html>/],
+      [
+        'a 500',
+        { kind: 'status', status: 500, body: '{"detail":"database is down"}' },
+        /^agent agent_remote answered 500 from POST http:\/\/127\.0\.0\.1:\d+\/execute: database is down$/,
+      ],
+      [
+        'a 404 with HTML',
+        { kind: 'status', status: 404, body: '<html><body>Not Found</body></html>' },
+        /answered 404 from POST .*\/execute: <html>/,
+      ],
       ['an HTML page', { kind: 'garbage' }, /^agent agent_remote sent a reply that is not \{success, data\?, error\?\}: <!DOCTYPE html>/],
       ['an empty body', { kind: 'garbage', body: '' }, /not \{success, data\?, error\?\}: \(empty body\)$/],
       ['JSON of the wrong shape', { kind: 'wrong-shape', body: { ok: true } }, /not \{success, data\?, error\?\}: \{"ok":true\}$/],
@@ -310,7 +367,9 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
       try {
         const res = await orchestrate(t, { session_id: 'remote_gone', capability: 'remote.gone' }).expect(200);
         expect(res.body).toMatchObject({ success: false, agent_id: 'agent_gone' });
-        expect(res.body.error).toMatch(/^agent agent_gone could not be reached at POST http:\/\/127\.0\.0\.1:\d+\/execute: connection refused/);
+        expect(res.body.error).toMatch(
+          /^agent agent_gone could not be reached at POST http:\/\/127\.0\.0\.1:\d+\/execute: connection refused/,
+        );
       } finally {
         await request(t.server).delete('/v1/agents/agent_gone').expect(204);
       }
@@ -328,7 +387,10 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
     it('a cancelled task aborts the HTTP call', async () => {
       agent.behave({ kind: 'slow', delayMs: 30_000 }, 'remote.echo');
       const before = agent.executions.length;
-      const submitted = await request(t.server).post('/v1/tasks').send({ session_id: 'remote_cancel', capability: 'remote.echo' }).expect(202);
+      const submitted = await request(t.server)
+        .post('/v1/tasks')
+        .send({ session_id: 'remote_cancel', capability: 'remote.echo' })
+        .expect(202);
       await waitFor(() => agent.executions.length > before, 'the call to reach the agent');
       await request(t.server).post(`/v1/tasks/${submitted.body.task_id}/cancel`).expect(200);
       await waitFor(() => agent.executions[before]!.aborted, 'the agent to see the call aborted');
@@ -338,7 +400,10 @@ describe('Remote HTTP agents: registration, the /execute protocol, heartbeats, D
   describe('heartbeats and DELETE', () => {
     it('POST /v1/agents/:id/heartbeat → 200 {agent_id, last_heartbeat}, shown in /v1/agents; 404 unknown', async () => {
       const res = await request(t.server).post('/v1/agents/agent_remote/heartbeat').expect(200);
-      expect(res.body).toEqual({ agent_id: 'agent_remote', last_heartbeat: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) });
+      expect(res.body).toEqual({
+        agent_id: 'agent_remote',
+        last_heartbeat: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      });
       expect(await listed(t, 'agent_remote')).toMatchObject({ last_heartbeat: res.body.last_heartbeat, status: 'available' });
       const missing = await request(t.server).post('/v1/agents/agent_nobody/heartbeat').expect(404);
       expect(missing.body).toMatchObject({ statusCode: 404, message: "Agent 'agent_nobody' not found" });
@@ -429,7 +494,13 @@ describe('Remote agents: stored across restarts', () => {
     try {
       await request(first.server)
         .post('/v1/agents')
-        .send(agent.registration('agent_kept', { max_concurrency: 2, description: 'kept', capabilities: [{ name: 'remote.kept', input_schema: TYPED_SCHEMA }] }))
+        .send(
+          agent.registration('agent_kept', {
+            max_concurrency: 2,
+            description: 'kept',
+            capabilities: [{ name: 'remote.kept', input_schema: TYPED_SCHEMA }],
+          }),
+        )
         .expect(201);
       await request(first.server).post('/v1/agents').send(agent.registration('agent_dropped')).expect(201);
       await request(first.server).delete('/v1/agents/agent_dropped').expect(204);
@@ -448,7 +519,11 @@ describe('Remote agents: stored across restarts', () => {
       expect(await listed(second, 'agent_dropped')).toBeUndefined();
 
       await orchestrate(second, { session_id: 'remote_restart', capability: 'remote.kept', parameters: {} }).expect(400);
-      const res = await orchestrate(second, { session_id: 'remote_restart', capability: 'remote.kept', parameters: { text: 'again' } }).expect(200);
+      const res = await orchestrate(second, {
+        session_id: 'remote_restart',
+        capability: 'remote.kept',
+        parameters: { text: 'again' },
+      }).expect(200);
       expect(res.body).toMatchObject({ success: true, agent_id: 'agent_kept' });
 
       const beat = await request(second.server).post('/v1/agents/agent_kept/heartbeat').expect(200);
@@ -476,7 +551,12 @@ describe('Remote agents: hostile registrations (never a 5xx)', () => {
     const capability = fc.oneof(
       fc.jsonValue(),
       fc.record(
-        { name: fc.oneof(fc.constantFrom('fuzz.a', 'fuzz.b', 'Bad'), fc.string()), description: fc.jsonValue(), parameters: fc.jsonValue(), input_schema: fc.oneof(fc.jsonValue(), fc.constantFrom({ type: 'object' }, { type: 'nope' }, { $ref: '#/x' })) },
+        {
+          name: fc.oneof(fc.constantFrom('fuzz.a', 'fuzz.b', 'Bad'), fc.string()),
+          description: fc.jsonValue(),
+          parameters: fc.jsonValue(),
+          input_schema: fc.oneof(fc.jsonValue(), fc.constantFrom({ type: 'object' }, { type: 'nope' }, { $ref: '#/x' })),
+        },
         { requiredKeys: [] },
       ),
     );
@@ -486,7 +566,11 @@ describe('Remote agents: hostile registrations (never a 5xx)', () => {
         {
           agent_id: fc.oneof(fc.constantFrom('fuzz_agent', 'agent_example_001', '../x', ''), fc.string(), fc.jsonValue()),
           name: fc.oneof(fc.constant('Fuzz'), fc.jsonValue()),
-          endpoint: fc.oneof(fc.constantFrom(agent.url, `${agent.url}/`, 'http://', 'javascript:alert(1)', 'http://[::1'), fc.string(), fc.jsonValue()),
+          endpoint: fc.oneof(
+            fc.constantFrom(agent.url, `${agent.url}/`, 'http://', 'javascript:alert(1)', 'http://[::1'),
+            fc.string(),
+            fc.jsonValue(),
+          ),
           capabilities: fc.oneof(fc.array(capability, { maxLength: 4 }), fc.jsonValue()),
           max_concurrency: fc.oneof(fc.integer(), fc.double(), fc.jsonValue()),
           version: fc.jsonValue(),

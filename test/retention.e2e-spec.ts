@@ -47,8 +47,19 @@ async function sessionIds(t: TestApp): Promise<string[]> {
 async function expectCountersRight(t: TestApp): Promise<void> {
   const db = t.app.get<Kysely<Database>>(DATABASE);
   const count = async (table: 'contracts' | 'sessions') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  const byStatus = await db.selectFrom('contracts').select((eb) => ['status', eb.fn.countAll().as('n')]).groupBy('status').execute();
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const byStatus = await db
+    .selectFrom('contracts')
+    .select((eb) => ['status', eb.fn.countAll().as('n')])
+    .groupBy('status')
+    .execute();
   const status = await request(t.server).get('/v1/status').expect(200);
   expect(status.body.contracts).toEqual({
     total_contracts: await count('contracts'),

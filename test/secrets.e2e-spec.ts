@@ -97,7 +97,10 @@ describe('Credentials in integration URLs (e2e)', () => {
       url: `http://${TRACE_USER}:***@127.0.0.1:${trace.port}`,
       dispatcher: { failed_attempts: 2 },
     });
-    expect(status.integrations.details.memagent).toMatchObject({ url: `http://${MEM_USER}:***@127.0.0.1:${memagent.port}`, reachable: true });
+    expect(status.integrations.details.memagent).toMatchObject({
+      url: `http://${MEM_USER}:***@127.0.0.1:${memagent.port}`,
+      reachable: true,
+    });
     const posts = trace.requests.filter((r) => r.method === 'POST');
     expect(posts.length).toBeGreaterThanOrEqual(3);
     expect(posts.every((r) => r.headers.authorization === basic(TRACE_USER, TRACE_PASSWORD))).toBe(true);

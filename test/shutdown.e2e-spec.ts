@@ -114,7 +114,11 @@ describe('Graceful shutdown (SIGTERM/SIGINT)', () => {
     server = await startServerProcess(env({ SHUTDOWN_TIMEOUT_MS: '60000' }));
     await register(server, agent);
     agent.behave({ kind: 'slow', delayMs: 1_500 });
-    const underWay = await requestUnderWay(server.url, { session_id: 'shutdown_refused', capability: 'echo', parameters: { text: 'late' } });
+    const underWay = await requestUnderWay(server.url, {
+      session_id: 'shutdown_refused',
+      capability: 'echo',
+      parameters: { text: 'late' },
+    });
     const answer = orchestrate(server, 'shutdown_drained');
     await waitFor(() => agent.executions.length === 1, 'the agent to receive the task');
 
@@ -177,7 +181,10 @@ describe('Graceful shutdown (SIGTERM/SIGINT)', () => {
     expect(server.output()).toMatch(/Tasks in flight: 0 finished, 2 cancelled/);
 
     server = await startServerProcess(env());
-    expect(await getJson(`${server.url}/v1/contracts/${String(body.contract_id)}`)).toMatchObject({ contract_type: 'REQUEST', status: 'cancelled' });
+    expect(await getJson(`${server.url}/v1/contracts/${String(body.contract_id)}`)).toMatchObject({
+      contract_type: 'REQUEST',
+      status: 'cancelled',
+    });
     expect(await getJson(`${server.url}/v1/tasks/${taskId}`)).toMatchObject({ status: 'cancelled' });
     const conversation = await getJson(`${server.url}/v1/contracts?session_id=shutdown_cancelled&contract_type=RESPONSE`);
     expect(conversation.total).toBe(2);
@@ -213,7 +220,9 @@ describe('Graceful shutdown (SIGTERM/SIGINT)', () => {
     expect(String(unanswered)).toMatch(/fetch failed|terminated|socket/i);
 
     server = await startServerProcess(env());
-    const requests = (await getJson(`${server.url}/v1/contracts?session_id=shutdown_forced&contract_type=REQUEST`)) as { contracts: Array<Record<string, unknown>> };
+    const requests = (await getJson(`${server.url}/v1/contracts?session_id=shutdown_forced&contract_type=REQUEST`)) as {
+      contracts: Array<Record<string, unknown>>;
+    };
     expect(requests.contracts).toHaveLength(1);
     expect(requests.contracts[0]).toMatchObject({ status: 'failed' });
     await server.stop();

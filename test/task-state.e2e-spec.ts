@@ -127,7 +127,12 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
   async function serverWithAgent(dataDir: string): Promise<{ server: ServerProcess; agent: HeldAgent; base: string }> {
     const agent = await startHeldAgent();
     agents.push(agent);
-    const server = await startServerProcess({ DATA_DIR: dataDir, TASK_TIMEOUT_MS: '600000', TRACE_URL: undefined, MEMAGENT_URL: undefined });
+    const server = await startServerProcess({
+      DATA_DIR: dataDir,
+      TASK_TIMEOUT_MS: '600000',
+      TRACE_URL: undefined,
+      MEMAGENT_URL: undefined,
+    });
     servers.push(server);
     const res = await post(server.url, '/v1/agents', {
       agent_id: 'agent_slow',
@@ -140,7 +145,11 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
   }
 
   async function post(base: string, path: string, body: unknown): Promise<{ status: number; body: Json }> {
-    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Json };
   }
 
@@ -178,9 +187,20 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
     await stillRunning('keys list');
 
     // A small file: the running task's REQUEST as exported (already there, skipped) and one new contract.
-    const running = JSON.parse(readFileSync(exported, 'utf8').split('\n').find((line) => line.includes(taskId))!) as Json;
+    const running = JSON.parse(
+      readFileSync(exported, 'utf8')
+        .split('\n')
+        .find((line) => line.includes(taskId))!,
+    ) as Json;
     expect(running.status).toBe('in_progress');
-    const other = { ...running, contract_id: ulid(), session_id: 'imported_beside_server', status: 'completed', completed_at: running.created_at, result: { imported: true } };
+    const other = {
+      ...running,
+      contract_id: ulid(),
+      session_id: 'imported_beside_server',
+      status: 'completed',
+      completed_at: running.created_at,
+      result: { imported: true },
+    };
     const small = join(work, 'small.ndjson');
     writeFileSync(small, `${JSON.stringify(running)}\n${JSON.stringify(other)}\n`);
     const importRun = await cli('import-contracts', dataDir, [small]);
@@ -212,7 +232,9 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
     try {
       db.pragma('busy_timeout = 5000');
       const closed = db
-        .prepare("UPDATE contracts SET status = 'failed', error = 'closed elsewhere', completed_at = ? WHERE status = 'in_progress' AND contract_type = 'REQUEST'")
+        .prepare(
+          "UPDATE contracts SET status = 'failed', error = 'closed elsewhere', completed_at = ? WHERE status = 'in_progress' AND contract_type = 'REQUEST'",
+        )
         .run(new Date().toISOString());
       expect(closed.changes).toBe(2);
     } finally {
@@ -238,7 +260,8 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
     const submitted = await post(base, '/v1/tasks', { session_id: 'refused_close', capability: 'slow.work', parameters: {} });
     expect(submitted.status).toBe(202);
     const streamed = submitted.body.task_id as string;
-    const toCancel = (await post(base, '/v1/tasks', { session_id: 'refused_close', capability: 'slow.work', parameters: {} })).body.task_id as string;
+    const toCancel = (await post(base, '/v1/tasks', { session_id: 'refused_close', capability: 'slow.work', parameters: {} })).body
+      .task_id as string;
     await waitFor(() => agent.held === 2, 'the remote agent to hold both tasks');
     const stream = await follow(`${base}/v1/tasks/${streamed}/events`);
     expect(stream.status).toBe(200);
@@ -264,7 +287,8 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
     expect(answer.body).toMatchObject({ statusCode: 503, message: expect.stringContaining('could not be recorded') });
 
     // The second submitted task was released too; its outcome was refused the same way. A new one to cancel:
-    const cancelled = (await post(base, '/v1/tasks', { session_id: 'refused_close', capability: 'slow.work', parameters: {} })).body.task_id as string;
+    const cancelled = (await post(base, '/v1/tasks', { session_id: 'refused_close', capability: 'slow.work', parameters: {} })).body
+      .task_id as string;
     await waitFor(() => agent.held === 1, 'the remote agent to hold the task to cancel');
     const cancel = await post(base, `/v1/tasks/${cancelled}/cancel`, {});
     expect(cancel.status).toBe(503);
@@ -298,7 +322,10 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
     servers.push(server);
     base = server.url;
     for (const id of [streamed, toCancel, cancelled]) {
-      expect(await get(base, `/v1/contracts/${id}`)).toMatchObject({ status: 'failed', error: 'orchestrator restarted before the task finished' });
+      expect(await get(base, `/v1/contracts/${id}`)).toMatchObject({
+        status: 'failed',
+        error: 'orchestrator restarted before the task finished',
+      });
     }
   }, 180_000);
 });

@@ -72,7 +72,12 @@ describe('Asynchronous tasks: POST /v1/tasks, GET /v1/tasks/:id', () => {
   it('cancel aborts a running task; cancelling again answers the same; a finished task is a 409', async () => {
     const res = await submit({ session_id: 'tasks_cancel', capability: 'math.slow' }).expect(202);
     const cancelled = await request(t.server).post(`/v1/tasks/${res.body.task_id}/cancel`).expect(200);
-    expect(cancelled.body).toMatchObject({ task_id: res.body.task_id, status: 'cancelled', error: 'Task cancelled', completed_at: expect.any(String) });
+    expect(cancelled.body).toMatchObject({
+      task_id: res.body.task_id,
+      status: 'cancelled',
+      error: 'Task cancelled',
+      completed_at: expect.any(String),
+    });
     const again = await request(t.server).post(`/v1/tasks/${res.body.task_id}/cancel`).expect(200);
     expect(again.body).toEqual(cancelled.body);
     const contracts = await request(t.server).get('/v1/contracts').query({ session_id: 'tasks_cancel' }).expect(200);
@@ -84,7 +89,11 @@ describe('Asynchronous tasks: POST /v1/tasks, GET /v1/tasks/:id', () => {
     const done = await submit({ session_id: 'tasks_cancel', capability: 'echo' }).expect(202);
     await finished(done.body.task_id);
     const conflict = await request(t.server).post(`/v1/tasks/${done.body.task_id}/cancel`).expect(409);
-    expect(conflict.body).toMatchObject({ statusCode: 409, error: 'Conflict', message: expect.stringContaining('already finished (completed)') });
+    expect(conflict.body).toMatchObject({
+      statusCode: 409,
+      error: 'Conflict',
+      message: expect.stringContaining('already finished (completed)'),
+    });
     await request(t.server).post('/v1/tasks/01JDQ3V6T4W5X6Y7Z8A9B0C1D2/cancel').expect(404);
   });
 

@@ -108,14 +108,27 @@ describe('Trace dead letters (e2e)', () => {
     const delivered = fake.attempts.filter((a) => a.status === 200);
     expect(delivered).toHaveLength(5);
     expect(new Set(delivered.map((a) => decodeURIComponent(EVENT_PATH.exec(a.request.url)![1]!)))).toEqual(new Set(['dl_session']));
-    expect(details).toMatchObject({ dead_letters: 1, oldest_dead_letter_at: expect.stringMatching(/Z$/), dispatcher: { delivered: 5, dead_lettered: 1 } });
+    expect(details).toMatchObject({
+      dead_letters: 1,
+      oldest_dead_letter_at: expect.stringMatching(/Z$/),
+      dispatcher: { delivered: 5, dead_lettered: 1 },
+    });
     expect(await metricValue(t.server, 'orchestrator_trace_dead_letters')).toBe(1);
 
     const listed = await outboxCli(t.dataDir, 'list', '--json');
     expect(listed.code).toBe(0);
-    const letters = listed.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const letters = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(letters).toEqual([
-      expect.objectContaining({ contract_id: refused, session_id: 'dl_session', event_type: 'contract.request', attempts: 1, last_status: 413 }),
+      expect.objectContaining({
+        contract_id: refused,
+        session_id: 'dl_session',
+        event_type: 'contract.request',
+        attempts: 1,
+        last_status: 413,
+      }),
     ]);
     expect(letters[0]!.last_error).toContain('event too large');
   });
@@ -137,7 +150,10 @@ describe('Trace dead letters (e2e)', () => {
     // list: JSON lines, bounded by --limit, the rest announced on stderr.
     const all = await outboxCli(t.dataDir, 'list', '--json');
     expect(all.code).toBe(0);
-    const letters = all.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: number; contract_id: string; attempts: number; last_status: number });
+    const letters = all.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: number; contract_id: string; attempts: number; last_status: number });
     expect(letters.map((l) => [l.contract_id, l.attempts, l.last_status])).toEqual(ids.map((id) => [id, 3, 503]));
     const page = await outboxCli(t.dataDir, 'list', '--limit', '1');
     expect(page.code).toBe(0);

@@ -43,7 +43,19 @@ interface FakeTrace {
 }
 
 const EVENT_PATH = /^\/v1\/sessions\/([^/?#]+)\/events$/;
-const DATA_KEYS = ['contract_id', 'session_id', 'from_agent', 'to_agent', 'capability', 'payload', 'status', 'result', 'error', 'created_at', 'parent_contract_id'];
+const DATA_KEYS = [
+  'contract_id',
+  'session_id',
+  'from_agent',
+  'to_agent',
+  'capability',
+  'payload',
+  'status',
+  'result',
+  'error',
+  'created_at',
+  'parent_contract_id',
+];
 
 /** Small retry knobs so that a failing Trace is retried many times within a test. */
 const FAST_RETRIES = {
@@ -135,7 +147,11 @@ function expectedEvent(c: Contract): TraceEvent {
 async function expectDeliveredExactlyOnceInOrder(server: Server, trace: FakeTrace): Promise<Contract[]> {
   const contracts = await listContracts(server);
   expect(contracts.length).toBeGreaterThan(0);
-  expect(trace.server.requests.filter((r) => !(r.method === 'GET' && r.url === '/v1/health') && !(r.method === 'POST' && EVENT_PATH.test(r.url)))).toEqual([]);
+  expect(
+    trace.server.requests.filter(
+      (r) => !(r.method === 'GET' && r.url === '/v1/health') && !(r.method === 'POST' && EVENT_PATH.test(r.url)),
+    ),
+  ).toEqual([]);
 
   // Wire format of every delivery attempt.
   const eventIdOf = new Map<string, string>();
@@ -206,7 +222,9 @@ describe('Trace delivery (SPEC §6)', () => {
     return fake;
   }
   const orchestrate = (t: TestApp, session_id: string, capability: string, parameters: object = {}, extra: object = {}) =>
-    request(t.server).post('/v1/orchestrate').send({ session_id, capability, parameters, ...extra });
+    request(t.server)
+      .post('/v1/orchestrate')
+      .send({ session_id, capability, parameters, ...extra });
 
   /** Three sessions at once: one sequential, one with concurrent tasks inside it, one with failures. */
   async function workload(t: TestApp, prefix: string) {
@@ -216,7 +234,9 @@ describe('Trace delivery (SPEC §6)', () => {
       return answers;
     };
     const concurrent = () =>
-      Promise.all(Array.from({ length: 8 }, (_, i) => orchestrate(t, `${prefix}.conc:2`, 'echo', { text: `conc ${i}` }, { intent: 'parallel' })));
+      Promise.all(
+        Array.from({ length: 8 }, (_, i) => orchestrate(t, `${prefix}.conc:2`, 'echo', { text: `conc ${i}` }, { intent: 'parallel' })),
+      );
     const mixed = async () => [
       await orchestrate(t, `${prefix}_mixed`, 'math.fail'),
       await orchestrate(t, `${prefix}_mixed`, 'math.pi'),
@@ -257,14 +277,25 @@ describe('Trace delivery (SPEC §6)', () => {
     failing = false;
     const drained = await waitForEmptyBacklog(t.server);
     expect(drained.integrations).toMatchObject({ trace: true, memagent: false, all_healthy: true });
-    expect(drained.integrations.details.trace).toMatchObject({ configured: true, reachable: true, outbox_backlog: 0, dispatcher: { delivered: contracts + 2 } });
+    expect(drained.integrations.details.trace).toMatchObject({
+      configured: true,
+      reachable: true,
+      outbox_backlog: 0,
+      dispatcher: { delivered: contracts + 2 },
+    });
 
     const all = await expectDeliveredExactlyOnceInOrder(t.server, fake);
     expect(all).toHaveLength(contracts + 2);
     expect(fake.deliveries.filter((d) => d.status === 503).length).toBeGreaterThanOrEqual(FAIL_FIRST);
     // The failed request of math.fail and the RESPONSE carrying its error reached Trace as well.
-    const failedResponse = accepted(fake).map(eventOf).find((e) => e.event_type === 'contract.response' && e.data.error === 'division by zero');
-    expect(failedResponse?.data).toMatchObject({ status: 'failed', result: null, payload: { success: false, data: null, error: 'division by zero' } });
+    const failedResponse = accepted(fake)
+      .map(eventOf)
+      .find((e) => e.event_type === 'contract.response' && e.data.error === 'division by zero');
+    expect(failedResponse?.data).toMatchObject({
+      status: 'failed',
+      result: null,
+      payload: { success: false, data: null, error: 'division by zero' },
+    });
 
     // New work after the recovery goes straight through.
     await orchestrate(t, 'trace_after', 'uppercase', { text: 'later' }).expect(200);
@@ -296,7 +327,11 @@ describe('Trace delivery (SPEC §6)', () => {
     const after = await app({ TRACE_URL: fake.server.url }, dataDir);
     const drained = await waitForEmptyBacklog(after.server);
     expect(drained.integrations).toMatchObject({ trace: true, all_healthy: true });
-    expect(drained.integrations.details.trace).toMatchObject({ url: fake.server.url, reachable: true, dispatcher: { delivered: contracts, failed_attempts: 0 } });
+    expect(drained.integrations.details.trace).toMatchObject({
+      url: fake.server.url,
+      reachable: true,
+      dispatcher: { delivered: contracts, failed_attempts: 0 },
+    });
 
     const all = await expectDeliveredExactlyOnceInOrder(after.server, fake);
     expect(all).toHaveLength(contracts);

@@ -10,7 +10,8 @@ function boundAgent(key: ApiKeyPrincipal | undefined): string | undefined {
 /** A key bound to an agent may send heartbeats only for that agent: 403 otherwise. */
 export function assertKeyMayHeartbeat(key: ApiKeyPrincipal | undefined, agentId: string): void {
   const bound = boundAgent(key);
-  if (bound !== undefined && bound !== agentId) throw new ForbiddenException(AgentsMessages.keyBoundToOtherAgent(key!.name, bound, agentId));
+  if (bound !== undefined && bound !== agentId)
+    throw new ForbiddenException(AgentsMessages.keyBoundToOtherAgent(key!.name, bound, agentId));
 }
 
 /**

@@ -31,7 +31,8 @@ export class AgentRegistry {
   /** Adds an agent; a second agent with the same id is a definition error (stops start-up). */
   register(definition: AgentDefinition, lastHeartbeat: string | null = null): RegisteredAgent {
     const existing = this.agents.get(definition.agent_id);
-    if (existing) throw new AgentDefinitionError(AgentsMessages.duplicateAgentId(definition.agent_id, existing.definition.source, definition.source));
+    if (existing)
+      throw new AgentDefinitionError(AgentsMessages.duplicateAgentId(definition.agent_id, existing.definition.source, definition.source));
     const state = { status: 'available' as const, in_flight: 0, registered_at: new Date().toISOString(), last_heartbeat: lastHeartbeat };
     const agent: RegisteredAgent = { definition, state: { ...state, ...AgentStatistics.NONE, ...CircuitBreaker.CLOSED } };
     this.agents.set(definition.agent_id, agent);

@@ -51,9 +51,15 @@ export class AgentsController {
   @ApiBody({ type: RegisterRemoteAgentDto })
   @ApiCreatedResponse({ type: AgentMetadataDto, description: 'Registered' })
   @ApiOkResponse({ type: AgentMetadataDto, description: 'An agent with that id was updated' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Invalid body or input_schema; an agent_card_url that leads to no agent card' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'Invalid body or input_schema; an agent_card_url that leads to no agent card',
+  })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The id belongs to an in-process agent' })
-  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'The endpoint failed its health check; the agent card cannot be used' })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description: 'The endpoint failed its health check; the agent card cannot be used',
+  })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
   async register(@Body() body: RegisterRemoteAgentDto, @Res({ passthrough: true }) res: Response): Promise<AgentMetadataDto> {
     const { created, agent } = await this.remote.register(body);

@@ -114,8 +114,21 @@ describe('AgentsExplorer', () => {
     });
     const valid = await route.capability.validate({ word: 'hi', times: 2 });
     expect(valid.ok).toBe(true);
-    const ctx = { task_id: 't1', session_id: 's', capability: 'text.repeat', context: {}, agent_id: 'text_tools_agent', traceparent: '', signal: new AbortController().signal, progress: () => undefined, delegate: () => Promise.reject(new Error('unused')) };
-    await expect(route.agent.definition.execute('text.repeat', valid.ok && valid.value, ctx)).resolves.toEqual({ text: 'hi hi', task: 't1' });
+    const ctx = {
+      task_id: 't1',
+      session_id: 's',
+      capability: 'text.repeat',
+      context: {},
+      agent_id: 'text_tools_agent',
+      traceparent: '',
+      signal: new AbortController().signal,
+      progress: () => undefined,
+      delegate: () => Promise.reject(new Error('unused')),
+    };
+    await expect(route.agent.definition.execute('text.repeat', valid.ok && valid.value, ctx)).resolves.toEqual({
+      text: 'hi hi',
+      task: 't1',
+    });
     await moduleRef.close();
   });
 

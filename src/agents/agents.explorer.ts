@@ -12,7 +12,6 @@ import type { CapabilityOptions } from './interfaces/capability-options.interfac
 import type { AgentDefinition, RegisteredCapability } from './interfaces/registered-agent.interface.js';
 import type { TaskContext } from './interfaces/task-context.interface.js';
 
-
 export function snakeCase(name: string): string {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')

@@ -26,15 +26,16 @@ export function parameterTypesOf(schema: Record<string, unknown>): ParameterType
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((error) => {
     const path = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) =>
-      prefix ? message.replace(error.property, path) : message,
-    );
+    const own = Object.values(error.constraints ?? {}).map((message) => (prefix ? message.replace(error.property, path) : message));
     return [...own, ...flatten(error.children ?? [], path)];
   });
 }
 
 /** The validator of a capability that takes any parameters object as it is. */
-export const acceptAnyParameters = async (parameters: Record<string, unknown>): Promise<InputValidation> => ({ ok: true, value: parameters });
+export const acceptAnyParameters = async (parameters: Record<string, unknown>): Promise<InputValidation> => ({
+  ok: true,
+  value: parameters,
+});
 
 /** Validates parameters against a DTO; the value handed to the agent is the DTO instance. */
 export function inputValidatorOf(input: Type<object> | undefined): (parameters: Record<string, unknown>) => Promise<InputValidation> {

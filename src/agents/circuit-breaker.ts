@@ -8,7 +8,11 @@ import type { AgentState, SlotOutcome } from './interfaces/registered-agent.inte
  */
 export class CircuitBreaker {
   /** The breaker's part of a new agent's state. */
-  static readonly CLOSED = { consecutive_failures: 0, breaker_opened_at: null, trial_in_flight: false } as const satisfies Partial<AgentState>;
+  static readonly CLOSED = {
+    consecutive_failures: 0,
+    breaker_opened_at: null,
+    trial_in_flight: false,
+  } as const satisfies Partial<AgentState>;
 
   constructor(private readonly cooldownMs: number) {}
 

@@ -22,12 +22,20 @@ describe('API key format and hashing', () => {
     expect(hashApiKey(key)).not.toBe(hashApiKey(generateApiKey()));
   });
 
-  it.each(['', 'ao_', 'ao_short', `AO_${'a'.repeat(43)}`, `ao_${'a'.repeat(42)}`, `ao_${'a'.repeat(44)}`, `ao_${'a'.repeat(42)}=`, `ao_${'a'.repeat(42)}+`, `xx_${'a'.repeat(43)}`, ` ao_${'a'.repeat(43)}`])(
-    'refuses a malformed key %j',
-    (value) => {
-      expect(isWellFormedApiKey(value)).toBe(false);
-    },
-  );
+  it.each([
+    '',
+    'ao_',
+    'ao_short',
+    `AO_${'a'.repeat(43)}`,
+    `ao_${'a'.repeat(42)}`,
+    `ao_${'a'.repeat(44)}`,
+    `ao_${'a'.repeat(42)}=`,
+    `ao_${'a'.repeat(42)}+`,
+    `xx_${'a'.repeat(43)}`,
+    ` ao_${'a'.repeat(43)}`,
+  ])('refuses a malformed key %j', (value) => {
+    expect(isWellFormedApiKey(value)).toBe(false);
+  });
 });
 
 describe('readPresentedKey', () => {
@@ -40,9 +48,15 @@ describe('readPresentedKey', () => {
     [{ authorization: `bearer   ${key}  ` }, { kind: 'key', key }],
     [{ 'x-api-key': key }, { kind: 'key', key }],
     [{ 'x-api-key': ` ${key} ` }, { kind: 'key', key }],
-    [{ authorization: `Bearer ${key}`, 'x-api-key': key }, { kind: 'key', key }],
+    [
+      { authorization: `Bearer ${key}`, 'x-api-key': key },
+      { kind: 'key', key },
+    ],
     [{ authorization: `Bearer ${key}`, 'x-api-key': other }, { kind: 'conflict' }],
-    [{ authorization: 'Basic dXNlcjpwYXNz', 'x-api-key': key }, { kind: 'key', key }],
+    [
+      { authorization: 'Basic dXNlcjpwYXNz', 'x-api-key': key },
+      { kind: 'key', key },
+    ],
     [{ authorization: 'Basic dXNlcjpwYXNz' }, { kind: 'none' }],
     [{ authorization: 'Bearer' }, { kind: 'key', key: '' }],
     [{ authorization: `Bearer ${key} extra` }, { kind: 'key', key: '' }],

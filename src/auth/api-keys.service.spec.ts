@@ -3,7 +3,13 @@ import { Logger } from '@nestjs/common';
 import { hashApiKey } from './api-key.js';
 import { ApiKeysRepository, type StoredApiKey } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
-import { INVALID_KEY_CACHE_MAX_ENTRIES, INVALID_KEY_CACHE_TTL_MS, KEY_CACHE_TTL_MS, KEYS_EXIST_TTL_MS, LAST_USED_WRITE_INTERVAL_MS } from './auth.constants.js';
+import {
+  INVALID_KEY_CACHE_MAX_ENTRIES,
+  INVALID_KEY_CACHE_TTL_MS,
+  KEY_CACHE_TTL_MS,
+  KEYS_EXIST_TTL_MS,
+  LAST_USED_WRITE_INTERVAL_MS,
+} from './auth.constants.js';
 import type { ApiKeyRecord, NewApiKeyRecord } from './interfaces/api-key.interface.js';
 
 /** An in-memory store that counts the calls the service makes. */

@@ -4,24 +4,20 @@ import { ADMIN_SCOPE, MAX_KEY_NAME_LENGTH, SCOPES, type Scope } from './auth.con
 
 export const CREATE_KEY_HINT = 'npm run keys -- create --name <name> --scopes <scopes>';
 
-export const missingApiKeyMessage = (): string =>
-  'An API key is required: send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"';
+export const missingApiKeyMessage = (): string => 'An API key is required: send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"';
 
 export const invalidApiKeyMessage = (): string => 'The API key is not valid (unknown, malformed or revoked)';
 
-export const conflictingApiKeysMessage = (): string =>
-  'The Authorization and X-API-Key headers carry different keys; send one';
+export const conflictingApiKeysMessage = (): string => 'The Authorization and X-API-Key headers carry different keys; send one';
 
-export const noKeysYetMessage = (): string =>
-  `AUTH_REQUIRED is set and no API key exists yet; create one with ${CREATE_KEY_HINT}`;
+export const noKeysYetMessage = (): string => `AUTH_REQUIRED is set and no API key exists yet; create one with ${CREATE_KEY_HINT}`;
 
 export const missingScopeMessage = (keyName: string, required: readonly Scope[]): string => {
   const accepted = required.includes(ADMIN_SCOPE) ? required : [...required, ADMIN_SCOPE];
   return `The API key '${keyName}' lacks the scope this route needs: ${accepted.map((s) => `'${s}'`).join(' or ')}`;
 };
 
-export const unknownScopeMessage = (scope: string): string =>
-  `unknown scope '${scope}': the scopes are ${SCOPES.join(', ')}`;
+export const unknownScopeMessage = (scope: string): string => `unknown scope '${scope}': the scopes are ${SCOPES.join(', ')}`;
 
 export const noScopesMessage = (): string => `at least one scope is needed: ${SCOPES.join(', ')}`;
 
@@ -31,8 +27,7 @@ export const agentBindingScopesMessage = (scopes: readonly Scope[]): string =>
 export const badKeyAgentMessage = (agentId: string): string =>
   `agent id ${JSON.stringify(agentId)} is invalid: use 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`;
 
-export const badKeyNameMessage = (): string =>
-  `a key name is 1-${MAX_KEY_NAME_LENGTH} characters without control characters`;
+export const badKeyNameMessage = (): string => `a key name is 1-${MAX_KEY_NAME_LENGTH} characters without control characters`;
 
 export const openApiWarning = (): string =>
   `OPEN_ACCESS=any and no API key exists: the API is open to anyone who can reach it. Create a key with ${CREATE_KEY_HINT}; from then on every route except /v1 and the health checks needs one.`;
@@ -50,5 +45,4 @@ export const contradictoryAccessMessage = (): string =>
 export const authRequiredWithoutKeysWarning = (): string =>
   `AUTH_REQUIRED is set and no API key exists: every route except /v1 and the health checks answers 401 until a key is created with ${CREATE_KEY_HINT}.`;
 
-export const keysActiveLog = (active: number): string =>
-  `API keys required (${active} active key${active === 1 ? '' : 's'})`;
+export const keysActiveLog = (active: number): string => `API keys required (${active} active key${active === 1 ? '' : 's'})`;

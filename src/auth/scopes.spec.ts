@@ -21,7 +21,10 @@ describe('scopes', () => {
     [['read'], ['read']],
     [['invoke'], ['invoke']],
     [['agent'], ['agent']],
-    [['read', 'invoke'], ['read', 'invoke']],
+    [
+      ['read', 'invoke'],
+      ['read', 'invoke'],
+    ],
     [['admin'], [...SCOPES]],
     [[], []],
   ];

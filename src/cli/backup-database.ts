@@ -42,7 +42,8 @@ async function main(argv: string[]): Promise<number> {
   if (target === source || target.startsWith(`${source}-`)) throw new UsageError(`${target} is the live store itself; choose another file`);
   // A -wal or -shm file left next to the target would be taken as part of it when it is opened.
   for (const suffix of ['-wal', '-shm']) {
-    if (existsSync(`${target}${suffix}`)) throw new UsageError(`${target}${suffix} exists; remove it first (it would be read as part of the backup)`);
+    if (existsSync(`${target}${suffix}`))
+      throw new UsageError(`${target}${suffix} exists; remove it first (it would be read as part of the backup)`);
   }
   const output = prepareOutputFile(target, values.force === true);
 

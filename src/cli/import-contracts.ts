@@ -27,7 +27,7 @@ import { parseCommandLine, runCommand, UsageError } from './command-line.js';
  * Exit code 0 when everything was read, 1 when a file or a line was skipped, 2 on bad usage.
  */
 const USAGE = [
-  'usage: npm run contracts:import -- <dir>                                   the Python service\'s <session>.json files',
+  "usage: npm run contracts:import -- <dir>                                   the Python service's <session>.json files",
   '       npm run contracts:import -- <file.ndjson | file.jsonl> [--dry-run]  an export of contracts:export',
   '       npm run contracts:import -- --ndjson <file | -> [--dry-run]         the same, any file name (- = stdin)',
 ].join('\n');
@@ -67,10 +67,14 @@ async function main(argv: string[]): Promise<number> {
         console.error(`skipped ${r.file}: ${r.error}`);
       } else {
         imported += r.imported;
-        console.log(`${r.file}: ${r.imported} of ${r.found} contracts imported${r.imported < r.found ? ' (the rest were already there)' : ''}`);
+        console.log(
+          `${r.file}: ${r.imported} of ${r.found} contracts imported${r.imported < r.found ? ' (the rest were already there)' : ''}`,
+        );
       }
     }
-    console.log(`imported ${imported} contracts from ${results.length - skipped} files${skipped ? `; skipped ${skipped} malformed files` : ''}`);
+    console.log(
+      `imported ${imported} contracts from ${results.length - skipped} files${skipped ? `; skipped ${skipped} malformed files` : ''}`,
+    );
     return skipped ? 1 : 0;
   } finally {
     await app.close();

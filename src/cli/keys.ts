@@ -30,7 +30,6 @@ scopes: read (every GET), invoke (orchestrate, tasks, cancel, compress),
         agent (heartbeats and delegation of remote agents), admin (everything)
 The store is \${DATA_DIR}/orchestrator.db (DATA_DIR defaults to ./data).`;
 
-
 type Command =
   | { name: 'create'; keyName: string; scopes: string; agent: string | undefined; json: boolean }
   | { name: 'list'; json: boolean }
@@ -56,7 +55,13 @@ function parseCommand(argv: string[]): Command {
       }
       return { name: 'list', json: values.json };
     case 'revoke':
-      if (positionals.length !== 1 || values.name !== undefined || values.scopes !== undefined || values.agent !== undefined || values.json) {
+      if (
+        positionals.length !== 1 ||
+        values.name !== undefined ||
+        values.scopes !== undefined ||
+        values.agent !== undefined ||
+        values.json
+      ) {
         throw new UsageError('revoke takes exactly one key id');
       }
       return { name: 'revoke', id: positionals[0]! };
@@ -73,9 +78,24 @@ function parseCommand(argv: string[]): Command {
 
 function table(keys: ApiKeyRecord[]): string {
   const header = ['id', 'name', 'scopes', 'agent', 'created_at', 'last_used_at', 'revoked_at'];
-  const rows = keys.map((k) => [k.id, k.name, k.scopes.join(','), k.agent_id ?? '-', k.created_at, k.last_used_at ?? '-', k.revoked_at ?? '-']);
+  const rows = keys.map((k) => [
+    k.id,
+    k.name,
+    k.scopes.join(','),
+    k.agent_id ?? '-',
+    k.created_at,
+    k.last_used_at ?? '-',
+    k.revoked_at ?? '-',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function run(command: Exclude<Command, { name: 'help' }>): Promise<number> {

@@ -31,9 +31,14 @@ describe('ContractsController and SessionsController', () => {
       const req = makeRequest({ session_id: i < 3 ? 'session_one' : 'session_two', capability: i % 2 ? 'uppercase' : 'echo' });
       await repo.insertRequest(req, { outbox: false });
       const res = makeResponse(req);
-      const closed = await repo.completeRequest(req, { status: 'completed', result: res.result, error: null, completed_at: res.created_at }, res, {
-        outbox: false,
-      });
+      const closed = await repo.completeRequest(
+        req,
+        { status: 'completed', result: res.result, error: null, completed_at: res.created_at },
+        res,
+        {
+          outbox: false,
+        },
+      );
       contracts.push(closed, res);
     }
   });
@@ -66,7 +71,10 @@ describe('ContractsController and SessionsController', () => {
         .expect(200);
       expect(page2.body).toEqual({ session_id: 'session_one', contracts: requests.slice(2), total: 3, next_cursor: null });
 
-      const byAgent = await http().get('/v1/contracts').query({ from_agent: 'agent_example_001', capability: 'uppercase', status: 'completed' }).expect(200);
+      const byAgent = await http()
+        .get('/v1/contracts')
+        .query({ from_agent: 'agent_example_001', capability: 'uppercase', status: 'completed' })
+        .expect(200);
       expect(byAgent.body.total).toBe(2);
     });
 
@@ -168,7 +176,14 @@ describe('ContractsController and SessionsController', () => {
 
     it('documents the DTOs with examples', () => {
       const schemas = doc.components?.schemas ?? {};
-      for (const name of ['ContractDto', 'ContractListResponseDto', 'SessionSummaryDto', 'SessionListResponseDto', 'SessionDetailResponseDto', 'ErrorResponseDto']) {
+      for (const name of [
+        'ContractDto',
+        'ContractListResponseDto',
+        'SessionSummaryDto',
+        'SessionListResponseDto',
+        'SessionDetailResponseDto',
+        'ErrorResponseDto',
+      ]) {
         expect(schemas[name]).toBeDefined();
       }
       const contract = schemas['ContractDto'] as { properties: Record<string, { example?: unknown }>; required: string[] };

@@ -89,9 +89,14 @@ describe('ContractsService (ContractsModule on a real SQLite file)', () => {
       const request = makeRequest({ session_id: 'sess' });
       await repo.insertRequest(request, { outbox: false });
       const response = makeResponse(request);
-      const closed = await repo.completeRequest(request, { status: 'completed', result: response.result, error: null, completed_at: response.created_at }, response, {
-        outbox: false,
-      });
+      const closed = await repo.completeRequest(
+        request,
+        { status: 'completed', result: response.result, error: null, completed_at: response.created_at },
+        response,
+        {
+          outbox: false,
+        },
+      );
       contracts.push(closed, response);
     }
 

@@ -28,7 +28,12 @@ export class SessionsController {
     summary: 'Get a session with its conversation',
     description: 'The conversation is oldest first and paged with `limit` and `next_cursor` like `GET /v1/contracts`.',
   })
-  @ApiParam({ name: 'session_id', description: 'Session id', schema: { type: 'string', pattern: SESSION_ID_PATTERN.source }, example: 'session_demo_001' })
+  @ApiParam({
+    name: 'session_id',
+    description: 'Session id',
+    schema: { type: 'string', pattern: SESSION_ID_PATTERN.source },
+    example: 'session_demo_001',
+  })
   @ApiOkResponse({ type: SessionDetailResponseDto, description: 'The session and one page of its conversation' })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: '`session_id`, `limit` or `cursor` is not valid' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No contract has been recorded for this session' })

@@ -1,9 +1,7 @@
 import { SQLITE_SYNCHRONOUS_MODES } from './database.config.js';
 
 export const migrationFailedMessage = (migrationName: string | undefined, cause: unknown): string =>
-  `Contract store migration ${migrationName ? `'${migrationName}' ` : ''}failed: ${
-    cause instanceof Error ? cause.message : String(cause)
-  }`;
+  `Contract store migration ${migrationName ? `'${migrationName}' ` : ''}failed: ${cause instanceof Error ? cause.message : String(cause)}`;
 
 export const unknownSynchronousModeMessage = (mode: string): string =>
   `SQLITE_SYNCHRONOUS must be one of ${SQLITE_SYNCHRONOUS_MODES.join(', ')}, got '${mode}'`;

@@ -14,18 +14,32 @@ describe('DatabaseModule', () => {
   it('provides DATABASE: the store under DATA_DIR, migrated before anything can inject it, closed at shutdown', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'database-module-'));
     try {
-      const moduleRef = await Test.createTestingModule({ imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true }), DatabaseModule] })
+      const moduleRef = await Test.createTestingModule({
+        imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true }), DatabaseModule],
+      })
         .overrideProvider(databaseConfig.KEY)
         .useValue({ dataDir: dir, sqliteSynchronous: 'NORMAL' })
         .compile();
       const db = moduleRef.get<Kysely<Database>>(DATABASE);
       expect(existsSync(join(dir, SQLITE_FILE_NAME))).toBe(true);
-      const applied = await db.selectFrom('kysely_migration' as never).select(sql<string>`name`.as('name')).orderBy(sql`name`).execute();
+      const applied = await db
+        .selectFrom('kysely_migration' as never)
+        .select(sql<string>`name`.as('name'))
+        .orderBy(sql`name`)
+        .execute();
       expect(applied.map((m) => m.name)).toEqual(Object.keys(DATABASE_MIGRATIONS));
       // Every module's tables live in the one store.
       const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(db);
       expect(tables.rows.map((t) => t.name)).toEqual(
-        expect.arrayContaining(['contracts', 'sessions', 'trace_outbox', 'trace_dead_letters', 'store_counters', 'remote_agents', 'api_keys']),
+        expect.arrayContaining([
+          'contracts',
+          'sessions',
+          'trace_outbox',
+          'trace_dead_letters',
+          'store_counters',
+          'remote_agents',
+          'api_keys',
+        ]),
       );
 
       await moduleRef.close();

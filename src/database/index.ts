@@ -1,5 +1,11 @@
 /** The public API of the database: what feature modules, CLIs and tests import from `src/database`. */
-export { databaseConfig, loadDatabaseConfig, SQLITE_SYNCHRONOUS_MODES, type DatabaseConfig, type SqliteSynchronousMode } from './database.config.js';
+export {
+  databaseConfig,
+  loadDatabaseConfig,
+  SQLITE_SYNCHRONOUS_MODES,
+  type DatabaseConfig,
+  type SqliteSynchronousMode,
+} from './database.config.js';
 export { DATABASE, SQLITE_BUSY_TIMEOUT_MS, SQLITE_FILE_NAME } from './database.constants.js';
 export { DatabaseModule } from './database.module.js';
 export type { Database } from './database.schema.js';

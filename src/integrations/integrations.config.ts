@@ -145,8 +145,7 @@ const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i;
 function endpoint(name: string, value: string | undefined, problems: string[]): ServiceEndpoint {
   if (value === undefined) return { url: null, displayUrl: null, auth: null };
   const parsed = new URL(value);
-  const auth =
-    parsed.username || parsed.password ? { username: safeDecode(parsed.username), password: safeDecode(parsed.password) } : null;
+  const auth = parsed.username || parsed.password ? { username: safeDecode(parsed.username), password: safeDecode(parsed.password) } : null;
   const display = auth === null ? value : value.replace(USERINFO, parsed.password ? `$1${parsed.username}:***@` : '$1***@');
   if (parsed.search || parsed.hash) {
     problems.push(`${name}=${JSON.stringify(display)}: ${name} must not have a query string or fragment`);

@@ -9,8 +9,7 @@ export const IntegrationsMessages = {
     detail ? `MemAgent answered HTTP ${status}: ${detail}` : `MemAgent answered HTTP ${status}`,
   memagentNotJson: (status: number) => `MemAgent answered HTTP ${status} with a body that is not a JSON object`,
 
-  traceStatus: (status: number, detail: string) =>
-    detail ? `Trace answered HTTP ${status}: ${detail}` : `Trace answered HTTP ${status}`,
+  traceStatus: (status: number, detail: string) => (detail ? `Trace answered HTTP ${status}: ${detail}` : `Trace answered HTTP ${status}`),
   traceTimedOut: (ms: number) => `Trace did not answer within ${ms} ms`,
   traceUnreachable: (reason: string) => `Trace is unreachable: ${reason}`,
 

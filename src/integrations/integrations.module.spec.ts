@@ -134,7 +134,19 @@ describe('IntegrationsModule over the SQLite store (real HTTP servers)', () => {
     expect(firstOfA?.url).toBe('/v1/sessions/session_a/events');
     expect((firstOfA?.json as TraceBody).event_type).toBe('contract.request');
     expect(Object.keys((firstOfA?.json as TraceBody).data).sort()).toEqual(
-      ['contract_id', 'session_id', 'from_agent', 'to_agent', 'capability', 'payload', 'status', 'result', 'error', 'created_at', 'parent_contract_id'].sort(),
+      [
+        'contract_id',
+        'session_id',
+        'from_agent',
+        'to_agent',
+        'capability',
+        'payload',
+        'status',
+        'result',
+        'error',
+        'created_at',
+        'parent_contract_id',
+      ].sort(),
     );
     expect(dispatcher.stats()).toMatchObject({ enabled: true, delivered: 80, failed_attempts: failFirst });
   });

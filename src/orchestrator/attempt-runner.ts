@@ -54,7 +54,12 @@ export class AttemptRunner {
    * A slot on an agent for the capability (waiting in its queue when needed) with the parameters
    * validated by that agent's capability; the slot is given back when they are invalid (400).
    */
-  async place(capability: string, parameters: Record<string, unknown>, exclude?: ReadonlySet<string>, signal?: AbortSignal): Promise<AgentPlacement> {
+  async place(
+    capability: string,
+    parameters: Record<string, unknown>,
+    exclude?: ReadonlySet<string>,
+    signal?: AbortSignal,
+  ): Promise<AgentPlacement> {
     const slot = await this.scheduler.acquire(capability, exclude, signal);
     try {
       return { slot, input: await this.validate(slot.capability, parameters) };
@@ -109,11 +114,22 @@ export class AttemptRunner {
       if (n === 1 && this.events.has(task.request.contract_id)) {
         this.events.publish(task.request.contract_id, 'state', taskView({ ...task.request, to_agent: agentId }, 'working'));
       }
-      this.lifecycle.started({ task_id: task.request.contract_id, session_id: task.request.session_id, capability: task.capability, agent_id: agentId, attempt: n });
+      this.lifecycle.started({
+        task_id: task.request.contract_id,
+        session_id: task.request.session_id,
+        capability: task.capability,
+        agent_id: agentId,
+        attempt: n,
+      });
       const startedAt = Date.now();
       result = await runTask(slot.agent, next.input, target.contextFor(agentId), this.config.taskTimeoutMs, signal);
       slot.release(result.success ? 'completed' : result.transport ? 'transport_error' : 'failed');
-      attempts.push({ agent_id: agentId, started_at: new Date(startedAt).toISOString(), duration_ms: Date.now() - startedAt, error: result.success ? null : result.error });
+      attempts.push({
+        agent_id: agentId,
+        started_at: new Date(startedAt).toISOString(),
+        duration_ms: Date.now() - startedAt,
+        error: result.success ? null : result.error,
+      });
       if (result.success || !result.transport || n >= this.config.maxAttempts || signal.aborted) break;
       tried.add(agentId);
       next = undefined;

@@ -35,9 +35,14 @@ describe('InterruptedTasksRecovery (on a real SQLite file)', () => {
     const finished = makeRequest();
     await repo.insertRequest(interrupted, { outbox: true });
     await repo.insertRequest(finished, { outbox: true });
-    await repo.completeRequest(finished, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(finished), {
-      outbox: true,
-    });
+    await repo.completeRequest(
+      finished,
+      { status: 'completed', result: {}, error: null, completed_at: nextTime() },
+      makeResponse(finished),
+      {
+        outbox: true,
+      },
+    );
     await moduleRef!.close();
 
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);

@@ -24,8 +24,7 @@ export const OrchestratorMessages = {
   noAgentInService: (capability: string) => `No agent in service for capability '${capability}'; try again later`,
   queueFull: (capability: string, max: number) =>
     `Every agent for capability '${capability}' is at its limit and ${max} tasks are already waiting; try again later`,
-  queueTimeout: (capability: string, ms: number) =>
-    `No agent for capability '${capability}' became free within ${ms} ms; try again later`,
+  queueTimeout: (capability: string, ms: number) => `No agent for capability '${capability}' became free within ${ms} ms; try again later`,
   timedOut: (ms: number) => `Task timed out after ${ms} ms`,
   notJson: (reason: string) => `Agent returned a value that cannot be stored as JSON: ${reason}`,
   backgroundTaskFailed: (taskId: string, error: unknown) =>

@@ -41,7 +41,9 @@ export class OrchestratorService implements BeforeApplicationShutdown {
   async orchestrate(request: OrchestrateRequestDto, traceparent?: string): Promise<OrchestrateResponseDto> {
     this.inFlight.checkAccepting();
     const first = await this.attempts.place(request.capability, request.parameters ?? {});
-    const task = await this.recordRequest(first, () => this.recorder.recordRequest(request, traceparent, first.slot.agent.definition.agent_id));
+    const task = await this.recordRequest(first, () =>
+      this.recorder.recordRequest(request, traceparent, first.slot.agent.definition.agent_id),
+    );
     return this.run(task, first);
   }
 
@@ -57,7 +59,9 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     const taskId = task.request.contract_id;
     this.events.open(taskId);
     this.events.publish(taskId, 'state', taskView(task.request, 'submitted'));
-    this.inFlight.inBackground(this.run(task, placement).catch((error: unknown) => this.logger.error(OrchestratorMessages.backgroundTaskFailed(taskId, error))));
+    this.inFlight.inBackground(
+      this.run(task, placement).catch((error: unknown) => this.logger.error(OrchestratorMessages.backgroundTaskFailed(taskId, error))),
+    );
     return taskId;
   }
 
@@ -65,7 +69,12 @@ export class OrchestratorService implements BeforeApplicationShutdown {
    * Runs a sub-task for the agent running task `parentId` (remote agents' delegation calls). Throws 404
    * when that task is not running here.
    */
-  delegateFor(parentId: string, capability: string, parameters?: Record<string, unknown>, context?: Record<string, unknown>): Promise<DelegationResult> {
+  delegateFor(
+    parentId: string,
+    capability: string,
+    parameters?: Record<string, unknown>,
+    context?: Record<string, unknown>,
+  ): Promise<DelegationResult> {
     const parent = this.inFlight.get(parentId);
     if (!parent) throw new NotFoundException(OrchestratorMessages.noRunningTask(parentId));
     return this.delegate(parent.task, parent.agentId, capability, parameters, context);
@@ -140,7 +149,8 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       context: task.context,
       agent_id: agentId,
       traceparent: task.outbox.traceparent,
-      progress: (data: JsonValue) => this.events.publish(taskId, 'progress', { task_id: taskId, progress: data ?? null, at: new Date().toISOString() }),
+      progress: (data: JsonValue) =>
+        this.events.publish(taskId, 'progress', { task_id: taskId, progress: data ?? null, at: new Date().toISOString() }),
       delegate: (capability, parameters, context) => this.delegate(task, agentId, capability, parameters, context),
     };
   }
@@ -195,8 +205,18 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     const answer =
       refusal === undefined
         ? await this.run(task, first)
-        : await this.recorder.recordOutcome(task, { result: { success: false, error: refusal }, agentId: task.request.to_agent, attempts: [] });
+        : await this.recorder.recordOutcome(task, {
+            result: { success: false, error: refusal },
+            agentId: task.request.to_agent,
+            attempts: [],
+          });
     const data = answer.data as JsonObject | null;
-    return { success: answer.success, data, error: answer.error, contract_id: task.request.contract_id, agent_id: refusal === undefined ? answer.agent_id : null };
+    return {
+      success: answer.success,
+      data,
+      error: answer.error,
+      contract_id: task.request.contract_id,
+      agent_id: refusal === undefined ? answer.agent_id : null,
+    };
   }
 }

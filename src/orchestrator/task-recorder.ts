@@ -127,7 +127,8 @@ export class TaskRecorder {
     }
     this.trace.notify();
     if (this.events.has(request.contract_id)) this.events.publish(request.contract_id, 'state', taskView(closed), true);
-    const finalStatus = closed.status === 'completed' || closed.status === 'failed' || closed.status === 'cancelled' ? closed.status : status;
+    const finalStatus =
+      closed.status === 'completed' || closed.status === 'failed' || closed.status === 'cancelled' ? closed.status : status;
     const finalAgent = closed.to_agent;
     this.lifecycle.finished({
       task_id: request.contract_id,
@@ -157,7 +158,8 @@ export class TaskRecorder {
   private notRecorded(taskId: string, failure: unknown): ServiceUnavailableException {
     this.logger.error(OrchestratorMessages.outcomeNotRecordedCause(taskId, failure));
     const message = OrchestratorMessages.outcomeNotRecorded(taskId);
-    if (this.events.has(taskId)) this.events.publish(taskId, 'error', { task_id: taskId, error: message, at: new Date().toISOString() }, true);
+    if (this.events.has(taskId))
+      this.events.publish(taskId, 'error', { task_id: taskId, error: message, at: new Date().toISOString() }, true);
     return new ServiceUnavailableException(message);
   }
 }

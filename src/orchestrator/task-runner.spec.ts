@@ -16,8 +16,17 @@ function agentRunning(handler: (input: unknown, ctx: TaskContext) => unknown): R
       capabilities: new Map(),
       execute: async (_capability, input, ctx) => handler(input, ctx),
     },
-    state: { status: 'available', in_flight: 0, tasks_completed: 0, tasks_failed: 0, registered_at: '', last_heartbeat: null,
-      consecutive_failures: 0, breaker_opened_at: null, trial_in_flight: false },
+    state: {
+      status: 'available',
+      in_flight: 0,
+      tasks_completed: 0,
+      tasks_failed: 0,
+      registered_at: '',
+      last_heartbeat: null,
+      consecutive_failures: 0,
+      breaker_opened_at: null,
+      trial_in_flight: false,
+    },
   };
 }
 
@@ -34,8 +43,22 @@ const ctx: Omit<TaskContext, 'signal'> = {
 
 describe('runTask', () => {
   it('returns the handler result as data, wrapping non-objects', async () => {
-    await expect(runTask(agentRunning(() => ({ a: 1 })), {}, ctx, 1000)).resolves.toEqual({ success: true, data: { a: 1 } });
-    await expect(runTask(agentRunning(async () => 'text'), {}, ctx, 1000)).resolves.toEqual({
+    await expect(
+      runTask(
+        agentRunning(() => ({ a: 1 })),
+        {},
+        ctx,
+        1000,
+      ),
+    ).resolves.toEqual({ success: true, data: { a: 1 } });
+    await expect(
+      runTask(
+        agentRunning(async () => 'text'),
+        {},
+        ctx,
+        1000,
+      ),
+    ).resolves.toEqual({
       success: true,
       data: { result: 'text' },
     });
@@ -54,7 +77,12 @@ describe('runTask', () => {
   it('fails a result that is not JSON', async () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    const result = await runTask(agentRunning(() => cyclic), {}, ctx, 1000);
+    const result = await runTask(
+      agentRunning(() => cyclic),
+      {},
+      ctx,
+      1000,
+    );
     expect(result.success).toBe(false);
     expect(!result.success && result.error).toMatch(/cannot be stored as JSON/);
   });

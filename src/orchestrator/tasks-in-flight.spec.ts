@@ -3,7 +3,8 @@ import type { AcceptedTask } from './accepted-task.js';
 import { TaskCancelledError } from './task-runner.js';
 import { TasksInFlight, type RunningTask } from './tasks-in-flight.js';
 
-const task = (id: string, parentSignal?: AbortSignal) => ({ request: { contract_id: id, to_agent: 'a' }, parentSignal }) as unknown as AcceptedTask;
+const task = (id: string, parentSignal?: AbortSignal) =>
+  ({ request: { contract_id: id, to_agent: 'a' }, parentSignal }) as unknown as AcceptedTask;
 
 /** Work that ends only when its task is cancelled, resolving with the cancellation reason. */
 const untilCancelled = (running: RunningTask) =>

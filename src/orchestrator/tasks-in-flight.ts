@@ -93,7 +93,8 @@ export class TasksInFlight {
   async drain(timeoutMs: number): Promise<{ finished: number; cancelled: number }> {
     this.stopAccepting();
     const pending = [...this.tasks.values()];
-    if (await settlesWithin(Promise.allSettled(pending.map((task) => task.done)), timeoutMs)) return { finished: pending.length, cancelled: 0 };
+    if (await settlesWithin(Promise.allSettled(pending.map((task) => task.done)), timeoutMs))
+      return { finished: pending.length, cancelled: 0 };
     const left = [...this.tasks.values()];
     for (const task of left) task.controller.abort(new TaskCancelledError(OrchestratorMessages.cancelledByShutdown()));
     await Promise.allSettled(left.map((task) => task.done));

@@ -67,7 +67,11 @@ export class TasksController {
   @ApiOkResponse({ type: DelegationResultDto })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The API key is bound to an agent that does not run this task' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No task with this id is running' })
-  delegate(@Param('task_id') taskId: string, @Body() body: DelegateRequestDto, @Req() req: AuthenticatedRequest): Promise<DelegationResultDto> {
+  delegate(
+    @Param('task_id') taskId: string,
+    @Body() body: DelegateRequestDto,
+    @Req() req: AuthenticatedRequest,
+  ): Promise<DelegationResultDto> {
     assertKeyMayDelegate(req.apiKey, taskId, this.orchestrator.runningAgentOf(taskId));
     return this.orchestrator.delegateFor(taskId, body.capability, body.parameters, body.context);
   }

@@ -106,7 +106,8 @@ class TaskFollower {
     this.contextId = task.contextId || this.contextId;
     if (task.status) this.status = task.status;
     this.artifacts.clear();
-    for (const artifact of task.artifacts ?? []) this.artifacts.set(artifact.artifactId, { ...artifact, parts: [...(artifact.parts ?? [])] });
+    for (const artifact of task.artifacts ?? [])
+      this.artifacts.set(artifact.artifactId, { ...artifact, parts: [...(artifact.parts ?? [])] });
   }
 
   message(message: Message): void {
@@ -260,7 +261,13 @@ export class A2aAgentClient {
   /** The result data of a completed task or a reply; a plain Error for a task that ended otherwise. */
   private outcome(follower: TaskFollower, serviceParameters: Record<string, string>): A2aResultData {
     if (follower.reply) {
-      return toResultData({ artifacts: [], message: follower.reply, taskId: follower.taskId, contextId: follower.contextId, state: 'message' });
+      return toResultData({
+        artifacts: [],
+        message: follower.reply,
+        taskId: follower.taskId,
+        contextId: follower.contextId,
+        state: 'message',
+      });
     }
     const text = messageText(follower.status?.message);
     switch (follower.state) {
@@ -293,7 +300,10 @@ export class A2aAgentClient {
   private cancelQuietly(taskId: string, serviceParameters: Record<string, string>): void {
     void this.sdkClient()
       .then((client) =>
-        client.cancelTask({ tenant: '', id: taskId, metadata: undefined }, { signal: AbortSignal.timeout(A2A_CANCEL_TIMEOUT_MS), serviceParameters }),
+        client.cancelTask(
+          { tenant: '', id: taskId, metadata: undefined },
+          { signal: AbortSignal.timeout(A2A_CANCEL_TIMEOUT_MS), serviceParameters },
+        ),
       )
       .catch((error: unknown) => this.logger.debug(`cancel of A2A task ${taskId} on ${this.agentId} failed: ${describeFetchError(error)}`));
   }
@@ -302,7 +312,8 @@ export class A2aAgentClient {
     if (error instanceof AgentTransportError) return error;
     if (error instanceof A2AError && REFUSALS.has(error.reason)) {
       const code = (error as { envelopeCode?: unknown }).envelopeCode;
-      if (typeof code !== 'number' || !PROTOCOL_MISMATCH_CODES.has(code)) return new Error(A2aMessages.refused(this.agentId, error.message));
+      if (typeof code !== 'number' || !PROTOCOL_MISMATCH_CODES.has(code))
+        return new Error(A2aMessages.refused(this.agentId, error.message));
     }
     return new AgentTransportError(A2aMessages.transport(this.agentId, this.card.endpoint, describeFetchError(error)), { cause: error });
   }

@@ -42,7 +42,6 @@ function interfaceUrls(card: AgentCard): string[] {
   return [...new Set(urls.filter((url) => /^https?:\/\//i.test(url)))];
 }
 
-
 /**
  * Places to look for the card of `input`: the URL itself when it names a document (`….json` or a
  * `/.well-known/` path), otherwise the v1.0 and v0.3 well-known documents below its path, then at the
@@ -60,7 +59,9 @@ export function cardCandidates(input: string): string[] {
   if (url.pathname.endsWith('.json') || url.pathname.includes('/.well-known/')) return [url.href];
   url.search = '';
   if (!url.pathname.endsWith('/')) url.pathname += '/';
-  const candidates = [A2A_CARD_PATH, A2A_LEGACY_CARD_PATH, `/${A2A_CARD_PATH}`, `/${A2A_LEGACY_CARD_PATH}`].map((path) => new URL(path, url).href);
+  const candidates = [A2A_CARD_PATH, A2A_LEGACY_CARD_PATH, `/${A2A_CARD_PATH}`, `/${A2A_LEGACY_CARD_PATH}`].map(
+    (path) => new URL(path, url).href,
+  );
   return [...new Set(candidates)];
 }
 
@@ -109,7 +110,8 @@ export class A2aAgentFactory {
         continue;
       }
       const parsed = parseA2aCard(download.json, candidate);
-      for (const interfaceUrl of interfaceUrls(parsed.card)) await this.assertTarget(interfaceUrl, `The interface URL of the agent card at ${candidate}:`);
+      for (const interfaceUrl of interfaceUrls(parsed.card))
+        await this.assertTarget(interfaceUrl, `The interface URL of the agent card at ${candidate}:`);
       return { card: download.json as Record<string, unknown>, cardUrl: candidate };
     }
     throw notJson ?? new A2aCardError('unreachable', A2aMessages.noCardFound(misses));
@@ -182,7 +184,11 @@ export class A2aAgentFactory {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { headers: { accept: 'application/json', 'A2A-Version': version }, signal: combined, redirect: 'manual' });
+      response = await fetch(url, {
+        headers: { accept: 'application/json', 'A2A-Version': version },
+        signal: combined,
+        redirect: 'manual',
+      });
       if (response.status >= 300 && response.status < 400) {
         await response.body?.cancel().catch(() => undefined);
         throw new A2aCardError('redirected', A2aMessages.redirected(url, response.status, response.headers.get('location')));

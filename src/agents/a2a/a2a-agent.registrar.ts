@@ -19,10 +19,16 @@ export class A2aAgentRegistrar {
    * unreachable, non-2xx, a redirect), breaks the agent target rules (so does an interface URL of the
    * card), or `agent_id` is invalid; 422 when the card found is not usable.
    */
-  async prepare(request: A2aRegistrationRequest, signal?: AbortSignal): Promise<{ definition: AgentDefinition; registration: A2aAgentRegistration }> {
+  async prepare(
+    request: A2aRegistrationRequest,
+    signal?: AbortSignal,
+  ): Promise<{ definition: AgentDefinition; registration: A2aAgentRegistration }> {
     try {
       const { card, cardUrl } = await this.factory.fetchCard(request.agent_card_url, signal);
-      const definition = this.factory.create(card, cardUrl, { agent_id: request.agent_id, max_concurrency: request.max_concurrency ?? null });
+      const definition = this.factory.create(card, cardUrl, {
+        agent_id: request.agent_id,
+        max_concurrency: request.max_concurrency ?? null,
+      });
       return {
         definition,
         registration: { agent_id: definition.agent_id, agent_card_url: cardUrl, card, max_concurrency: definition.max_concurrency },

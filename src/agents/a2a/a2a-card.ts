@@ -49,7 +49,10 @@ function isHttpUrl(value: string): boolean {
 
 /** Latin letters with their accents dropped, lower case. */
 function fold(text: string): string {
-  return text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 }
 
 /**

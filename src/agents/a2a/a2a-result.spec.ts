@@ -1,10 +1,23 @@
 import { Role, type Artifact, type Message, type Part } from '@a2a-js/sdk';
 import { toResultData } from './a2a-result.js';
 
-const part = (content: Part['content'], extra: Partial<Part> = {}): Part => ({ content, metadata: undefined, filename: '', mediaType: '', ...extra });
+const part = (content: Part['content'], extra: Partial<Part> = {}): Part => ({
+  content,
+  metadata: undefined,
+  filename: '',
+  mediaType: '',
+  ...extra,
+});
 const text = (value: string) => part({ $case: 'text', value });
 const data = (value: unknown) => part({ $case: 'data', value });
-const artifact = (artifactId: string, parts: Part[]): Artifact => ({ artifactId, name: artifactId, description: '', parts, metadata: undefined, extensions: [] });
+const artifact = (artifactId: string, parts: Part[]): Artifact => ({
+  artifactId,
+  name: artifactId,
+  description: '',
+  parts,
+  metadata: undefined,
+  extensions: [],
+});
 const message = (parts: Part[]): Message => ({
   messageId: 'm1',
   contextId: 'c1',
@@ -19,7 +32,10 @@ const message = (parts: Part[]): Message => ({
 describe('A2A result data', () => {
   it('joins text parts and merges object data parts of all artifacts, in order', () => {
     const result = toResultData({
-      artifacts: [artifact('a', [text('one'), data({ x: 1, y: 1 })]), artifact('b', [data([1, 2]), data('scalar'), text('two'), data({ y: 2 })])],
+      artifacts: [
+        artifact('a', [text('one'), data({ x: 1, y: 1 })]),
+        artifact('b', [data([1, 2]), data('scalar'), text('two'), data({ y: 2 })]),
+      ],
       message: message([text('done')]),
       taskId: 't1',
       contextId: 'c1',
@@ -38,7 +54,13 @@ describe('A2A result data', () => {
   });
 
   it('takes text and data from the final message when there is no artifact', () => {
-    const result = toResultData({ artifacts: [], message: message([text('hi'), data({ ok: true })]), taskId: null, contextId: 'c1', state: 'message' });
+    const result = toResultData({
+      artifacts: [],
+      message: message([text('hi'), data({ ok: true })]),
+      taskId: null,
+      contextId: 'c1',
+      state: 'message',
+    });
     expect(result).toMatchObject({ text: 'hi', data: { ok: true }, artifacts: [] });
   });
 

@@ -6,8 +6,7 @@ export const A2aMessages = {
   tooLarge: (url: string, max: number) => `The document at ${url} is larger than ${max} bytes.`,
   notAnObject: (url: string) => `The document at ${url} is not a JSON object, so it is not an A2A agent card.`,
   noName: (url: string) => `The agent card at ${url} has no name.`,
-  noEndpoint: (url: string) =>
-    `The agent card at ${url} declares no endpoint (neither supportedInterfaces (v1.0) nor url (v0.3)).`,
+  noEndpoint: (url: string) => `The agent card at ${url} declares no endpoint (neither supportedInterfaces (v1.0) nor url (v0.3)).`,
   badEndpoint: (url: string, endpoint: unknown) =>
     `The agent card at ${url} declares the endpoint ${JSON.stringify(endpoint)}, which is not an absolute http(s) URL.`,
   unreadable: (url: string, detail: string) => `The agent card at ${url} cannot be read: ${detail}.`,

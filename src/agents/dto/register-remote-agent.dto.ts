@@ -40,7 +40,16 @@ export function isHttpEndpoint(value: unknown): value is string {
   } catch {
     return false;
   }
-  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.username && !url.password && !url.search && !url.hash && !value.includes('?') && !value.includes('#');
+  return (
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.hostname !== '' &&
+    !url.username &&
+    !url.password &&
+    !url.search &&
+    !url.hash &&
+    !value.includes('?') &&
+    !value.includes('#')
+  );
 }
 
 /** `http://host:port/base/` → `http://host:port/base` (what `/health` and `/execute` are appended to). */
@@ -129,7 +138,7 @@ export class RegisterRemoteAgentDto {
   @ApiPropertyOptional({
     example: 'http://127.0.0.1:9200',
     description:
-      'A2A: the agent card URL, or the agent\'s base URL (then `/.well-known/agent-card.json` (v1.0) and `/.well-known/agent.json` (v0.3) are tried)',
+      "A2A: the agent card URL, or the agent's base URL (then `/.well-known/agent-card.json` (v1.0) and `/.well-known/agent.json` (v0.3) are tried)",
   })
   @ValidateIf((body: RegisterRemoteAgentDto) => !isHttp(body))
   @IsString()
@@ -137,7 +146,11 @@ export class RegisterRemoteAgentDto {
   @MaxLength(MAX_ENDPOINT_LENGTH)
   agent_card_url?: string;
 
-  @ApiProperty({ example: 'agent_summarizer', pattern: AGENT_ID_PATTERN.source, description: 'A2A: optional, defaults to a slug of the card name' })
+  @ApiProperty({
+    example: 'agent_summarizer',
+    pattern: AGENT_ID_PATTERN.source,
+    description: 'A2A: optional, defaults to a slug of the card name',
+  })
   @ValidateIf((body: RegisterRemoteAgentDto) => isHttp(body) || body.agent_id !== undefined)
   @IsString()
   @Matches(AGENT_ID_PATTERN, {

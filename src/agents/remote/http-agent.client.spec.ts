@@ -41,10 +41,18 @@ describe('HttpAgentClient (real HTTP server)', () => {
   });
 
   it.each<[string, Parameters<FakeAgent['behave']>[0], RegExp]>([
-    ['a 503', { kind: 'status', status: 503, body: 'overloaded' }, /^agent agent_x answered 503 from POST http:\/\/127\.0\.0\.1:\d+\/execute: overloaded$/],
+    [
+      'a 503',
+      { kind: 'status', status: 503, body: 'overloaded' },
+      /^agent agent_x answered 503 from POST http:\/\/127\.0\.0\.1:\d+\/execute: overloaded$/,
+    ],
     ['HTML', { kind: 'garbage' }, /^agent agent_x sent a reply that is not \{success, data\?, error\?\}: <!DOCTYPE html>/],
     ['an array', { kind: 'wrong-shape', body: [true] }, /not \{success, data\?, error\?\}: \[true\]$/],
-    ['a hang-up', { kind: 'die' }, /^agent agent_x could not be reached at POST .*: the connection was closed before a reply \(socket hang up\)$/],
+    [
+      'a hang-up',
+      { kind: 'die' },
+      /^agent agent_x could not be reached at POST .*: the connection was closed before a reply \(socket hang up\)$/,
+    ],
   ])('%s is an AgentTransportError', async (_, behaviour, message) => {
     agent.behave(behaviour);
     const error = await rejection(execute());
@@ -83,7 +91,10 @@ describe('HttpAgentClient (real HTTP server)', () => {
     agent.healthy = false;
     await expect(client.checkHealth(agent.url, 1000)).resolves.toEqual({ ok: false, url: `${agent.url}/health`, reason: 'answered 503' });
     const closed = await closedPortUrl();
-    await expect(client.checkHealth(closed, 1000)).resolves.toMatchObject({ ok: false, reason: 'failed: connection refused (ECONNREFUSED)' });
+    await expect(client.checkHealth(closed, 1000)).resolves.toMatchObject({
+      ok: false,
+      reason: 'failed: connection refused (ECONNREFUSED)',
+    });
     const silent = await startServer(() => undefined);
     try {
       await expect(client.checkHealth(silent.url, 100)).resolves.toMatchObject({ ok: false, reason: 'timed out after 100 ms' });

@@ -69,7 +69,9 @@ function excerpt(text: string): string {
 export function isExecuteReply(value: unknown): value is ExecuteReply {
   if (!isPlainObject(value) || typeof value.success !== 'boolean') return false;
   const { data, error } = value;
-  return (data === undefined || data === null || isPlainObject(data)) && (error === undefined || error === null || typeof error === 'string');
+  return (
+    (data === undefined || data === null || isPlainObject(data)) && (error === undefined || error === null || typeof error === 'string')
+  );
 }
 
 /**
@@ -113,7 +115,13 @@ export class HttpAgentClient {
    * `success:false` rejects with a plain Error (a failed task); no reply, a non-2xx or a reply that is
    * not `{success, data?, error?}` rejects with an AgentTransportError.
    */
-  async execute(agentId: string, endpoint: string, request: ExecuteRequest, traceparent: string, signal: AbortSignal): Promise<Record<string, unknown>> {
+  async execute(
+    agentId: string,
+    endpoint: string,
+    request: ExecuteRequest,
+    traceparent: string,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     const url = `${endpoint}${EXECUTE_PATH}`;
     if (signal.aborted) throw signal.reason;
     let response: AxiosResponse<string>;
@@ -137,7 +145,9 @@ export class HttpAgentClient {
     const text = typeof response.data === 'string' ? response.data : String(response.data ?? '');
     if (response.status < 200 || response.status >= 300) {
       const detail = upstreamDetail(text);
-      throw new AgentTransportError(RemoteAgentsMessages.answeredStatus(agentId, response.status, 'POST', url, detail ? excerpt(detail) : ''));
+      throw new AgentTransportError(
+        RemoteAgentsMessages.answeredStatus(agentId, response.status, 'POST', url, detail ? excerpt(detail) : ''),
+      );
     }
     let reply: unknown;
     try {

@@ -87,7 +87,9 @@ export class RemoteAgentsLivenessMonitor implements OnApplicationBootstrap, Befo
     for (const id of this.lastSeen.keys()) if (!ids.has(id)) this.lastSeen.delete(id);
     if (this.round || due.length === 0 || this.stopping.signal.aborted) return this.round;
     this.round = this.probe(due)
-      .catch((error: unknown) => this.logger.error(RemoteAgentsMessages.probeRoundFailed(error instanceof Error ? error.message : String(error))))
+      .catch((error: unknown) =>
+        this.logger.error(RemoteAgentsMessages.probeRoundFailed(error instanceof Error ? error.message : String(error))),
+      )
       .finally(() => {
         this.round = undefined;
       });

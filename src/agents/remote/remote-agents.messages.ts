@@ -18,7 +18,8 @@ export const RemoteAgentsMessages = {
   restoreSkippedLocal: (agentId: string) =>
     `Stored remote agent '${agentId}' not restored: an in-process agent has that id now. Deregister it or rename one of them.`,
   restoreFailed: (agentId: string, reason: string) => `Stored remote agent '${agentId}' not restored: ${reason}`,
-  wentOffline: (agentId: string, ttlMs: number) => `Remote agent ${agentId} is offline: no heartbeat or passing health probe for ${ttlMs} ms`,
+  wentOffline: (agentId: string, ttlMs: number) =>
+    `Remote agent ${agentId} is offline: no heartbeat or passing health probe for ${ttlMs} ms`,
   backOnline: (agentId: string, how: 'heartbeat' | 'probe') =>
     `Remote agent ${agentId} is available again (${how === 'heartbeat' ? 'heartbeat' : 'health probe passed'})`,
   probeRoundFailed: (reason: string) => `Liveness probe round failed: ${reason}`,

@@ -117,7 +117,11 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
   }
 
   /** Stores the registration and puts the agent in the registry (one mutation at a time). */
-  private store(definition: AgentDefinition, kind: StoredRemoteAgent['kind'], registration: Record<string, unknown>): Promise<RegistrationResult> {
+  private store(
+    definition: AgentDefinition,
+    kind: StoredRemoteAgent['kind'],
+    registration: Record<string, unknown>,
+  ): Promise<RegistrationResult> {
     const { agent_id: agentId } = definition;
     return this.serialized(async () => {
       this.assertRemote(agentId);

@@ -47,7 +47,12 @@ describe('compileRemoteCapabilities', () => {
 
   it('two capabilities may carry the same $id', () => {
     const withId = { $id: 'https://example.com/input.json', type: 'object' };
-    expect(() => compileRemoteCapabilities([{ name: 'a', description: '', input_schema: withId }, { name: 'b', description: '', input_schema: { ...withId } }])).not.toThrow();
+    expect(() =>
+      compileRemoteCapabilities([
+        { name: 'a', description: '', input_schema: withId },
+        { name: 'b', description: '', input_schema: { ...withId } },
+      ]),
+    ).not.toThrow();
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
@@ -58,7 +63,10 @@ describe('compileRemoteCapabilities', () => {
   ])('throws InvalidInputSchemaError naming the capability for %s', (_, input_schema, reason) => {
     let thrown: unknown;
     try {
-      compileRemoteCapabilities([{ name: 'ok', description: '' }, { name: 'bad', description: '', input_schema }]);
+      compileRemoteCapabilities([
+        { name: 'ok', description: '' },
+        { name: 'bad', description: '', input_schema },
+      ]);
     } catch (error) {
       thrown = error;
     }
@@ -76,8 +84,14 @@ describe('compileRemoteCapabilities', () => {
   });
 
   it('describeSchemaError at the root', () => {
-    expect(describeSchemaError({ instancePath: '', schemaPath: '#/type', keyword: 'type', params: { type: 'object' }, message: 'must be object' })).toBe(
-      'parameters must be object',
-    );
+    expect(
+      describeSchemaError({
+        instancePath: '',
+        schemaPath: '#/type',
+        keyword: 'type',
+        params: { type: 'object' },
+        message: 'must be object',
+      }),
+    ).toBe('parameters must be object');
   });
 });

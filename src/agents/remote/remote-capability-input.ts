@@ -38,7 +38,10 @@ export function describeSchemaError(error: ErrorObject): string {
   if (error.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
     return `${at}${dottedPath(`/${params.additionalProperty}`)} is not allowed`;
   }
-  const allowed = error.keyword === 'enum' && Array.isArray(params.allowedValues) ? `: ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` : '';
+  const allowed =
+    error.keyword === 'enum' && Array.isArray(params.allowedValues)
+      ? `: ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`
+      : '';
   return `${at} ${error.message ?? `fails ${error.keyword}`}${allowed}`;
 }
 
@@ -50,7 +53,10 @@ function validatorOf(validate: ValidateFunction | null): (parameters: Record<str
       valid = validate(parameters) as boolean;
     } catch (error) {
       // A recursive schema on deeply nested parameters can exhaust the stack.
-      return { ok: false, errors: [`parameters could not be validated: ${error instanceof RangeError ? 'nested too deeply' : String(error)}`] };
+      return {
+        ok: false,
+        errors: [`parameters could not be validated: ${error instanceof RangeError ? 'nested too deeply' : String(error)}`],
+      };
     }
     if (valid) return { ok: true, value: parameters };
     const errors = (validate.errors ?? []).map(describeSchemaError);
@@ -80,7 +86,8 @@ export function compileRemoteCapabilities(capabilities: readonly RemoteCapabilit
         throw new InvalidInputSchemaError(capability.name, reason);
       }
       // An `$async` schema validates through a promise; parameters are checked synchronously here.
-      if ((validate as { $async?: boolean }).$async) throw new InvalidInputSchemaError(capability.name, '"$async" schemas are not supported');
+      if ((validate as { $async?: boolean }).$async)
+        throw new InvalidInputSchemaError(capability.name, '"$async" schemas are not supported');
     }
     compiled.set(capability.name, {
       name: capability.name,

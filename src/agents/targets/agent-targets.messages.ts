@@ -13,5 +13,6 @@ export const AgentTargetsMessages = {
   unresolvable: (what: string, url: string, host: string, reason: string) =>
     `${what} ${url} is refused: the host ${host} cannot be resolved (${reason}), so its addresses cannot be checked against the agent target rules (link-local and cloud-metadata addresses, AGENT_ALLOWED_HOSTS).`,
   notAUrl: (what: string, url: string) => `${what} ${JSON.stringify(url)} is not an absolute http(s) URL.`,
-  restoreRefused: (agentId: string, reason: string) => `Stored remote agent '${agentId}' not restored (its registration is kept): ${reason}`,
+  restoreRefused: (agentId: string, reason: string) =>
+    `Stored remote agent '${agentId}' not restored (its registration is kept): ${reason}`,
 };

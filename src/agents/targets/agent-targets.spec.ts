@@ -12,9 +12,12 @@ describe('agent target rules', () => {
     expect(allowed.suffixes).toEqual(['.svc.cluster.local']);
   });
 
-  it.each(['10.0.0.0/33', '::/129', '10.0.0.0/', '10.0.0/8', 'http://x', 'a b', 'x/8', '-bad.example', ',', ''])('parseAllowedHosts refuses %j', (list) => {
-    expect(() => parseAllowedHosts(list)).toThrow();
-  });
+  it.each(['10.0.0.0/33', '::/129', '10.0.0.0/', '10.0.0/8', 'http://x', 'a b', 'x/8', '-bad.example', ',', ''])(
+    'parseAllowedHosts refuses %j',
+    (list) => {
+      expect(() => parseAllowedHosts(list)).toThrow();
+    },
+  );
 
   it('namesHost: exact names and subdomains of a .suffix, never addresses', () => {
     const allowed = parseAllowedHosts('agents.internal,.svc.local,127.0.0.1');
@@ -42,7 +45,18 @@ describe('agent target rules', () => {
   });
 
   it('isForbiddenAddress: link-local and metadata addresses, whatever their spelling', () => {
-    for (const address of ['169.254.169.254', '169.254.0.1', 'fe80::1', 'FE80::abcd', 'febf::1', '::ffff:169.254.169.254', '::ffff:a9fe:a9fe', '100.100.100.200', 'fd00:ec2::254', '168.63.129.16']) {
+    for (const address of [
+      '169.254.169.254',
+      '169.254.0.1',
+      'fe80::1',
+      'FE80::abcd',
+      'febf::1',
+      '::ffff:169.254.169.254',
+      '::ffff:a9fe:a9fe',
+      '100.100.100.200',
+      'fd00:ec2::254',
+      '168.63.129.16',
+    ]) {
       expect([address, isForbiddenAddress(address)]).toEqual([address, true]);
     }
     for (const address of ['127.0.0.1', '::1', '10.0.0.1', '169.255.0.1', 'fec0::1', '100.100.100.201', 'fd00:ec2::253', 'example.com']) {
@@ -64,7 +78,11 @@ describe('agent target rules', () => {
       host: 'agents.example',
       address: '169.254.169.254',
     });
-    expect(judgeTarget(null, 'metadata.google.internal', [])).toEqual({ ok: false, rule: 'metadata_host', host: 'metadata.google.internal' });
+    expect(judgeTarget(null, 'metadata.google.internal', [])).toEqual({
+      ok: false,
+      rule: 'metadata_host',
+      host: 'metadata.google.internal',
+    });
   });
 
   it('judgeTarget with an allowlist: what it lists is allowed, link-local included; nothing else', () => {
@@ -72,7 +90,12 @@ describe('agent target rules', () => {
     expect(judgeTarget(allowed, 'agents.internal', ['169.254.169.254'])).toEqual({ ok: true });
     expect(judgeTarget(allowed, '127.0.0.1', ['127.0.0.1'])).toEqual({ ok: true });
     expect(judgeTarget(allowed, 'localhost', ['127.0.0.1'])).toEqual({ ok: true });
-    expect(judgeTarget(allowed, 'localhost', ['127.0.0.1', '::1'])).toEqual({ ok: false, rule: 'not_allowed', host: 'localhost', addresses: ['127.0.0.1', '::1'] });
+    expect(judgeTarget(allowed, 'localhost', ['127.0.0.1', '::1'])).toEqual({
+      ok: false,
+      rule: 'not_allowed',
+      host: 'localhost',
+      addresses: ['127.0.0.1', '::1'],
+    });
     expect(judgeTarget(allowed, '169.254.10.5', ['169.254.10.5'])).toEqual({ ok: true });
     expect(judgeTarget(allowed, '169.254.169.254', ['169.254.169.254'])).toMatchObject({ ok: false, rule: 'forbidden_address' });
     expect(judgeTarget(allowed, '10.0.0.1', ['10.0.0.1'])).toMatchObject({ ok: false, rule: 'not_allowed' });
@@ -113,13 +136,19 @@ describe('AgentTargetPolicy (real sockets on loopback)', () => {
 
   it('the lookup lets through what the rules allow', async () => {
     await expect(getThrough(new AgentTargetPolicy({ allowedHosts: null }), `http://localhost:${server.port}/`)).resolves.toBe(200);
-    await expect(getThrough(new AgentTargetPolicy({ allowedHosts: parseAllowedHosts('localhost') }), `http://localhost:${server.port}/`)).resolves.toBe(200);
-    await expect(getThrough(new AgentTargetPolicy({ allowedHosts: parseAllowedHosts('127.0.0.0/8,::1') }), `http://localhost:${server.port}/`)).resolves.toBe(200);
+    await expect(
+      getThrough(new AgentTargetPolicy({ allowedHosts: parseAllowedHosts('localhost') }), `http://localhost:${server.port}/`),
+    ).resolves.toBe(200);
+    await expect(
+      getThrough(new AgentTargetPolicy({ allowedHosts: parseAllowedHosts('127.0.0.0/8,::1') }), `http://localhost:${server.port}/`),
+    ).resolves.toBe(200);
   });
 
   it('refusal: resolves host names and names the rule and the variable', async () => {
     const strict = new AgentTargetPolicy({ allowedHosts: parseAllowedHosts('127.0.0.2') });
-    expect(await strict.refusal(`http://localhost:${server.port}/`, 'endpoint')).toMatch(/^endpoint http:\/\/localhost:\d+\/ is refused: localhost \(.*127\.0\.0\.1.*\) is not in AGENT_ALLOWED_HOSTS \(127\.0\.0\.2\)/);
+    expect(await strict.refusal(`http://localhost:${server.port}/`, 'endpoint')).toMatch(
+      /^endpoint http:\/\/localhost:\d+\/ is refused: localhost \(.*127\.0\.0\.1.*\) is not in AGENT_ALLOWED_HOSTS \(127\.0\.0\.2\)/,
+    );
     expect(await strict.refusal('http://127.0.0.2:1/', 'endpoint')).toBeUndefined();
     const open = new AgentTargetPolicy({ allowedHosts: null });
     expect(await open.refusal(`http://localhost:${server.port}/`, 'endpoint')).toBeUndefined();

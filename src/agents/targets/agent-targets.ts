@@ -75,7 +75,8 @@ export function parseAllowedHosts(list: string): AllowedHosts {
       const family = familyOf(address);
       const bits = entry.slice(slash + 1);
       const prefix = Number(bits);
-      if (!family || !/^\d{1,3}$/.test(bits) || prefix > (family === 'ipv4' ? 32 : 128)) throw new Error(`"${raw.trim()}" is not a valid CIDR range`);
+      if (!family || !/^\d{1,3}$/.test(bits) || prefix > (family === 'ipv4' ? 32 : 128))
+        throw new Error(`"${raw.trim()}" is not a valid CIDR range`);
       addresses.addSubnet(address, prefix, family);
       entry = `${address}/${prefix}`;
     } else if (familyOf(entry)) {

@@ -20,7 +20,10 @@ export function Scopes(...scopes: [Scope, ...Scope[]]): ClassDecorator & MethodD
     ApiBearerAuth(BEARER_SECURITY_SCHEME),
     ApiSecurity(API_KEY_SECURITY_SCHEME),
     ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key, or one that is unknown or revoked (once keys exist)' }),
-    ApiForbiddenResponse({ type: ErrorResponseDto, description: `The API key lacks the scope: needs ${accepted.map((s) => `\`${s}\``).join(' or ')}` }),
+    ApiForbiddenResponse({
+      type: ErrorResponseDto,
+      description: `The API key lacks the scope: needs ${accepted.map((s) => `\`${s}\``).join(' or ')}`,
+    }),
   );
 }
 

@@ -54,7 +54,12 @@ function setUp(fake: Partial<FakeKeys> = {}) {
   } as unknown as ApiKeysService;
   const guard = new ApiKeyGuard(new Reflector(), keys);
   const headersSet = new Map<string, string>();
-  const context = (cls: new () => object, method: string, headers: Record<string, string> = {}, remoteAddress: string | null = '127.0.0.1') => {
+  const context = (
+    cls: new () => object,
+    method: string,
+    headers: Record<string, string> = {},
+    remoteAddress: string | null = '127.0.0.1',
+  ) => {
     // null: a socket that no longer knows its peer.
     const request = { headers, socket: { remoteAddress: remoteAddress ?? undefined } } as unknown as AuthenticatedRequest;
     const response = { headersSent: false, setHeader: (k: string, v: string) => headersSet.set(k, v) };
@@ -120,7 +125,9 @@ describe('ApiKeyGuard: decisions', () => {
     }
     expect(headersSet.get('WWW-Authenticate')).toMatch(/^Bearer realm=/);
     // A key is no way in while no key exists: nothing is looked up.
-    expect(() => guard.canActivate(context(ScopedController, 'inherited', { 'x-api-key': VALID }, '198.18.0.2').ctx)).toThrow(UnauthorizedException);
+    expect(() => guard.canActivate(context(ScopedController, 'inherited', { 'x-api-key': VALID }, '198.18.0.2').ctx)).toThrow(
+      UnauthorizedException,
+    );
     expect(presented).toEqual([]);
   });
 
@@ -157,7 +164,12 @@ describe('ApiKeyGuard: decisions', () => {
 
   it('keys exist: no key, a malformed key or conflicting keys are 401 without a look-up', () => {
     const { guard, context, presented } = setUp();
-    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer nope' }, { 'x-api-key': 'ao_x' }, { authorization: `Bearer ${VALID}`, 'x-api-key': `ao_${'w'.repeat(43)}` }];
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer nope' },
+      { 'x-api-key': 'ao_x' },
+      { authorization: `Bearer ${VALID}`, 'x-api-key': `ao_${'w'.repeat(43)}` },
+    ];
     for (const headers of attempts) {
       expect(() => guard.canActivate(context(ScopedController, 'inherited', headers).ctx)).toThrow(UnauthorizedException);
     }
@@ -166,10 +178,14 @@ describe('ApiKeyGuard: decisions', () => {
 
   it('keys exist: an unknown key is 401, a key without the scope 403, with it 200', async () => {
     const unknown = setUp({ principal: undefined });
-    expect(() => unknown.guard.canActivate(unknown.context(ScopedController, 'inherited', { 'x-api-key': VALID }).ctx)).toThrow(UnauthorizedException);
+    expect(() => unknown.guard.canActivate(unknown.context(ScopedController, 'inherited', { 'x-api-key': VALID }).ctx)).toThrow(
+      UnauthorizedException,
+    );
 
     const { guard, context } = setUp({ principal: Promise.resolve(READER) });
-    await expect(guard.canActivate(context(ScopedController, 'invoke', { authorization: `Bearer ${VALID}` }).ctx)).rejects.toThrow(ForbiddenException);
+    await expect(guard.canActivate(context(ScopedController, 'invoke', { authorization: `Bearer ${VALID}` }).ctx)).rejects.toThrow(
+      ForbiddenException,
+    );
     const { ctx, request } = context(ScopedController, 'inherited', { authorization: `Bearer ${VALID}` });
     await expect(guard.canActivate(ctx)).resolves.toBe(true);
     expect(request.apiKey).toBe(READER);
@@ -184,7 +200,12 @@ describe('ApiKeyGuard: decisions', () => {
 
   it('admin may call every route', () => {
     const { guard, context } = setUp({ principal: { id: 'k2', name: 'root', scopes: ['admin'] } });
-    for (const [cls, method] of [[BareController, 'undecorated'], [BareController, 'agent'], [ScopedController, 'invoke'], [OpenController, 'admin']] as const) {
+    for (const [cls, method] of [
+      [BareController, 'undecorated'],
+      [BareController, 'agent'],
+      [ScopedController, 'invoke'],
+      [OpenController, 'admin'],
+    ] as const) {
       expect(guard.canActivate(context(cls, method, { 'x-api-key': VALID }).ctx)).toBe(true);
     }
   });

@@ -5,7 +5,14 @@ import { SERVICE_NAME } from '../../app.constants.js';
 import { isWellFormedApiKey, readPresentedKey } from '../api-key.js';
 import { ApiKeysService } from '../api-keys.service.js';
 import { AUTH_ACCESS_METADATA, type Scope } from '../auth.constants.js';
-import { conflictingApiKeysMessage, invalidApiKeyMessage, missingApiKeyMessage, missingScopeMessage, noKeysYetMessage, protectedModeMessage } from '../auth.messages.js';
+import {
+  conflictingApiKeysMessage,
+  invalidApiKeyMessage,
+  missingApiKeyMessage,
+  missingScopeMessage,
+  noKeysYetMessage,
+  protectedModeMessage,
+} from '../auth.messages.js';
 import type { ApiKeyPrincipal } from '../interfaces/api-key.interface.js';
 import { isLoopbackAddress } from '../loopback.js';
 import { DEFAULT_ACCESS, grantsAccess, type RouteAccess } from '../scopes.js';

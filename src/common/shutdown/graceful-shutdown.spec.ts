@@ -14,14 +14,19 @@ interface Harness {
   finishDrain(result?: { finished: number; cancelled: number }): void;
 }
 
-async function setUp(handler: (req: IncomingMessage, res: ServerResponse) => void, options: { timeoutMs?: number; closeFails?: boolean } = {}): Promise<Harness> {
+async function setUp(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  options: { timeoutMs?: number; closeFails?: boolean } = {},
+): Promise<Harness> {
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const signals = new EventEmitter();
   const events: string[] = [];
   const logs: string[] = [];
   let finishDrain!: Harness['finishDrain'];
-  const drained = new Promise<{ finished: number; cancelled: number }>((resolve) => (finishDrain = (r = { finished: 1, cancelled: 0 }) => resolve(r)));
+  const drained = new Promise<{ finished: number; cancelled: number }>(
+    (resolve) => (finishDrain = (r = { finished: 1, cancelled: 0 }) => resolve(r)),
+  );
   const tasks: DrainableTasks = {
     inFlightCount: () => 1,
     stopAccepting: () => void events.push('stopAccepting'),
@@ -97,7 +102,9 @@ describe('installGracefulShutdown', () => {
   });
 
   it('does not wait past the timeout for a connection that stays open (an event stream): it is closed', async () => {
-    const h = await setUp((_req, res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': open\n\n'), { timeoutMs: 100 });
+    const h = await setUp((_req, res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': open\n\n'), {
+      timeoutMs: 100,
+    });
     let streaming!: () => void;
     const opened = new Promise<void>((resolve) => (streaming = resolve));
     const closed = new Promise<void>((resolve) => {

@@ -30,7 +30,8 @@ export const bodyTooDeepMessage = (limit: number) => `Request body is nested too
 export function bodyDepthLimit(limit = MAX_BODY_DEPTH): (req: Request, res: Response, next: NextFunction) => void {
   return (req, _res, next) => {
     const body = req.body as unknown;
-    if (body !== null && typeof body === 'object' && jsonDepth(body, limit) > limit) next(new BadRequestException(bodyTooDeepMessage(limit)));
+    if (body !== null && typeof body === 'object' && jsonDepth(body, limit) > limit)
+      next(new BadRequestException(bodyTooDeepMessage(limit)));
     else next();
   };
 }

@@ -48,7 +48,9 @@ describe('FastPathValidationPipe', () => {
 
     const refused = pipe.transform({ name: 3 }, body(NamedDto));
     await expect(refused).rejects.toBeInstanceOf(BadRequestException);
-    const expected = await new ValidationPipe(VALIDATION_OPTIONS).transform({ name: 3 }, body(NamedDto)).catch((error: BadRequestException) => error.getResponse());
+    const expected = await new ValidationPipe(VALIDATION_OPTIONS)
+      .transform({ name: 3 }, body(NamedDto))
+      .catch((error: BadRequestException) => error.getResponse());
     await expect(refused.catch((error: BadRequestException) => error.getResponse())).resolves.toEqual(expected);
     expect(fastCalls).toBe(2);
   });

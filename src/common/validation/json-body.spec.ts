@@ -3,19 +3,33 @@ import type { Request, Response } from 'express';
 import { isJsonContentType, jsonBodiesOnly } from './json-body.js';
 
 describe('isJsonContentType', () => {
-  it.each(['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON;charset=UTF-8', ' application/json ', 'application/merge-patch+json', 'application/vnd.api+json; ext=x'])(
-    '%s is JSON',
-    (type) => {
-      expect(isJsonContentType(type)).toBe(true);
-    },
-  );
+  it.each([
+    'application/json',
+    'application/json; charset=utf-8',
+    'APPLICATION/JSON;charset=UTF-8',
+    ' application/json ',
+    'application/merge-patch+json',
+    'application/vnd.api+json; ext=x',
+  ])('%s is JSON', (type) => {
+    expect(isJsonContentType(type)).toBe(true);
+  });
 
-  it.each([undefined, '', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/json', 'application/jsonp', 'application/json-seq', 'application/json+x', 'application/+json', 'json', 'application/xml; a=application/json'])(
-    '%s is not',
-    (type) => {
-      expect(isJsonContentType(type)).toBe(false);
-    },
-  );
+  it.each([
+    undefined,
+    '',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'text/json',
+    'application/jsonp',
+    'application/json-seq',
+    'application/json+x',
+    'application/+json',
+    'json',
+    'application/xml; a=application/json',
+  ])('%s is not', (type) => {
+    expect(isJsonContentType(type)).toBe(false);
+  });
 });
 
 describe('jsonBodiesOnly', () => {
@@ -30,7 +44,9 @@ describe('jsonBodiesOnly', () => {
     expect(error).toBeInstanceOf(UnsupportedMediaTypeException);
     expect((error as Error).message).toContain("'text/plain'");
     expect(outcome({ 'content-length': '5' })).toBeInstanceOf(UnsupportedMediaTypeException);
-    expect(outcome({ 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' })).toBeInstanceOf(UnsupportedMediaTypeException);
+    expect(outcome({ 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' })).toBeInstanceOf(
+      UnsupportedMediaTypeException,
+    );
   });
 
   it('a JSON body, or no body at all, passes', () => {

@@ -117,7 +117,12 @@ describe('NDJSON export and import on the SQLite store', () => {
 
     const evenSink = new SlowSink();
     expect(await new NdjsonContractsExporter(repo).exportTo(evenSink, { session_id: 'even' })).toBe(50);
-    expect(evenSink.text.trimEnd().split('\n').map((line) => JSON.parse(line).session_id)).toEqual(Array(50).fill('even'));
+    expect(
+      evenSink.text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).session_id),
+    ).toEqual(Array(50).fill('even'));
   });
 
   it('an export imported into an empty store gives the same contracts and sessions; a second import adds nothing', async () => {

@@ -34,7 +34,10 @@ describe('parseContractLine', () => {
     [JSON.stringify({ ...makeRequest(), contract_id: 7 }), /^contract_id is missing or not a non-empty string$/],
     [JSON.stringify({ ...makeRequest(), contract_type: 'QUERY' }), /^contract_type "QUERY" is not one of REQUEST, RESPONSE$/],
     [JSON.stringify({ ...makeRequest(), status: 'done' }), /^status "done" is not one of pending/],
-    [JSON.stringify({ ...makeRequest(), created_at: '2026-01-01T12:00:00' }), /^created_at "2026-01-01T12:00:00" is not an ISO-8601 time with a zone/],
+    [
+      JSON.stringify({ ...makeRequest(), created_at: '2026-01-01T12:00:00' }),
+      /^created_at "2026-01-01T12:00:00" is not an ISO-8601 time with a zone/,
+    ],
     [JSON.stringify({ ...makeRequest(), created_at: '2026-13-45T12:00:00Z' }), /^created_at .* is not an ISO-8601 time/],
     [JSON.stringify({ ...makeRequest(), completed_at: 5 }), /^completed_at 5 is not an ISO-8601 time/],
     [JSON.stringify({ ...makeRequest(), metadata: [1] }), /^metadata is not an object$/],

@@ -45,7 +45,9 @@ function time(c: Record<string, unknown>, field: string): string {
   const value = c[field];
   const date = typeof value === 'string' && ISO_WITH_ZONE.test(value) ? new Date(value) : undefined;
   if (date === undefined || Number.isNaN(date.getTime())) {
-    throw new InvalidContractLineError(`${field} ${JSON.stringify(value)} is not an ISO-8601 time with a zone (e.g. 2026-01-31T12:00:00.000Z)`);
+    throw new InvalidContractLineError(
+      `${field} ${JSON.stringify(value)} is not an ISO-8601 time with a zone (e.g. 2026-01-31T12:00:00.000Z)`,
+    );
   }
   return date.toISOString();
 }
@@ -61,7 +63,8 @@ export function toContract(value: unknown): Contract {
   const sessionId = name(c, 'session_id');
   if (!isSessionId(sessionId)) throw new InvalidContractLineError(`session_id ${JSON.stringify(sessionId)} is not a valid session id`);
   if (!('payload' in c)) throw new InvalidContractLineError('payload is missing');
-  if (c.metadata !== undefined && c.metadata !== null && !isPlainObject(c.metadata)) throw new InvalidContractLineError('metadata is not an object');
+  if (c.metadata !== undefined && c.metadata !== null && !isPlainObject(c.metadata))
+    throw new InvalidContractLineError('metadata is not an object');
   if (c.error !== undefined && c.error !== null && typeof c.error !== 'string') throw new InvalidContractLineError('error is not a string');
   return {
     contract_id: name(c, 'contract_id'),

@@ -39,7 +39,9 @@ describe('readNdjsonLines', () => {
 
   it('reports a line that is too long or not UTF-8, and goes on with the next line', async () => {
     const long = 'x'.repeat(50);
-    expect(await lines(chunks(`ok\n${long.slice(0, 20)}`, `${long.slice(20)}\nafter\n`, Buffer.from([0xff, 0xfe, 0x0a]), 'end'), 16)).toEqual([
+    expect(
+      await lines(chunks(`ok\n${long.slice(0, 20)}`, `${long.slice(20)}\nafter\n`, Buffer.from([0xff, 0xfe, 0x0a]), 'end'), 16),
+    ).toEqual([
       { line: 1, text: 'ok' },
       { line: 2, error: 'longer than 16 bytes' },
       { line: 3, text: 'after' },

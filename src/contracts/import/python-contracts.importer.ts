@@ -53,10 +53,12 @@ export function mapPythonContracts(raw: unknown): Contract[] {
   if (!Array.isArray(raw)) throw new MalformedContractError('the file is not a JSON array of contracts');
   let lastRequestId: string | null = null;
   return raw.map((item: unknown, index): Contract => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new MalformedContractError(`contract ${index} is not an object`);
+    if (item === null || typeof item !== 'object' || Array.isArray(item))
+      throw new MalformedContractError(`contract ${index} is not an object`);
     const c = item as Record<string, unknown>;
     const sessionId = text(c.session_id, 'session_id', index)!;
-    if (!isSessionId(sessionId)) throw new MalformedContractError(`contract ${index}: session_id ${JSON.stringify(sessionId)} is not a valid session id`);
+    if (!isSessionId(sessionId))
+      throw new MalformedContractError(`contract ${index}: session_id ${JSON.stringify(sessionId)} is not a valid session id`);
     const type = oneOf<ContractType>(c.contract_type, CONTRACT_TYPES, 'contract_type', index);
     const contractId = text(c.contract_id, 'contract_id', index)!;
     const metadata = c.metadata && typeof c.metadata === 'object' && !Array.isArray(c.metadata) ? (c.metadata as JsonObject) : {};

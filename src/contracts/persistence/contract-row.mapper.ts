@@ -1,4 +1,13 @@
-import type { Contract, ContractStatus, ContractType, JsonObject, JsonValue, OutboxEvent, SessionSummary, TraceEventType } from '../contract.model.js';
+import type {
+  Contract,
+  ContractStatus,
+  ContractType,
+  JsonObject,
+  JsonValue,
+  OutboxEvent,
+  SessionSummary,
+  TraceEventType,
+} from '../contract.model.js';
 import type { ContractRow, NewContractRow, SessionRow, TraceOutboxRow } from './contracts.tables.js';
 
 /** Conversion between the API shapes and table rows. JSON values are stored as JSON text. */
@@ -60,7 +69,10 @@ export function rowToSession(row: SessionRow): SessionSummary {
 }
 
 /** The fields an outbox event shares with its dead letter (`trace_dead_letters` keeps them as they were). */
-export type OutboxEventFields = Pick<TraceOutboxRow, 'id' | 'session_id' | 'event_type' | 'data' | 'attempts' | 'created_at' | 'traceparent'>;
+export type OutboxEventFields = Pick<
+  TraceOutboxRow,
+  'id' | 'session_id' | 'event_type' | 'data' | 'attempts' | 'created_at' | 'traceparent'
+>;
 
 export function rowToOutboxEvent(row: OutboxEventFields): OutboxEvent {
   return {

@@ -22,9 +22,7 @@ export class PreparedQuery<P extends object, R> {
    * Builds and compiles a query once. `build` gets `p`, which stands for the value of parameter `name`
    * (typed as that parameter) wherever Kysely accepts a value.
    */
-  static prepare<P extends object, R>(
-    build: (p: <K extends keyof P & string>(name: K) => P[K]) => Compilable<R>,
-  ): PreparedQuery<P, R> {
+  static prepare<P extends object, R>(build: (p: <K extends keyof P & string>(name: K) => P[K]) => Compilable<R>): PreparedQuery<P, R> {
     const markers = new Map<string, string>();
     const p = <K extends keyof P & string>(name: K): P[K] => {
       const marker = `${MARKER_PREFIX}${name}`;

@@ -48,7 +48,9 @@ describe('WriteBatcher', () => {
   it('commits a batch without failures in one transaction, and undoes all of a write that fails after writing', async () => {
     const batcher = new WriteBatcher(db);
     const transactions = jest.spyOn(db, 'transaction');
-    const clean = await Promise.all(['p', 'q', 'r'].map((k) => batcher.run(async (trx) => sql`INSERT INTO t (k) VALUES (${k})`.execute(trx).then(() => k))));
+    const clean = await Promise.all(
+      ['p', 'q', 'r'].map((k) => batcher.run(async (trx) => sql`INSERT INTO t (k) VALUES (${k})`.execute(trx).then(() => k))),
+    );
     expect(clean).toEqual(['p', 'q', 'r']);
     expect(transactions).toHaveBeenCalledTimes(1);
 

@@ -8,5 +8,9 @@ import { RetentionService } from './retention.service.js';
  * Contract retention (CONTRACT_RETENTION_DAYS). A module of its own so that only the server runs it:
  * the CLIs import ContractsModule alone and never start the retention timer.
  */
-@Module({ imports: [ConfigModule.forFeature(contractsConfig), ContractsModule], providers: [RetentionService], exports: [RetentionService] })
+@Module({
+  imports: [ConfigModule.forFeature(contractsConfig), ContractsModule],
+  providers: [RetentionService],
+  exports: [RetentionService],
+})
 export class RetentionModule {}

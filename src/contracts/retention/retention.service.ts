@@ -3,11 +3,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import type { ConfigType } from '@nestjs/config';
 import { ContractRepository, type RetentionBatch } from '../contract.repository.js';
 import { contractsConfig } from '../contracts.config.js';
-import {
-  RETENTION_BATCH_MAX_CONTRACTS,
-  RETENTION_BATCH_MAX_SESSIONS,
-  RETENTION_INTERVAL_MS,
-} from '../contracts.constants.js';
+import { RETENTION_BATCH_MAX_CONTRACTS, RETENTION_BATCH_MAX_SESSIONS, RETENTION_INTERVAL_MS } from '../contracts.constants.js';
 import { retentionFailedMessage, retentionPassMessage } from '../contracts.messages.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

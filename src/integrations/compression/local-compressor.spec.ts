@@ -117,7 +117,7 @@ describe('LocalCompressor', () => {
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
 
-  it("uses the default intent and handles a lone unfinished REQUEST", () => {
+  it('uses the default intent and handles a lone unfinished REQUEST', () => {
     const [request] = pair(9, 'echo', 'agent_x', { result: null }, '2025-03-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z');
     const lone: Contract = { ...request, status: 'in_progress', completed_at: null, result: null };
     const block: LocalMemoryBlock = compressor.compress('s', undefined, [lone], now);

@@ -1,6 +1,11 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { JsonObject, OutboxEvent, TraceEventType } from '../../contracts/contract.model.js';
-import { OutboxRepository, type DeadLetterReason, type DeadLetterSummary, type TraceDeadLetter } from '../../contracts/contract.repository.js';
+import {
+  OutboxRepository,
+  type DeadLetterReason,
+  type DeadLetterSummary,
+  type TraceDeadLetter,
+} from '../../contracts/contract.repository.js';
 import { json, startServer, type RealServer, type RecordedRequest } from '../../../test/utils/http-server.js';
 import { IntegrationsHttpModule } from '../http/integrations-http.module.js';
 import { integrationsConfig, loadIntegrationsConfig } from '../integrations.config.js';
@@ -96,7 +101,13 @@ class InMemoryOutbox extends OutboxRepository {
     const index = this.rows.findIndex((r) => r.id === id);
     if (index < 0) return false;
     const [{ next_attempt_at: _n, last_error: _e, ...event }] = this.rows.splice(index, 1);
-    this.deadLetters.push({ ...event, attempts: event.attempts + 1, last_status: reason.status, last_error: reason.error, dead_at: reason.at.toISOString() });
+    this.deadLetters.push({
+      ...event,
+      attempts: event.attempts + 1,
+      last_status: reason.status,
+      last_error: reason.error,
+      dead_at: reason.at.toISOString(),
+    });
     return true;
   }
 
@@ -201,7 +212,11 @@ describe('TraceOutboxDispatcher (real HTTP server)', () => {
     const outbox = new InMemoryOutbox();
     const sessions = ['alpha', 'beta:2', 'gamma.3', 'delta'];
     const expected = new Map<string, number[]>();
-    for (const s of sessions) expected.set(s, outbox.add(s, 12).map((e) => e.id));
+    for (const s of sessions)
+      expected.set(
+        s,
+        outbox.add(s, 12).map((e) => e.id),
+      );
     outbox.add('alpha', 1, 'contract.response');
     expected.get('alpha')?.push(outbox.rows[outbox.rows.length - 1].id);
 

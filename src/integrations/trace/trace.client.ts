@@ -58,7 +58,11 @@ export class TraceClient {
         transformResponse: (data: unknown) => data,
       });
       if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
-      return { ok: false, status: response.status, error: IntegrationsMessages.traceStatus(response.status, upstreamDetail(response.data)) };
+      return {
+        ok: false,
+        status: response.status,
+        error: IntegrationsMessages.traceStatus(response.status, upstreamDetail(response.data)),
+      };
     } catch (error) {
       const failure = classifyTransportError(error);
       return {

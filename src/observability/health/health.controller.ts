@@ -1,7 +1,13 @@
 import { Controller, Get, Inject, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+  type HealthIndicatorFunction,
+} from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Public } from '../../auth/index.js';
 import { observabilityConfig } from '../observability.config.js';
@@ -62,7 +68,18 @@ export class HealthController {
   @Get('live')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP; checks nothing else' })
-  @ApiOkResponse({ description: 'Alive', schema: { ...RESULT_SCHEMA, example: { status: 'ok', info: { process: { status: 'up', uptime_seconds: 42 } }, error: {}, details: { process: { status: 'up', uptime_seconds: 42 } } } } })
+  @ApiOkResponse({
+    description: 'Alive',
+    schema: {
+      ...RESULT_SCHEMA,
+      example: {
+        status: 'ok',
+        info: { process: { status: 'up', uptime_seconds: 42 } },
+        error: {},
+        details: { process: { status: 'up', uptime_seconds: 42 } },
+      },
+    },
+  })
   @ApiServiceUnavailableResponse({ description: 'Shutting down', schema: RESULT_SCHEMA })
   live(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     return this.run(res, [() => this.indicators.check('process').up({ uptime_seconds: Math.round(process.uptime()) })]);
@@ -75,7 +92,10 @@ export class HealthController {
     description: 'Answers 503 while a check fails and once shutdown has begun.',
   })
   @ApiOkResponse({ description: 'Ready to take traffic', schema: { ...RESULT_SCHEMA, example: OK_EXAMPLE } })
-  @ApiServiceUnavailableResponse({ description: 'Not ready: `error` names the failing checks', schema: { ...RESULT_SCHEMA, example: ERROR_EXAMPLE } })
+  @ApiServiceUnavailableResponse({
+    description: 'Not ready: `error` names the failing checks',
+    schema: { ...RESULT_SCHEMA, example: ERROR_EXAMPLE },
+  })
   ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult> {
     return this.run(res, [
       () => this.database.check('database'),

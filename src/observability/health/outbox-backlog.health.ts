@@ -22,7 +22,12 @@ export class OutboxBacklogHealthIndicator {
     } catch (error) {
       return indicator.down({ message: error instanceof Error ? error.message : String(error), limit });
     }
-    const figures = { pending: backlog.pending, limit, oldest_pending_at: backlog.oldest_created_at, delivery_enabled: this.dispatcher.enabled };
+    const figures = {
+      pending: backlog.pending,
+      limit,
+      oldest_pending_at: backlog.oldest_created_at,
+      delivery_enabled: this.dispatcher.enabled,
+    };
     return backlog.pending > limit
       ? indicator.down({ ...figures, message: `${backlog.pending} Trace outbox events wait for delivery (limit ${limit})` })
       : indicator.up(figures);

@@ -30,12 +30,20 @@ describe('root logger', () => {
   it('redacts credentials in headers, HTTP client errors and key fields', () => {
     const out = new CapturedLines();
     const logger = createRootLogger({ level: 'info', format: 'json' }, out);
-    logger.info({ req: { headers: { authorization: 'Bearer s3cret-1', 'x-api-key': 's3cret-2', cookie: 's3cret-3', accept: 'json' } } }, 'request');
+    logger.info(
+      { req: { headers: { authorization: 'Bearer s3cret-1', 'x-api-key': 's3cret-2', cookie: 's3cret-3', accept: 'json' } } },
+      'request',
+    );
     logger.info({ headers: { authorization: 'Bearer s3cret-4' } }, 'headers');
-    logger.info({ err: { message: 'boom', config: { headers: { Authorization: 'Bearer s3cret-5', 'X-API-Key': 's3cret-6' } } } }, 'client error');
+    logger.info(
+      { err: { message: 'boom', config: { headers: { Authorization: 'Bearer s3cret-5', 'X-API-Key': 's3cret-6' } } } },
+      'client error',
+    );
     logger.info({ apiKey: 's3cret-7', api_key: 's3cret-8', key: 's3cret-9' }, 'keys');
     expect(out.raw()).not.toMatch(/s3cret/);
     const [request] = out.lines();
-    expect(request.req).toEqual({ headers: { authorization: '[redacted]', 'x-api-key': '[redacted]', cookie: '[redacted]', accept: 'json' } });
+    expect(request.req).toEqual({
+      headers: { authorization: '[redacted]', 'x-api-key': '[redacted]', cookie: '[redacted]', accept: 'json' },
+    });
   });
 });

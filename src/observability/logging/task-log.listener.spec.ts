@@ -31,8 +31,27 @@ describe('TaskLogListener', () => {
     lifecycle.started({ task_id: 'T1', session_id: 's1', capability: 'echo', agent_id: 'agent_a', attempt: 1 });
     lifecycle.finished(finished());
     expect(out.lines()).toEqual([
-      expect.objectContaining({ level: 'info', event: 'task_started', task_id: 'T1', session_id: 's1', capability: 'echo', agent_id: 'agent_a', attempt: 1, msg: 'task started' }),
-      expect.objectContaining({ level: 'info', event: 'task_finished', session_id: 's1', capability: 'echo', agent_id: 'agent_a', outcome: 'completed', duration_ms: 12, attempts: 1, msg: 'task completed' }),
+      expect.objectContaining({
+        level: 'info',
+        event: 'task_started',
+        task_id: 'T1',
+        session_id: 's1',
+        capability: 'echo',
+        agent_id: 'agent_a',
+        attempt: 1,
+        msg: 'task started',
+      }),
+      expect.objectContaining({
+        level: 'info',
+        event: 'task_finished',
+        session_id: 's1',
+        capability: 'echo',
+        agent_id: 'agent_a',
+        outcome: 'completed',
+        duration_ms: 12,
+        attempts: 1,
+        msg: 'task completed',
+      }),
     ]);
     expect(out.lines()[1]).not.toHaveProperty('error');
   });

@@ -12,8 +12,24 @@ function setUp(overrides: { backlog?: () => Promise<{ pending: number; oldest_cr
   const state = { inFlight: 3, waiting: { echo: 2 } as Record<string, number>, backlogCalls: 0 };
   const lifecycle = new TaskLifecycle();
   const agents = [
-    { definition: { agent_id: 'agent_a', capabilities: new Map([['echo', {}], ['uppercase', {}]]) } },
-    { definition: { agent_id: 'agent_b', capabilities: new Map([['echo', {}], ['math.compute', {}]]) } },
+    {
+      definition: {
+        agent_id: 'agent_a',
+        capabilities: new Map([
+          ['echo', {}],
+          ['uppercase', {}],
+        ]),
+      },
+    },
+    {
+      definition: {
+        agent_id: 'agent_b',
+        capabilities: new Map([
+          ['echo', {}],
+          ['math.compute', {}],
+        ]),
+      },
+    },
   ];
   const registry = {
     list: () => agents,
@@ -62,7 +78,9 @@ describe('MetricsService', () => {
       'orchestrator_task_duration_seconds_count{capability="echo",outcome="completed"} 2',
       'orchestrator_task_duration_seconds_count{capability="echo",outcome="failed"} 1',
     ]);
-    expect(samples(text, 'orchestrator_task_duration_seconds_sum')[0]).toBe('orchestrator_task_duration_seconds_sum{capability="echo",outcome="completed"} 0.05');
+    expect(samples(text, 'orchestrator_task_duration_seconds_sum')[0]).toBe(
+      'orchestrator_task_duration_seconds_sum{capability="echo",outcome="completed"} 0.05',
+    );
   });
 
   it('labels capabilities and agents that are not registered as unknown', async () => {

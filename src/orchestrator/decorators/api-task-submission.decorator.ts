@@ -21,7 +21,10 @@ export function ApiTaskSubmission(): MethodDecorator {
         "W3C trace context; kept in the contracts' metadata and sent with their Trace events. A new trace is started when absent or invalid.",
       example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     }),
-    ApiBadRequestResponse({ type: ErrorResponseDto, description: 'Malformed body, bad session_id, or parameters failing the capability input' }),
+    ApiBadRequestResponse({
+      type: ErrorResponseDto,
+      description: 'Malformed body, bad session_id, or parameters failing the capability input',
+    }),
     ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No agent provides the capability' }),
     ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'Body over 1 MiB' }),
     ApiServiceUnavailableResponse({

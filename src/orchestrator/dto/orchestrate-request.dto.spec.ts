@@ -73,8 +73,12 @@ describe('orchestrateRequestFastPath', () => {
   it('takes the bodies callers send', () => {
     const dto = orchestrateRequestFastPath({ session_id: 's1', capability: 'echo', parameters: { text: 'hi' }, unknown_field: 1 });
     expect(dto).toBeInstanceOf(OrchestrateRequestDto);
-    expect(dto).toStrictEqual(Object.assign(new OrchestrateRequestDto(), { session_id: 's1', capability: 'echo', parameters: { text: 'hi' } }));
-    expect(orchestrateRequestFastPath({ session_id: 's1', capability: 'echo', context: { k: 1 }, intent: 'goal' })).toBeInstanceOf(OrchestrateRequestDto);
+    expect(dto).toStrictEqual(
+      Object.assign(new OrchestrateRequestDto(), { session_id: 's1', capability: 'echo', parameters: { text: 'hi' } }),
+    );
+    expect(orchestrateRequestFastPath({ session_id: 's1', capability: 'echo', context: { k: 1 }, intent: 'goal' })).toBeInstanceOf(
+      OrchestrateRequestDto,
+    );
   });
 
   it('leaves what it is not sure of to class-validator', () => {

@@ -102,7 +102,10 @@ class IntegrationsStatusDto {
 }
 
 class TasksStatusDto {
-  @ApiProperty({ example: 2, description: 'Tasks recorded by this process and not finished: running, or submitted and waiting for an agent' })
+  @ApiProperty({
+    example: 2,
+    description: 'Tasks recorded by this process and not finished: running, or submitted and waiting for an agent',
+  })
   in_flight!: number;
 
   @ApiProperty({ example: { summarize: 3 }, description: 'Tasks waiting for a free agent, per capability' })

@@ -79,7 +79,11 @@ export class TaskEventsService implements OnModuleDestroy {
    * Follows a task's stream: undefined when the task has none here. Without `lastEventId` the replay
    * starts at the latest state; with it, right after that event.
    */
-  subscribe(taskId: string, lastEventId: number | undefined, listener: (event: TaskEvent, final: boolean) => void): TaskEventSubscription | undefined {
+  subscribe(
+    taskId: string,
+    lastEventId: number | undefined,
+    listener: (event: TaskEvent, final: boolean) => void,
+  ): TaskEventSubscription | undefined {
     const channel = this.channels.get(taskId);
     if (!channel) return undefined;
     const from =

@@ -15,7 +15,10 @@ function definition(agent_id: string, max_concurrency: number | null): AgentDefi
     max_concurrency,
     source: agent_id,
     capabilities: new Map([
-      ['work', { name: 'work', description: '', parameters: {}, input_schema: {}, validate: (p) => Promise.resolve({ ok: true, value: p }) }],
+      [
+        'work',
+        { name: 'work', description: '', parameters: {}, input_schema: {}, validate: (p) => Promise.resolve({ ok: true, value: p }) },
+      ],
     ]),
     execute: () => Promise.resolve({}),
   };
@@ -26,7 +29,14 @@ describe('AgentScheduler', () => {
   let scheduler: AgentScheduler;
   const make = (queueMax: number, queueTimeoutMs: number) => {
     registry = new AgentRegistry({ ttlMs: 30_000, cooldownMs: 30_000 });
-    scheduler = new AgentScheduler(registry, { taskTimeoutMs: 1000, queueMax, queueTimeoutMs, maxAttempts: 3, delegationMaxDepth: 8, delegationMaxChildren: 100 });
+    scheduler = new AgentScheduler(registry, {
+      taskTimeoutMs: 1000,
+      queueMax,
+      queueTimeoutMs,
+      maxAttempts: 3,
+      delegationMaxDepth: 8,
+      delegationMaxChildren: 100,
+    });
     scheduler.onModuleInit();
   };
   afterEach(() => scheduler.onModuleDestroy());

@@ -39,9 +39,17 @@ class MemoryApiKeysRepository extends ApiKeysRepository {
 type Outcome = 'next' | 429 | Error;
 
 /** Runs the middleware on a request and resolves with what it passed on. */
-function run(middleware: RateLimitMiddleware, request: { method?: string; path?: string; headers?: Record<string, string>; address?: string }): Promise<{ outcome: Outcome; headers: Map<string, string> }> {
+function run(
+  middleware: RateLimitMiddleware,
+  request: { method?: string; path?: string; headers?: Record<string, string>; address?: string },
+): Promise<{ outcome: Outcome; headers: Map<string, string> }> {
   const headers = new Map<string, string>();
-  const req = { method: request.method ?? 'GET', path: request.path ?? '/v1/agents', headers: request.headers ?? {}, socket: { remoteAddress: request.address ?? '198.18.0.2' } } as unknown as Request;
+  const req = {
+    method: request.method ?? 'GET',
+    path: request.path ?? '/v1/agents',
+    headers: request.headers ?? {},
+    socket: { remoteAddress: request.address ?? '198.18.0.2' },
+  } as unknown as Request;
   const res = { setHeader: (name: string, value: string) => headers.set(name, value) } as unknown as Response;
   return new Promise((resolve) => {
     const next: NextFunction = (error?: unknown) => {
@@ -82,7 +90,11 @@ describe('RateLimitMiddleware', () => {
     const { middleware } = await setUp(5);
     const { outcome, headers } = await run(middleware, {});
     expect(outcome).toBe('next');
-    expect(Object.fromEntries(headers)).toEqual({ 'X-RateLimit-Limit': '5', 'X-RateLimit-Remaining': '4', 'X-RateLimit-Reset': expect.stringMatching(/^\d+$/) });
+    expect(Object.fromEntries(headers)).toEqual({
+      'X-RateLimit-Limit': '5',
+      'X-RateLimit-Remaining': '4',
+      'X-RateLimit-Reset': expect.stringMatching(/^\d+$/),
+    });
   });
 
   it('never counts GET/HEAD of the health probes (as Express matches them); counts everything else, unknown routes and other methods included', async () => {
@@ -144,7 +156,11 @@ describe('RateLimitMiddleware', () => {
   it('property: the number of buckets never exceeds the bound, whatever the addresses and keys', async () => {
     const BOUND = 16;
     const request = fc.record({
-      address: fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4().map((a) => `::ffff:${a}`)),
+      address: fc.oneof(
+        fc.ipV4(),
+        fc.ipV6(),
+        fc.ipV4().map((a) => `::ffff:${a}`),
+      ),
       key: fc.option(madeUpKey, { nil: undefined }),
       live: fc.boolean(),
     });
@@ -160,5 +176,4 @@ describe('RateLimitMiddleware', () => {
       { numRuns: 100 },
     );
   });
-
 });

@@ -77,7 +77,9 @@ export class RateLimitMiddleware {
 
   private apply(decision: RateLimitDecision, res: Response, next: NextFunction): void {
     if (!decision.allowed) {
-      next(new RateLimitExceededException(SecurityMessages.rateLimited(this.limit, decision.retryAfterSeconds), decision.retryAfterSeconds));
+      next(
+        new RateLimitExceededException(SecurityMessages.rateLimited(this.limit, decision.retryAfterSeconds), decision.retryAfterSeconds),
+      );
       return;
     }
     res.setHeader('X-RateLimit-Limit', String(this.limit));

@@ -34,7 +34,8 @@ export function clientAddress(address: string | undefined): string {
 function ipv6Groups(address: string): number[] {
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
   const hex = dotted
-    ? address.slice(0, dotted.index) + [((+dotted[1] << 8) | +dotted[2]).toString(16), ((+dotted[3] << 8) | +dotted[4]).toString(16)].join(':')
+    ? address.slice(0, dotted.index) +
+      [((+dotted[1] << 8) | +dotted[2]).toString(16), ((+dotted[3] << 8) | +dotted[4]).toString(16)].join(':')
     : address;
   const [head, tail = ''] = hex.split('::');
   const left = head ? head.split(':') : [];

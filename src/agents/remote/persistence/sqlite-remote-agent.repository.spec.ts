@@ -18,7 +18,10 @@ describe('SqliteRemoteAgentRepository', () => {
   });
 
   it('inserts, then replaces the registration while keeping registered_at and last_heartbeat', async () => {
-    const first = await repository.save({ agent_id: 'a', kind: 'http', registration: { endpoint: 'http://one' } }, '2026-01-01T00:00:00.000Z');
+    const first = await repository.save(
+      { agent_id: 'a', kind: 'http', registration: { endpoint: 'http://one' } },
+      '2026-01-01T00:00:00.000Z',
+    );
     expect(first).toEqual({
       agent_id: 'a',
       kind: 'http',
@@ -28,7 +31,10 @@ describe('SqliteRemoteAgentRepository', () => {
       last_heartbeat: null,
     });
     await repository.recordHeartbeat('a', '2026-01-01T00:00:05.000Z');
-    const second = await repository.save({ agent_id: 'a', kind: 'http', registration: { endpoint: 'http://two' } }, '2026-01-01T00:01:00.000Z');
+    const second = await repository.save(
+      { agent_id: 'a', kind: 'http', registration: { endpoint: 'http://two' } },
+      '2026-01-01T00:01:00.000Z',
+    );
     expect(second).toEqual({
       agent_id: 'a',
       kind: 'http',

@@ -9,12 +9,21 @@ describe('SqliteContractRepository: a final state is final', () => {
   const responsesOf = (id: string) => store.db.selectFrom('contracts').selectAll().where('parent_contract_id', '=', id).execute();
 
   it.each<[string, (id: string) => Promise<void>, ContractStatus]>([
-    ['failed by restart recovery', async () => void (await store.repo.failInterrupted('orchestrator restarted before the task finished', nextTime())), 'failed'],
+    [
+      'failed by restart recovery',
+      async () => void (await store.repo.failInterrupted('orchestrator restarted before the task finished', nextTime())),
+      'failed',
+    ],
     [
       'cancelled',
       async (id) => {
         const request = (await store.repo.findById(id))!;
-        await store.repo.completeRequest(request, { status: 'cancelled', result: null, error: 'Task cancelled', completed_at: nextTime() }, makeResponse(request, { status: 'cancelled', result: null }), { outbox: true });
+        await store.repo.completeRequest(
+          request,
+          { status: 'cancelled', result: null, error: 'Task cancelled', completed_at: nextTime() },
+          makeResponse(request, { status: 'cancelled', result: null }),
+          { outbox: true },
+        );
       },
       'cancelled',
     ],
@@ -31,7 +40,14 @@ describe('SqliteContractRepository: a final state is final', () => {
     const late = makeResponse(request);
     const attempt = store.repo.completeRequest(
       request,
-      { status: 'completed', result: { late: true }, error: null, completed_at: nextTime(), to_agent: 'agent_other', metadata: { late: true } },
+      {
+        status: 'completed',
+        result: { late: true },
+        error: null,
+        completed_at: nextTime(),
+        to_agent: 'agent_other',
+        metadata: { late: true },
+      },
       late,
       { outbox: true },
     );
@@ -53,8 +69,18 @@ describe('SqliteContractRepository: a final state is final', () => {
     await store.repo.insertRequest(reopened, { outbox: false });
 
     const [late, onTime] = await Promise.allSettled([
-      store.repo.completeRequest(closed, { status: 'completed', result: null, error: null, completed_at: nextTime() }, makeResponse(closed), { outbox: false }),
-      store.repo.completeRequest(reopened, { status: 'completed', result: null, error: null, completed_at: nextTime() }, makeResponse(reopened), { outbox: false }),
+      store.repo.completeRequest(
+        closed,
+        { status: 'completed', result: null, error: null, completed_at: nextTime() },
+        makeResponse(closed),
+        { outbox: false },
+      ),
+      store.repo.completeRequest(
+        reopened,
+        { status: 'completed', result: null, error: null, completed_at: nextTime() },
+        makeResponse(reopened),
+        { outbox: false },
+      ),
     ]);
     expect(late).toMatchObject({ status: 'rejected', reason: expect.any(RequestAlreadyClosedError) });
     expect(onTime).toMatchObject({ status: 'fulfilled' });

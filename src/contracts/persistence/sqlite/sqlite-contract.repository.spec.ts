@@ -36,7 +36,10 @@ describe('SqliteContractRepository', () => {
       store.db = await openSqliteDatabase({ dataDir: nested, synchronous: 'FULL' });
       store.repo = new SqliteContractRepository(store.db);
       expect(await migrateDatabase(store.db)).toEqual([]);
-      const migrations = await store.db.selectFrom('kysely_migration' as never).select(sql<string>`name`.as('name')).execute();
+      const migrations = await store.db
+        .selectFrom('kysely_migration' as never)
+        .select(sql<string>`name`.as('name'))
+        .execute();
       expect(migrations.map((m) => m.name)).toEqual(Object.keys(DATABASE_MIGRATIONS));
       expect(await store.repo.findById(request.contract_id)).toEqual(request);
       expect(await store.repo.backlog()).toMatchObject({ pending: 1 });
@@ -126,7 +129,11 @@ describe('SqliteContractRepository', () => {
       expect(closed).toEqual(expected);
       expect(await store.repo.findById(request.contract_id)).toEqual(expected);
       expect(await store.repo.findById(response.contract_id)).toEqual(response);
-      expect(await session('session_a')).toMatchObject({ contract_count: 2, created_at: request.created_at, updated_at: response.created_at });
+      expect(await session('session_a')).toMatchObject({
+        contract_count: 2,
+        created_at: request.created_at,
+        updated_at: response.created_at,
+      });
 
       const events = await outboxRows();
       expect(events.map((e) => e.event_type)).toEqual(['contract.request', 'contract.response']);
@@ -172,13 +179,17 @@ describe('SqliteContractRepository', () => {
     });
 
     it('keeps JSON values exactly, including non-object payloads and results', async () => {
-      const request = makeRequest({ payload: ['a', 1, null, { 'ünï': 'cødé ✓' }], metadata: { nested: { deep: [true] } } });
+      const request = makeRequest({ payload: ['a', 1, null, { ünï: 'cødé ✓' }], metadata: { nested: { deep: [true] } } });
       await store.repo.insertRequest(request, { outbox: false });
       const response = makeResponse(request, { payload: 'plain string', result: 42 });
       await store.repo.completeRequest(request, { status: 'completed', result: 0, error: null, completed_at: nextTime() }, response, {
         outbox: false,
       });
-      expect(await store.repo.findById(request.contract_id)).toMatchObject({ payload: request.payload, metadata: request.metadata, result: 0 });
+      expect(await store.repo.findById(request.contract_id)).toMatchObject({
+        payload: request.payload,
+        metadata: request.metadata,
+        result: 0,
+      });
       expect(await store.repo.findById(response.contract_id)).toEqual(response);
     });
 
@@ -187,9 +198,14 @@ describe('SqliteContractRepository', () => {
       await store.repo.insertRequest(request, { outbox: true });
       const stray = makeResponse(makeRequest());
       await expect(
-        store.repo.completeRequest({ ...request, contract_id: 'no-such-id' }, { status: 'completed', result: null, error: null, completed_at: nextTime() }, stray, {
-          outbox: true,
-        }),
+        store.repo.completeRequest(
+          { ...request, contract_id: 'no-such-id' },
+          { status: 'completed', result: null, error: null, completed_at: nextTime() },
+          stray,
+          {
+            outbox: true,
+          },
+        ),
       ).rejects.toBeInstanceOf(RequestNotFoundError);
       // A RESPONSE id is not a REQUEST either.
       const response = makeResponse(request);
@@ -228,9 +244,14 @@ describe('SqliteContractRepository', () => {
       await Promise.all(
         requests.map(async (request) => {
           await store.repo.insertRequest(request, { outbox: true });
-          await store.repo.completeRequest(request, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(request), {
-            outbox: true,
-          });
+          await store.repo.completeRequest(
+            request,
+            { status: 'completed', result: {}, error: null, completed_at: nextTime() },
+            makeResponse(request),
+            {
+              outbox: true,
+            },
+          );
         }),
       );
       expect(await store.repo.stats()).toEqual({ total_sessions: 4, total_contracts: 80, by_status: { completed: 80 } });
@@ -370,7 +391,17 @@ describe('SqliteContractRepository', () => {
       [{ session_id: 'session_2', contract_type: 'REQUEST', status: 'failed' }, 1],
       [{ to_agent: 'orchestrator', from_agent: 'agent_b', capability: 'echo' }, 4],
       [{ status: 'completed', capability: 'uppercase', session_id: 'session_0' }, 5],
-      [{ session_id: 'session_0', from_agent: 'orchestrator', to_agent: 'agent_a', contract_type: 'REQUEST', status: 'completed', capability: 'echo' }, 2],
+      [
+        {
+          session_id: 'session_0',
+          from_agent: 'orchestrator',
+          to_agent: 'agent_a',
+          contract_type: 'REQUEST',
+          status: 'completed',
+          capability: 'echo',
+        },
+        2,
+      ],
       [{ session_id: 'nobody' }, 10],
     ])('walks %j with limit %i: every match exactly once, oldest first', async (filter, limit) => {
       const expected = all
@@ -467,7 +498,12 @@ describe('SqliteContractRepository', () => {
         expect(seen).toEqual(expected);
       }
 
-      expect(await store.repo.findSession('s_new')).toEqual({ session_id: 's_new', contract_count: 2, created_at: at(5), updated_at: at(20) });
+      expect(await store.repo.findSession('s_new')).toEqual({
+        session_id: 's_new',
+        contract_count: 2,
+        created_at: at(5),
+        updated_at: at(20),
+      });
       expect(await store.repo.findSession('unknown')).toBeUndefined();
     });
 
@@ -540,9 +576,14 @@ describe('SqliteContractRepository', () => {
       await store.repo.insertRequest(open1, { outbox: false });
       await store.repo.insertRequest(open2, { outbox: false });
       await store.repo.insertRequest(done, { outbox: false });
-      await store.repo.completeRequest(done, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, makeResponse(done), {
-        outbox: false,
-      });
+      await store.repo.completeRequest(
+        done,
+        { status: 'completed', result: {}, error: null, completed_at: nextTime() },
+        makeResponse(done),
+        {
+          outbox: false,
+        },
+      );
       // A RESPONSE never counts as interrupted, even with an odd status.
       await store.repo.importContracts([makeResponse(open1, { status: 'in_progress', contract_id: 'odd-response' })]);
 

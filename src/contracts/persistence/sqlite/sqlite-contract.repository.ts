@@ -26,7 +26,14 @@ import {
 import { RequestAlreadyClosedError } from '../../errors/request-already-closed.error.js';
 import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
 import { recordJsonSize, rowJsonSize } from '../../contract-size.js';
-import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession, toNullableJson, traceEventDataJson } from '../contract-row.mapper.js';
+import {
+  contractToRow,
+  rowToContract,
+  rowToOutboxEvent,
+  rowToSession,
+  toNullableJson,
+  traceEventDataJson,
+} from '../contract-row.mapper.js';
 import {
   STORE_COUNTER,
   type ContractRow,
@@ -230,15 +237,14 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     this.#listSessions = PreparedQuery.prepare<{ limit: number }, SessionRow>((p) =>
       db.selectFrom('sessions').selectAll().orderBy('updated_at', 'desc').orderBy('session_id', 'desc').limit(p('limit')),
     );
-    this.#listSessionsAfter = PreparedQuery.prepare<{ limit: number; updated_at: string; session_id: string }, SessionRow>(
-      (p) =>
-        db
-          .selectFrom('sessions')
-          .selectAll()
-          .where((eb) => eb(eb.refTuple('updated_at', 'session_id'), '<', eb.tuple(p('updated_at'), p('session_id'))))
-          .orderBy('updated_at', 'desc')
-          .orderBy('session_id', 'desc')
-          .limit(p('limit')),
+    this.#listSessionsAfter = PreparedQuery.prepare<{ limit: number; updated_at: string; session_id: string }, SessionRow>((p) =>
+      db
+        .selectFrom('sessions')
+        .selectAll()
+        .where((eb) => eb(eb.refTuple('updated_at', 'session_id'), '<', eb.tuple(p('updated_at'), p('session_id'))))
+        .orderBy('updated_at', 'desc')
+        .orderBy('session_id', 'desc')
+        .limit(p('limit')),
     );
 
     // Due events, oldest first, leaving out every event that has an earlier event of its session
@@ -425,7 +431,12 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   /** `count` contracts changed status from `from` to `to`. */
   async #moveStatus(trx: Executor, from: string, to: string, count: number): Promise<void> {
     await trx.executeQuery(
-      this.#addToCounters.bind({ a: STORE_COUNTER.statusPrefix + from, a_delta: -count, b: STORE_COUNTER.statusPrefix + to, b_delta: count }),
+      this.#addToCounters.bind({
+        a: STORE_COUNTER.statusPrefix + from,
+        a_delta: -count,
+        b: STORE_COUNTER.statusPrefix + to,
+        b_delta: count,
+      }),
     );
   }
 
@@ -578,7 +589,11 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   async #count(shape: number, values: FindValues): Promise<number> {
     const countQuery = cached(this.#findCount, shape, () =>
       PreparedQuery.prepare<FindValues, { n: number | string | bigint }>((p) =>
-        this.#whereShape(this.#db.selectFrom('contracts').select((eb) => eb.fn.countAll().as('n')), shape, p),
+        this.#whereShape(
+          this.#db.selectFrom('contracts').select((eb) => eb.fn.countAll().as('n')),
+          shape,
+          p,
+        ),
       ),
     );
     const counted = await this.#db.executeQuery(countQuery.bind(values));
@@ -621,9 +636,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     const limit = checkLimit(page.limit);
     const after = page.cursor === undefined ? undefined : decodeSessionCursor(page.cursor);
     const rowsQuery =
-      after === undefined
-        ? this.#listSessions.bind({ limit: limit + 1 })
-        : this.#listSessionsAfter.bind({ limit: limit + 1, ...after });
+      after === undefined ? this.#listSessions.bind({ limit: limit + 1 }) : this.#listSessionsAfter.bind({ limit: limit + 1, ...after });
     const [{ rows }, total] = await Promise.all([this.#db.executeQuery(rowsQuery), this.#counter(STORE_COUNTER.sessions)]);
     const more = rows.length > limit;
     const items = (more ? rows.slice(0, limit) : rows).map(rowToSession);
@@ -645,7 +658,8 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       if (name === STORE_COUNTER.sessions) total_sessions = count;
       else if (name === STORE_COUNTER.contracts) total_contracts = count;
       // Statuses no contract has any more are left out, as a grouped count would.
-      else if (name.startsWith(STORE_COUNTER.statusPrefix) && count > 0) by_status[name.slice(STORE_COUNTER.statusPrefix.length) as ContractStatus] = count;
+      else if (name.startsWith(STORE_COUNTER.statusPrefix) && count > 0)
+        by_status[name.slice(STORE_COUNTER.statusPrefix.length) as ContractStatus] = count;
     }
     return { total_sessions, total_contracts, by_status };
   }

@@ -5,7 +5,8 @@ describe('SqliteContractRepository: Trace dead letters', () => {
   const store = useTempSqliteStore();
 
   async function events(sessionId: string, count: number): Promise<void> {
-    for (let i = 0; i < count; i++) await store.repo.insertRequest(makeRequest({ session_id: sessionId }), { outbox: true, traceparent: `tp-${i}` });
+    for (let i = 0; i < count; i++)
+      await store.repo.insertRequest(makeRequest({ session_id: sessionId }), { outbox: true, traceparent: `tp-${i}` });
   }
 
   it('moves an event with its last outcome in one step, and the session’s next event becomes due', async () => {

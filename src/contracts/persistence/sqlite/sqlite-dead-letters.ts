@@ -24,7 +24,18 @@ export class SqliteTraceDeadLetters {
     return this.#db.transaction().execute(async (trx) => {
       const moved = await trx
         .insertInto('trace_dead_letters')
-        .columns(['id', 'session_id', 'event_type', 'data', 'traceparent', 'created_at', 'attempts', 'last_status', 'last_error', 'dead_at'])
+        .columns([
+          'id',
+          'session_id',
+          'event_type',
+          'data',
+          'traceparent',
+          'created_at',
+          'attempts',
+          'last_status',
+          'last_error',
+          'dead_at',
+        ])
         .expression((eb) =>
           eb
             .selectFrom('trace_outbox')
@@ -83,7 +94,12 @@ export class SqliteTraceDeadLetters {
       for (;;) {
         const batch = await this.#db.selectFrom('trace_dead_letters').select('id').orderBy('id').limit(REQUEUE_BATCH).execute();
         if (batch.length === 0) return moved;
-        moved.push(...(await this.#requeue(batch.map((r) => Number(r.id)), now)));
+        moved.push(
+          ...(await this.#requeue(
+            batch.map((r) => Number(r.id)),
+            now,
+          )),
+        );
       }
     }
     const unique = [...new Set(ids)];

@@ -17,9 +17,20 @@ describe('store counters', () => {
 
   /** The figures counted the slow way, as `stats()` / `backlog()` / list totals must give them. */
   async function counted() {
-    const byStatus = await store.db.selectFrom('contracts').select((eb) => ['status', eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const byStatus = await store.db
+      .selectFrom('contracts')
+      .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
     const one = async (table: 'contracts' | 'sessions' | 'trace_outbox') =>
-      Number((await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await store.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     return {
       total_contracts: await one('contracts'),
       total_sessions: await one('sessions'),
@@ -31,7 +42,11 @@ describe('store counters', () => {
   async function expectCountersRight(): Promise<void> {
     const expected = await counted();
     const stats = await store.repo.stats();
-    expect(stats).toEqual({ total_contracts: expected.total_contracts, total_sessions: expected.total_sessions, by_status: expected.by_status });
+    expect(stats).toEqual({
+      total_contracts: expected.total_contracts,
+      total_sessions: expected.total_sessions,
+      by_status: expected.by_status,
+    });
     expect((await store.repo.backlog()).pending).toBe(expected.outbox);
     expect((await store.repo.listSessions({ limit: 1 })).total).toBe(expected.total_sessions);
     expect((await store.repo.find({}, { limit: 1 })).total).toBe(expected.total_contracts);
@@ -40,16 +55,25 @@ describe('store counters', () => {
     }
     const sessions = await store.db.selectFrom('sessions').select(['session_id', 'contract_count']).execute();
     for (const { session_id, contract_count } of sessions) {
-      const rows = await store.db.selectFrom('contracts').select((eb) => eb.fn.countAll().as('n')).where('session_id', '=', session_id).executeTakeFirstOrThrow();
+      const rows = await store.db
+        .selectFrom('contracts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('session_id', '=', session_id)
+        .executeTakeFirstOrThrow();
       expect(Number(contract_count)).toBe(Number(rows.n));
       expect((await store.repo.find({ session_id }, { limit: 1 })).total).toBe(Number(rows.n));
     }
   }
 
   const complete = (request: Contract, status: 'completed' | 'failed' | 'cancelled') =>
-    store.repo.completeRequest(request, { status, result: null, error: status === 'completed' ? null : 'x', completed_at: nextTime() }, makeResponse(request, { status }), {
-      outbox: true,
-    });
+    store.repo.completeRequest(
+      request,
+      { status, result: null, error: status === 'completed' ? null : 'x', completed_at: nextTime() },
+      makeResponse(request, { status }),
+      {
+        outbox: true,
+      },
+    );
 
   it('match count(*) after inserts, completes, imports, interrupted fails, deliveries and retention deletes', async () => {
     await expectCountersRight();
@@ -66,7 +90,10 @@ describe('store counters', () => {
     await expectCountersRight();
 
     // Imports: a new session, more contracts for an existing one, and duplicates (skipped).
-    const imported = [makeRequest({ session_id: 'c_import', status: 'completed' }), makeRequest({ session_id: 'c_import', status: 'pending' })];
+    const imported = [
+      makeRequest({ session_id: 'c_import', status: 'completed' }),
+      makeRequest({ session_id: 'c_import', status: 'pending' }),
+    ];
     const toExisting = makeRequest({ session_id: 'c_a', status: 'failed' });
     expect(await store.repo.importContracts([...imported, toExisting, done])).toBe(3);
     expect(await store.repo.importContracts(imported)).toBe(0);
@@ -120,21 +147,33 @@ describe('store counters', () => {
     await store.db.destroy();
     const other = makeTempDir();
     try {
-      const raw = new Kysely<ContractsTables>({ dialect: new SqliteDialect({ database: new Database(join(other.dir, SQLITE_FILE_NAME)) }) });
+      const raw = new Kysely<ContractsTables>({
+        dialect: new SqliteDialect({ database: new Database(join(other.dir, SQLITE_FILE_NAME)) }),
+      });
       const migrator = new Migrator({ db: raw, provider: databaseMigrationProvider });
       expect((await migrator.migrateTo('0005_contract_parent_index')).error).toBeUndefined();
-      const rows = [makeRequest({ session_id: 'm1' }), makeRequest({ session_id: 'm1', status: 'failed' }), makeRequest({ session_id: 'm2', status: 'failed' })];
+      const rows = [
+        makeRequest({ session_id: 'm1' }),
+        makeRequest({ session_id: 'm1', status: 'failed' }),
+        makeRequest({ session_id: 'm2', status: 'failed' }),
+      ];
       for (const r of rows) {
         await raw
           .insertInto('contracts')
           .values({ ...r, payload: JSON.stringify(r.payload), result: null, metadata: '{}' })
           .execute();
       }
-      await raw.insertInto('sessions').values([
-        { session_id: 'm1', contract_count: 2, created_at: rows[0]!.created_at, updated_at: rows[1]!.created_at },
-        { session_id: 'm2', contract_count: 1, created_at: rows[2]!.created_at, updated_at: rows[2]!.created_at },
-      ]).execute();
-      await raw.insertInto('trace_outbox').values({ session_id: 'm1', event_type: 'contract.request', data: '{}', next_attempt_at: 0, created_at: rows[0]!.created_at }).execute();
+      await raw
+        .insertInto('sessions')
+        .values([
+          { session_id: 'm1', contract_count: 2, created_at: rows[0]!.created_at, updated_at: rows[1]!.created_at },
+          { session_id: 'm2', contract_count: 1, created_at: rows[2]!.created_at, updated_at: rows[2]!.created_at },
+        ])
+        .execute();
+      await raw
+        .insertInto('trace_outbox')
+        .values({ session_id: 'm1', event_type: 'contract.request', data: '{}', next_attempt_at: 0, created_at: rows[0]!.created_at })
+        .execute();
       expect(await migrateDatabase(raw)).toContain('0006_store_counters');
       const migrated = new SqliteContractRepository(raw);
       expect(await migrated.stats()).toEqual({ total_contracts: 3, total_sessions: 2, by_status: { in_progress: 1, failed: 2 } });
@@ -160,7 +199,8 @@ describe('store counters', () => {
         },
       });
       watchedRepo = new SqliteContractRepository(watched);
-      for (let i = 0; i < 6; i++) await store.repo.insertRequest(makeRequest({ session_id: `w${i % 2}`, to_agent: 'w_agent' }), { outbox: true });
+      for (let i = 0; i < 6; i++)
+        await store.repo.insertRequest(makeRequest({ session_id: `w${i % 2}`, to_agent: 'w_agent' }), { outbox: true });
     });
     afterEach(async () => {
       await watched.destroy();
