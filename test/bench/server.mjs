@@ -95,6 +95,8 @@ export function rssMiB(pid) {
  *
  * `profile`: a directory; the server then runs with `--cpu-prof` and writes `<name>.cpuprofile` there
  * when it exits (stop() waits for that).
+ *
+ * @param {{ env?: Record<string, string>, name?: string, profile?: string | null, timeoutMs?: number }} [options]
  */
 export async function startServer({ env = {}, name = 'server', profile = null, timeoutMs = 60_000 } = {}) {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build`);
@@ -128,6 +130,7 @@ export async function startServer({ env = {}, name = 'server', profile = null, t
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  /** @type {number | string | undefined} */
   let exitCode;
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => {

@@ -113,7 +113,7 @@ describe('ApiKeyGuard: decisions', () => {
       const { ctx } = context(ScopedController, 'inherited', { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' }, address);
       expect(() => guard.canActivate(ctx)).toThrow(UnauthorizedException);
       try {
-        guard.canActivate(ctx);
+        void guard.canActivate(ctx);
       } catch (error) {
         const message = (error as UnauthorizedException).message;
         expect(message).toContain('npm run keys -- create');

@@ -310,14 +310,13 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
   private sleep(ms: number, wakesOnNotify: boolean): Promise<void> {
     if (!this.running) return Promise.resolve();
     return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wakeUp === done) this.wakeUp = null;
+        resolve();
+      };
       const timer = setTimeout(done, ms);
       timer.unref();
-      const self = this;
-      function done(): void {
-        clearTimeout(timer);
-        if (self.wakeUp === done) self.wakeUp = null;
-        resolve();
-      }
       this.wakeUp = done;
       this.sleepWakesOnNotify = wakesOnNotify;
     });
