@@ -67,8 +67,8 @@ const COALESCE_ROUNDS_MS = 50;
  *
  * Delivery is background work and gives way to requests: while tasks keep committing and the event
  * loop is saturated (utilisation ≥ 0.9 over the last window), rounds keep a single event in flight
- * and each is followed by a pause four times its length, so that sending costs the request path a
- * few percent instead of a third of its throughput. The backlog then grows, durably, and drains at
+ * and each is followed by a pause four times its length, so that sending takes little from the
+ * request path. The backlog then grows, durably, and drains at
  * full concurrency once the loop has room again.
  */
 @Injectable()
