@@ -6,7 +6,7 @@ export function KeyPrompt({ message, onKey }: { message: string; onKey: (key: st
   return (
     <form
       class="key-prompt"
-      aria-label="API key"
+      aria-label="Enter an API key"
       onSubmit={(event) => {
         event.preventDefault();
         if (key.trim() !== '') onKey(key.trim());

@@ -22,12 +22,12 @@ export function Timeline({ sessionId }: { sessionId: string }) {
     POLL_MS,
     [sessionId],
   );
-  const [memory, setMemory] = useState<{ session: string; block?: string; error?: string } | undefined>(undefined);
+  const [memory, setMemory] = useState<{ session: string; block?: unknown; error?: string } | undefined>(undefined);
 
   const compress = async () => {
     setMemory({ session: sessionId });
     try {
-      const answer = await api.post<{ memory_block: string }>('/v1/compress', { session_id: sessionId });
+      const answer = await api.post<{ memory_block: unknown }>('/v1/compress', { session_id: sessionId });
       setMemory({ session: sessionId, block: answer.memory_block });
     } catch (reason) {
       setMemory({ session: sessionId, error: reason instanceof Error ? reason.message : String(reason) });
@@ -55,7 +55,9 @@ export function Timeline({ sessionId }: { sessionId: string }) {
           {shownMemory.block !== undefined && (
             <>
               <h4 id="memory-block-heading">Memory block</h4>
-              <pre aria-labelledby="memory-block-heading">{shownMemory.block}</pre>
+              <pre aria-labelledby="memory-block-heading">
+                {typeof shownMemory.block === 'string' ? shownMemory.block : json(shownMemory.block)}
+              </pre>
             </>
           )}
         </div>
