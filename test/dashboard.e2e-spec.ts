@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ApiKeysService } from '../src/auth/api-keys.service.js';
+import { DelegatingAgent } from './fixtures/coordination-agents.js';
 import { MathAgent } from './fixtures/test-agents.js';
 import { chromiumAvailable, collectPageErrors, launchChromium, listen } from './utils/browser.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -27,15 +28,15 @@ describeInBrowser('Dashboard in Chromium', () => {
     let errors: string[];
 
     beforeAll(async () => {
-      // math.slow (a test fixture) runs until it is cancelled.
-      t = await createTestApp({ providers: [MathAgent] });
+      // math.slow (a test fixture) runs until it is cancelled; chain.outer delegates chain.middle, which delegates uppercase.
+      t = await createTestApp({ providers: [MathAgent, DelegatingAgent] });
       base = await listen(t);
     });
     afterAll(async () => {
       await t.close();
     });
     beforeEach(async () => {
-      context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+      context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
       page = await context.newPage();
       errors = collectPageErrors(page);
       await page.goto(`${base}/ui`);
@@ -132,6 +133,46 @@ describeInBrowser('Dashboard in Chromium', () => {
       expect(errors).toEqual([]);
     });
 
+    it('nests sub-tasks under the task that delegated them, each with its attempts', async () => {
+      const done = await api('/v1/orchestrate', { session_id: 'browser_chain', capability: 'chain.outer', parameters: { text: 'nested' } });
+      expect(done.body.success).toBe(true);
+      await page.locator('#sessions').getByRole('button', { name: 'Open session browser_chain' }).click({ timeout: SHOWN_MS });
+      const timeline = page.getByRole('region', { name: 'Timeline of session browser_chain' });
+      await timeline.locator('[data-contract-type="RESPONSE"]').nth(2).waitFor({ timeout: SHOWN_MS });
+
+      // One task at the top; chain.middle under it; uppercase under chain.middle; each REQUEST before its sub-tasks and its RESPONSE.
+      const order = await timeline
+        .locator('.contract')
+        .evaluateAll((nodes) =>
+          nodes.map((node) => `${node.getAttribute('data-contract-type')} ${node.querySelector('strong')?.textContent}`),
+        );
+      expect(order).toEqual([
+        'REQUEST chain.outer',
+        'REQUEST chain.middle',
+        'REQUEST uppercase',
+        'RESPONSE uppercase',
+        'RESPONSE chain.middle',
+        'RESPONSE chain.outer',
+      ]);
+      const nested = await timeline.locator('li').evaluateAll((items) =>
+        items.map((item) => {
+          let depth = 0;
+          for (let parent = item.parentElement; parent !== null; parent = parent.parentElement) if (parent.tagName === 'LI') depth += 1;
+          return `${depth}:${item.querySelector(':scope > .contract strong')?.textContent ?? ''}`;
+        }),
+      );
+      expect(nested).toEqual(['0:chain.outer', '1:chain.middle', '2:uppercase']);
+      expect(await timeline.getByText(/^1 attempt:/).count()).toBe(3);
+      expect(errors).toEqual([]);
+
+      // `DASHBOARD_SCREENSHOT=docs/dashboard.png` saves the picture the README shows.
+      const screenshot = process.env.DASHBOARD_SCREENSHOT;
+      if (screenshot !== undefined && screenshot !== '') {
+        await page.locator('#tasks').getByText('chain.outer').waitFor({ timeout: SHOWN_MS });
+        await page.screenshot({ path: screenshot, fullPage: true });
+      }
+    });
+
     it('cancels a slow task from the page', async () => {
       await page.getByLabel('Capability').selectOption('math.slow', { timeout: SHOWN_MS });
       await page.getByLabel('Session', { exact: true }).fill('browser_slow');
@@ -179,6 +220,11 @@ describeInBrowser('Dashboard in Chromium', () => {
     it('asks for a key, keeps it for the tab, and shows the panels with it', async () => {
       const keyField = page.getByLabel('API key', { exact: true });
       await keyField.waitFor({ timeout: SHOWN_MS });
+      expect(await page.getByRole('heading', { name: 'Agents' }).count()).toBe(0);
+      // A key the server does not know: asked again, with the server's reason.
+      await keyField.fill('not-a-key');
+      await page.getByRole('button', { name: 'Use this key' }).click();
+      await page.getByRole('form', { name: 'Enter an API key' }).getByText('not valid').waitFor({ timeout: SHOWN_MS });
       await keyField.fill(keys.read);
       await page.getByRole('button', { name: 'Use this key' }).click();
       await page.locator('#agents').getByText('agent_example_001').waitFor({ timeout: SHOWN_MS });

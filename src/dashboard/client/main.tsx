@@ -35,14 +35,17 @@ function App() {
           </button>
         )}
       </header>
+      {/* Without a valid key nothing can be read: the panels stop until one is given. */}
       {keyNeeded !== undefined && <KeyPrompt message={keyNeeded} onKey={applyKey} />}
-      <main class="panels" key={generation}>
-        <AgentsPanel />
-        <RunTaskPanel onRan={setSession} />
-        <TracePanel />
-        <TasksPanel onOpenSession={setSession} />
-        <SessionsPanel selected={session} onSelect={setSession} />
-      </main>
+      {keyNeeded === undefined && (
+        <main class="panels" key={generation}>
+          <AgentsPanel />
+          <RunTaskPanel onRan={setSession} />
+          <TracePanel />
+          <TasksPanel onOpenSession={setSession} />
+          <SessionsPanel selected={session} onSelect={setSession} />
+        </main>
+      )}
     </ApiContext.Provider>
   );
 }
