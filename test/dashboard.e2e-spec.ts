@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ApiKeysService } from '../src/auth/api-keys.service.js';
 import { DelegatingAgent } from './fixtures/coordination-agents.js';
+import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
 import { MathAgent } from './fixtures/test-agents.js';
 import { chromiumAvailable, collectPageErrors, launchChromium, listen } from './utils/browser.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -27,13 +28,20 @@ describeInBrowser('Dashboard in Chromium', () => {
     let page: Page;
     let errors: string[];
 
+    let remote: FakeAgent;
+
     beforeAll(async () => {
       // math.slow (a test fixture) runs until it is cancelled; chain.outer delegates chain.middle, which delegates uppercase.
       t = await createTestApp({ providers: [MathAgent, DelegatingAgent] });
       base = await listen(t);
+      remote = await startFakeAgent({ capabilities: ['remote.echo'] });
+      const registered = await api('/v1/agents', remote.registration('agent_remote'));
+      expect(registered.status).toBe(201);
+      expect((await api('/v1/agents/agent_remote/heartbeat', {})).status).toBe(200);
     });
     afterAll(async () => {
       await t.close();
+      await remote?.close();
     });
     beforeEach(async () => {
       context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
@@ -63,6 +71,16 @@ describeInBrowser('Dashboard in Chromium', () => {
       const agentRow = page.locator('#agents tr', { hasText: 'agent_example_001' });
       expect(await agentRow.innerText()).toMatch(/Example Agent\s+local\s+available/);
       await page.locator('#trace').getByText('not configured').waitFor({ timeout: SHOWN_MS });
+      expect(errors).toEqual([]);
+    });
+
+    it("shows a remote agent's kind, endpoint and last heartbeat", async () => {
+      const row = page.locator('#agents tr', { hasText: 'agent_remote' });
+      await row.waitFor({ timeout: SHOWN_MS });
+      const cells = await row.locator('td').allInnerTexts();
+      expect(cells[2]).toBe('http');
+      expect(cells[7]).toBe(remote.url);
+      expect(cells[8]).toMatch(/\d{1,2}:\d{2}:\d{2}/);
       expect(errors).toEqual([]);
     });
 
