@@ -19,5 +19,5 @@ export const ASSET_CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.svg': 'image/svg+xml',
 };
 
-/** The page and the file names it refers to. */
+/** The page itself, served at `/ui`; it names the script and the stylesheet. */
 export const DASHBOARD_INDEX = 'index.html';

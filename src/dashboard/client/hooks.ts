@@ -49,7 +49,7 @@ export function usePolling<T>(load: () => Promise<T>, intervalMs: number, deps: 
       stopped = true;
       clearInterval(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is read through a ref: a new closure on every render must not restart the timer.
   }, [intervalMs, tick, ...deps]);
 
   return { data, error, refresh: () => setTick((n) => n + 1) };

@@ -16,6 +16,12 @@ function App() {
   // Panels start again (and read at once) when the key changes.
   const [generation, setGeneration] = useState(0);
   const [session, setSession] = useState<string | undefined>(undefined);
+  // Bumped when a task run from the page starts or ends, so that its timeline is read at once.
+  const [timelineVersion, setTimelineVersion] = useState(0);
+  const ran = (sessionId: string) => {
+    setSession(sessionId);
+    setTimelineVersion((n) => n + 1);
+  };
   api.onUnauthorized = (message) => setKeyNeeded(message);
 
   const applyKey = (key: string | null) => {
@@ -40,10 +46,10 @@ function App() {
       {keyNeeded === undefined && (
         <main class="panels" key={generation}>
           <AgentsPanel />
-          <RunTaskPanel onRan={setSession} />
+          <RunTaskPanel onRan={ran} />
           <TracePanel />
           <TasksPanel onOpenSession={setSession} />
-          <SessionsPanel selected={session} onSelect={setSession} />
+          <SessionsPanel selected={session} timelineVersion={timelineVersion} onSelect={setSession} />
         </main>
       )}
     </ApiContext.Provider>

@@ -15,7 +15,8 @@ interface Run {
 
 /**
  * A form that submits a task (`POST /v1/tasks`) and follows it over its event stream until it ends;
- * the answer shows here and the session's timeline opens.
+ * the answer shows here. `onRan` is called when the task is accepted and when it ends: the session's
+ * timeline opens, and is read again.
  */
 export function RunTaskPanel({ onRan }: { onRan: (sessionId: string) => void }) {
   const api = useApi();
@@ -57,6 +58,7 @@ export function RunTaskPanel({ onRan }: { onRan: (sessionId: string) => void }) 
       await api.follow(`/v1/tasks/${encodeURIComponent(accepted.task_id)}/events`, (type, data) => {
         if (type === 'state') setRun({ taskId: accepted.task_id, task: data as Task });
       });
+      // Read the timeline again now that the RESPONSE is there.
       onRan(sessionId);
     } catch (reason) {
       setRun((current) => ({ ...current, error: reason instanceof Error ? reason.message : String(reason) }));

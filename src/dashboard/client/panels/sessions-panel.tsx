@@ -11,7 +11,16 @@ const SHOWN = 20;
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** The sessions, newest first, with a filter; the chosen one shows its timeline. */
-export function SessionsPanel({ selected, onSelect }: { selected: string | undefined; onSelect: (sessionId: string) => void }) {
+export function SessionsPanel({
+  selected,
+  timelineVersion,
+  onSelect,
+}: {
+  selected: string | undefined;
+  /** A change reads the open timeline again at once. */
+  timelineVersion: number;
+  onSelect: (sessionId: string) => void;
+}) {
   const api = useApi();
   const [filter, setFilter] = useState('');
   const prefix = PREFIX.test(filter) ? filter : undefined;
@@ -66,7 +75,11 @@ export function SessionsPanel({ selected, onSelect }: { selected: string | undef
             </ul>
           )}
         </div>
-        {selected === undefined ? <p class="muted">Open a session to see its timeline.</p> : <Timeline sessionId={selected} />}
+        {selected === undefined ? (
+          <p class="muted">Open a session to see its timeline.</p>
+        ) : (
+          <Timeline sessionId={selected} version={timelineVersion} />
+        )}
       </div>
     </Panel>
   );

@@ -45,7 +45,7 @@ export function TasksPanel({ onOpenSession }: { onOpenSession: (sessionId: strin
         </label>
         {data && (
           <span class="muted">
-            {Math.min(SHOWN, data.tasks.length)} of {data.total}
+            {data.tasks.length} of {data.total}
           </span>
         )}
       </div>

@@ -15,12 +15,12 @@ interface SessionDetail extends Session {
 }
 
 /** A session's contracts in order, sub-tasks nested under the task that delegated them; "Compress" shows the memory block. */
-export function Timeline({ sessionId }: { sessionId: string }) {
+export function Timeline({ sessionId, version }: { sessionId: string; version: number }) {
   const api = useApi();
   const { data, error } = usePolling(
     () => api.get<SessionDetail>(`/v1/sessions/${encodeURIComponent(sessionId)}`, { limit: TIMELINE_LIMIT }),
     POLL_MS,
-    [sessionId],
+    [sessionId, version],
   );
   const [memory, setMemory] = useState<{ session: string; block?: unknown; error?: string } | undefined>(undefined);
 
