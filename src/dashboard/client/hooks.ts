@@ -16,7 +16,7 @@ export interface Polled<T> {
 }
 
 /**
- * Reads `load` now and every `intervalMs` while the page is open; reads again at once when one of
+ * Reads `load` now and every `intervalMs` while the page is shown; reads again at once when one of
  * `deps` changes. A read that ends after a newer one started is dropped.
  */
 export function usePolling<T>(load: () => Promise<T>, intervalMs: number, deps: readonly unknown[] = []): Polled<T> {
@@ -44,10 +44,18 @@ export function usePolling<T>(load: () => Promise<T>, intervalMs: number, deps: 
       );
     };
     read();
-    const timer = setInterval(read, intervalMs);
+    // A tab in the background reads nothing; it catches up as soon as it is shown again.
+    const timer = setInterval(() => {
+      if (!document.hidden) read();
+    }, intervalMs);
+    const onVisible = () => {
+      if (!document.hidden) read();
+    };
+    document.addEventListener('visibilitychange', onVisible);
     return () => {
       stopped = true;
       clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
     };
     // `load` is read through a ref: a new closure on every render must not restart the timer.
   }, [intervalMs, tick, ...deps]);
