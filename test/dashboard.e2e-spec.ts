@@ -235,7 +235,7 @@ describeInBrowser('Dashboard in Chromium', () => {
       await context.close();
     });
 
-    it('asks for a key, keeps it for the tab, and shows the panels with it', async () => {
+    it('asks for a key, keeps it for the tab, shows the panels with it, and the 403 of a route it may not call', async () => {
       const keyField = page.getByLabel('API key', { exact: true });
       await keyField.waitFor({ timeout: SHOWN_MS });
       expect(await page.getByRole('heading', { name: 'Agents' }).count()).toBe(0);
@@ -253,6 +253,13 @@ describeInBrowser('Dashboard in Chromium', () => {
       await page.reload();
       await page.locator('#agents').getByText('agent_example_001').waitFor({ timeout: SHOWN_MS });
       expect(await page.getByLabel('API key', { exact: true }).count()).toBe(0);
+
+      // Reading is allowed, running is not: the API's 403 message shows under the form.
+      await page.getByLabel('Capability').selectOption('echo', { timeout: SHOWN_MS });
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      const refused = page.getByRole('status', { name: 'Answer' }).getByRole('alert');
+      await refused.waitFor({ timeout: SHOWN_MS });
+      expect(await refused.innerText()).toContain("lacks the scope this route needs: 'invoke' or 'admin'");
     });
 
     it('a key without the read scope gets a clear message in each panel it may not see', async () => {
