@@ -4,6 +4,7 @@ import { AgentsModule } from './agents/agents.module.js';
 import { appConfig } from './app.config.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ContractsModule } from './contracts/contracts.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { RetentionModule } from './contracts/retention/retention.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
@@ -25,6 +26,8 @@ import { SecurityModule } from './security/security.module.js';
     // Its rate limit is middleware (mounted in app.setup.ts), so it runs before the API-key guard.
     SecurityModule,
     AuthModule,
+    // The web page at /ui; it reads everything through the API above.
+    DashboardModule,
   ],
 })
 export class AppModule {}

@@ -35,7 +35,7 @@ async function bootstrap(): Promise<void> {
     exit: (code) => process.exit(code),
   });
   const address = app.getHttpServer().address() as AddressInfo;
-  Logger.log(`Agent Orchestrator listening on http://${config.host}:${address.port} (docs at /docs)`, 'Bootstrap');
+  Logger.log(`Agent Orchestrator listening on http://${config.host}:${address.port} (dashboard at /ui, docs at /docs)`, 'Bootstrap');
 }
 
 try {

@@ -186,6 +186,7 @@ describe('With API keys', () => {
       { name: 'GET /v1/contracts/:id', scope: 'read', send: () => request(t.server).get(`/v1/contracts/${contractId}`), ok: [200] },
       { name: 'GET /v1/sessions', scope: 'read', send: () => request(t.server).get('/v1/sessions'), ok: [200] },
       { name: 'GET /v1/sessions/:id', scope: 'read', send: () => request(t.server).get('/v1/sessions/auth_seed'), ok: [200] },
+      { name: 'GET /v1/tasks', scope: 'read', send: () => request(t.server).get('/v1/tasks?session_id=auth_seed'), ok: [200] },
       { name: 'GET /v1/tasks/:id', scope: 'read', send: () => request(t.server).get(`/v1/tasks/${contractId}`), ok: [200] },
       {
         name: 'POST /v1/orchestrate',

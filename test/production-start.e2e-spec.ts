@@ -58,7 +58,7 @@ describe('npm run start:prod after npm ci --omit=dev on a built tree', () => {
   });
 
   it(
-    'installs without devDependencies, starts, is live and answers an echo task',
+    'installs without devDependencies, starts, is live, answers an echo task and serves the dashboard',
     async () => {
       const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
       const install = await run('npm', ['ci', '--omit=dev', '--ignore-scripts=false', '--no-audit', '--no-fund'], dir, env);
@@ -97,6 +97,16 @@ describe('npm run start:prod after npm ci --omit=dev on a built tree', () => {
       });
       expect(echo.status).toBe(200);
       expect(await echo.json()).toMatchObject({ success: true, data: { message: 'Echo: from the production start' }, error: null });
+
+      // The dashboard was built into dist/ with the server: served without any devDependency (its
+      // front-end libraries are bundled).
+      const page = await fetch(`${base}/ui`);
+      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      const script = await fetch(`${base}/ui/dashboard.js`);
+      expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+      for (const bundled of ['preact', 'esbuild', 'eventsource-parser', 'playwright-core']) {
+        expect([bundled, existsSync(join(dir, 'node_modules', bundled))]).toEqual([bundled, false]);
+      }
     },
     15 * 60_000,
   );

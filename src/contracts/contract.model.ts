@@ -56,6 +56,14 @@ export interface PageRequest {
    * `next_cursor`); a page always holds at least one. Unlimited when absent.
    */
   maxBytes?: number;
+  /** Contract lists only: newest first instead of oldest first. A cursor continues the order that issued it. */
+  newestFirst?: boolean;
+}
+
+/** Filter of the session list. */
+export interface SessionFilter {
+  /** Sessions whose id starts with this text (case-sensitive). */
+  session_id_prefix?: string;
 }
 
 export interface Page<T> {

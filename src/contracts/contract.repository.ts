@@ -5,6 +5,7 @@ import type {
   OutboxEvent,
   Page,
   PageRequest,
+  SessionFilter,
   SessionSummary,
   TaskOutcome,
 } from './contract.model.js';
@@ -49,7 +50,10 @@ export abstract class ContractRepository {
   /** Contracts whose `parent_contract_id` is one of `parentIds` (RESPONSEs and sub-task REQUESTs), oldest first. */
   abstract findChildren(parentIds: readonly string[]): Promise<Contract[]>;
 
-  /** Oldest first, keyset-paged. Throws InvalidCursorError for a cursor it did not issue. */
+  /**
+   * Oldest first (newest first with `page.newestFirst`), keyset-paged. Throws InvalidCursorError for a
+   * cursor it did not issue for that order.
+   */
   abstract find(filter: ContractFilter, page: PageRequest): Promise<Page<Contract>>;
 
   /**
@@ -63,8 +67,8 @@ export abstract class ContractRepository {
 
   abstract findSession(sessionId: string): Promise<SessionSummary | undefined>;
 
-  /** Newest (most recently updated) first, keyset-paged. */
-  abstract listSessions(page: PageRequest): Promise<Page<SessionSummary>>;
+  /** Newest (most recently updated) first, keyset-paged; `filter` narrows the list and its total. */
+  abstract listSessions(page: PageRequest, filter?: SessionFilter): Promise<Page<SessionSummary>>;
 
   abstract stats(): Promise<ContractStats>;
 

@@ -1,6 +1,6 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { Contract, ContractFilter, ContractStats, Page, PageRequest, SessionSummary } from './contract.model.js';
+import type { Contract, ContractFilter, ContractStats, Page, PageRequest, SessionFilter, SessionSummary } from './contract.model.js';
 import { ContractRepository } from './contract.repository.js';
 import { contractJsonSize } from './contract-size.js';
 import { contractsConfig, DEFAULT_RESPONSE_MAX_BYTES } from './contracts.config.js';
@@ -36,9 +36,14 @@ export class ContractsService {
     return Math.max(1, this.responseMaxBytes - RESPONSE_ENVELOPE_BYTES);
   }
 
-  /** Contracts matching every given filter, oldest first; the page ends early at RESPONSE_MAX_BYTES. */
+  /**
+   * Contracts matching every given filter, oldest first (or newest first with `page.newestFirst`); the
+   * page ends early at RESPONSE_MAX_BYTES.
+   */
   list(filter: ContractFilter, page: Partial<PageRequest> = {}): Promise<Page<Contract>> {
-    return withCursorCheck(() => this.repository.find(filter, { ...pageOf(page), maxBytes: this.contractBudget }));
+    return withCursorCheck(() =>
+      this.repository.find(filter, { ...pageOf(page), maxBytes: this.contractBudget, newestFirst: page.newestFirst === true }),
+    );
   }
 
   /** One contract; NotFoundException if unknown. */
@@ -92,8 +97,8 @@ export class ContractsService {
   }
 
   /** Sessions, most recently updated first. */
-  listSessions(page: Partial<PageRequest> = {}): Promise<Page<SessionSummary>> {
-    return withCursorCheck(() => this.repository.listSessions(pageOf(page)));
+  listSessions(page: Partial<PageRequest> = {}, filter: SessionFilter = {}): Promise<Page<SessionSummary>> {
+    return withCursorCheck(() => this.repository.listSessions(pageOf(page), filter));
   }
 
   /** A session with one page of its conversation; NotFoundException if unknown. */

@@ -4,6 +4,7 @@ import { Scopes } from '../auth/index.js';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { SESSION_ID_PATTERN } from '../common/validation/session-id.js';
 import { ContractsService, type SessionDetail } from './contracts.service.js';
+import { ListSessionsQueryDto } from './dto/list-sessions-query.dto.js';
 import { PageQueryDto } from './dto/page-query.dto.js';
 import { SessionDetailResponseDto, SessionListResponseDto } from './dto/session.dto.js';
 import { ParseSessionIdPipe } from './pipes/parse-session-id.pipe.js';
@@ -15,11 +16,15 @@ export class SessionsController {
   constructor(private readonly contracts: ContractsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List sessions', description: 'Most recently updated first; page with `limit` and `next_cursor`.' })
+  @ApiOperation({
+    summary: 'List sessions',
+    description: 'Most recently updated first; `session_id_prefix` narrows the list (and `total`); page with `limit` and `next_cursor`.',
+  })
   @ApiOkResponse({ type: SessionListResponseDto, description: 'One page of sessions' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: '`limit` or `cursor` is not valid' })
-  async list(@Query() query: PageQueryDto): Promise<SessionListResponseDto> {
-    const page = await this.contracts.listSessions({ limit: query.limit, cursor: query.cursor });
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: '`session_id_prefix`, `limit` or `cursor` is not valid' })
+  async list(@Query() query: ListSessionsQueryDto): Promise<SessionListResponseDto> {
+    const filter = query.session_id_prefix === undefined ? {} : { session_id_prefix: query.session_id_prefix };
+    const page = await this.contracts.listSessions({ limit: query.limit, cursor: query.cursor }, filter);
     return { sessions: page.items, total: page.total, next_cursor: page.next_cursor };
   }
 

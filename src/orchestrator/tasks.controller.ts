@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Req, Sse, type MessageEvent } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query, Req, Sse, type MessageEvent } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import {
   ApiAcceptedResponse,
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -15,7 +16,8 @@ import { Scopes, type AuthenticatedRequest } from '../auth/index.js';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { DelegateRequestDto, DelegationResultDto } from './dto/delegate-request.dto.js';
 import { OrchestrateRequestDto } from './dto/orchestrate-request.dto.js';
-import { TaskAcceptedDto, TaskDto } from './dto/task.dto.js';
+import { ListTasksQueryDto } from './dto/list-tasks-query.dto.js';
+import { TaskAcceptedDto, TaskDto, TaskListResponseDto } from './dto/task.dto.js';
 import { OrchestratorService } from './orchestrator.service.js';
 import { TasksService } from './tasks.service.js';
 import { ApiTaskSubmission } from './decorators/api-task-submission.decorator.js';
@@ -39,6 +41,20 @@ export class TasksController {
   @ApiTaskSubmission()
   async submit(@Body() body: OrchestrateRequestDto, @Headers('traceparent') traceparent?: string): Promise<TaskAcceptedDto> {
     return { task_id: await this.orchestrator.submit(body, traceparent), status: 'submitted' };
+  }
+
+  @Get()
+  @Scopes('read')
+  @ApiOperation({
+    summary: 'List tasks',
+    description:
+      'Every task (REQUEST contract, sub-tasks included), newest first. Filters combine with AND; `total` counts all matches; ' +
+      'page with `limit` and `next_cursor`.',
+  })
+  @ApiOkResponse({ type: TaskListResponseDto, description: 'One page of matching tasks' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A filter, `limit` or `cursor` is not valid' })
+  list(@Query() query: ListTasksQueryDto): Promise<TaskListResponseDto> {
+    return this.tasks.list(query);
   }
 
   @Post(':task_id/cancel')

@@ -1,8 +1,10 @@
 import { ConflictException, Injectable, NotFoundException, type MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import type { Contract } from '../contracts/contract.model.js';
+import type { Contract, ContractFilter, ContractStatus, PageRequest } from '../contracts/contract.model.js';
 import { ContractRepository } from '../contracts/contract.repository.js';
-import type { TaskDto } from './dto/task.dto.js';
+import { ContractsService } from '../contracts/contracts.service.js';
+import type { ListTasksQueryDto } from './dto/list-tasks-query.dto.js';
+import type { TaskDto, TaskListResponseDto, TaskStatus } from './dto/task.dto.js';
 import { TaskEventsService, type TaskEvent } from './events/task-events.service.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
 import { OrchestratorService } from './orchestrator.service.js';
@@ -13,6 +15,7 @@ import { taskView } from './task-view.js';
 export class TasksService {
   constructor(
     private readonly contracts: ContractRepository,
+    private readonly contractList: ContractsService,
     private readonly orchestrator: OrchestratorService,
     private readonly events: TaskEventsService,
   ) {}
@@ -24,6 +27,17 @@ export class TasksService {
     const task = await this.get(taskId);
     if (task.status !== 'cancelled') throw new ConflictException(OrchestratorMessages.alreadyFinished(taskId, task.status));
     return task;
+  }
+
+  /** Tasks (REQUEST contracts, sub-tasks included), newest first, filtered and keyset-paged; 400 for a bad cursor. */
+  async list(query: ListTasksQueryDto): Promise<TaskListResponseDto> {
+    const filter: ContractFilter = { contract_type: 'REQUEST' };
+    if (query.status !== undefined) filter.status = STORED_STATUS[query.status];
+    if (query.capability !== undefined) filter.capability = query.capability;
+    if (query.session_id !== undefined) filter.session_id = query.session_id;
+    const page: Partial<PageRequest> = { limit: query.limit, cursor: query.cursor, newestFirst: true };
+    const found = await this.contractList.list(filter, page);
+    return { tasks: found.items.map((request) => this.view(request)), total: found.total, next_cursor: found.next_cursor };
   }
 
   async get(taskId: string): Promise<TaskDto> {
@@ -72,6 +86,15 @@ export class TasksService {
     return taskView(request, live?.status === 'submitted' ? 'submitted' : undefined);
   }
 }
+
+/** The REQUEST status a task status filter selects (queued and running tasks are both `in_progress`). */
+const STORED_STATUS: Record<TaskStatus, ContractStatus> = {
+  submitted: 'in_progress',
+  working: 'in_progress',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
 
 function toMessage(event: TaskEvent): MessageEvent {
   return { id: String(event.id), type: event.type, data: event.data };

@@ -20,7 +20,7 @@ export class SessionListResponseDto {
   @ApiProperty({ type: [SessionSummaryDto], description: 'Most recently updated first' })
   sessions!: SessionSummaryDto[];
 
-  @ApiProperty({ description: 'Number of all sessions', example: 1 })
+  @ApiProperty({ description: 'Number of all sessions (matching the filter, if any)', example: 1 })
   total!: number;
 
   @ApiProperty({

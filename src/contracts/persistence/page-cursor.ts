@@ -8,6 +8,8 @@ import { InvalidCursorError } from '../errors/invalid-cursor.error.js';
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const CONTRACT_TAG = 'c1:';
+/** A contract list read newest first: its cursors are not valid in the oldest-first order, nor the reverse. */
+const NEWEST_FIRST_CONTRACT_TAG = 'r1:';
 const SESSION_TAG = 's1:';
 const SEQ = /^(?:0|[1-9][0-9]{0,15})$/;
 const MAX_SESSION_KEY_LENGTH = 256;
@@ -36,12 +38,12 @@ export interface ContractCursor {
   total?: number;
 }
 
-export function encodeContractCursor(seq: number, total?: number): string {
-  return encode(`${CONTRACT_TAG}${seq}${total === undefined ? '' : `.${total}`}`);
+export function encodeContractCursor(seq: number, total?: number, newestFirst = false): string {
+  return encode(`${newestFirst ? NEWEST_FIRST_CONTRACT_TAG : CONTRACT_TAG}${seq}${total === undefined ? '' : `.${total}`}`);
 }
 
-export function decodeContractCursor(cursor: string): ContractCursor {
-  const body = decode(cursor, CONTRACT_TAG);
+export function decodeContractCursor(cursor: string, newestFirst = false): ContractCursor {
+  const body = decode(cursor, newestFirst ? NEWEST_FIRST_CONTRACT_TAG : CONTRACT_TAG);
   const [seqText, totalText, ...rest] = body.split('.');
   if (rest.length > 0 || !SEQ.test(seqText!) || (totalText !== undefined && !SEQ.test(totalText))) throw new InvalidCursorError();
   const seq = Number(seqText);

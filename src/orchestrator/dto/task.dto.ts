@@ -39,3 +39,21 @@ export class TaskDto {
   @ApiProperty({ type: String, nullable: true, example: '2026-11-25T21:42:42.125Z' })
   completed_at!: string | null;
 }
+
+export class TaskListResponseDto {
+  @ApiProperty({ type: [TaskDto], description: 'Newest first' })
+  tasks!: TaskDto[];
+
+  @ApiProperty({ description: 'Number of all matching tasks, not only this page', example: 1 })
+  total!: number;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'Pass as `cursor` to get the next (older) page; null on the last page. A page may end before `limit` when its tasks ' +
+      'would pass RESPONSE_MAX_BYTES: follow the cursor until it is null.',
+    example: 'cjE6MTAw',
+  })
+  next_cursor!: string | null;
+}

@@ -68,6 +68,15 @@ describe('SqliteContractRepository', () => {
       expect(details).not.toContain('TEMP B-TREE');
     });
 
+    it('serves the newest-first task list (REQUESTs) from an index, without sorting', async () => {
+      const plan = await sql
+        .raw(`explain query plan select * from contracts where contract_type = 'REQUEST' and seq < 5 order by seq desc limit 10`)
+        .execute(store.db);
+      const details = plan.rows.map((r) => (r as { detail: string }).detail).join('\n');
+      expect(details).toContain('contracts_contract_type_seq_idx');
+      expect(details).not.toContain('TEMP B-TREE');
+    });
+
     it('serves newest-first session listing and the outbox queries from indexes', async () => {
       const plan = async (query: string) =>
         (await sql.raw(`explain query plan ${query}`).execute(store.db)).rows.map((r) => (r as { detail: string }).detail).join('\n');
@@ -467,6 +476,47 @@ describe('SqliteContractRepository', () => {
     it('rejects a non-positive limit', async () => {
       await expect(store.repo.find({}, { limit: 0 })).rejects.toBeInstanceOf(RangeError);
     });
+
+    it.each<[ContractFilter, number]>([
+      [{}, 7],
+      [{ contract_type: 'REQUEST' }, 4],
+      [{ contract_type: 'REQUEST', status: 'failed', capability: 'echo' }, 1],
+      [{ contract_type: 'REQUEST', session_id: 'session_2' }, 1000],
+    ])('walks %j newest first with limit %i: every match exactly once', async (filter, limit) => {
+      const expected = all
+        .filter(matches(filter))
+        .sort((a, b) => (a.created_at < b.created_at ? 1 : -1))
+        .map((c) => c.contract_id);
+      const items: Contract[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.repo.find(filter, { limit, cursor, newestFirst: true });
+        expect(page.total).toBe(expected.length);
+        items.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined);
+      expect(items.map((c) => c.contract_id)).toEqual(expected);
+    });
+
+    it('a cursor continues only the order that issued it', async () => {
+      const oldest = await store.repo.find({}, { limit: 2 });
+      const newest = await store.repo.find({}, { limit: 2, newestFirst: true });
+      await expect(store.repo.find({}, { limit: 2, cursor: oldest.next_cursor!, newestFirst: true })).rejects.toBeInstanceOf(
+        InvalidCursorError,
+      );
+      await expect(store.repo.find({}, { limit: 2, cursor: newest.next_cursor! })).rejects.toBeInstanceOf(InvalidCursorError);
+    });
+
+    it('sees tasks added after a newest-first cursor was issued on the next first page, not on the following pages', async () => {
+      const p1 = await store.repo.find({ contract_type: 'REQUEST' }, { limit: 1, newestFirst: true });
+      const added = makeRequest({ session_id: 'session_late' });
+      await store.repo.insertRequest(added, { outbox: false });
+      const p2 = await store.repo.find({ contract_type: 'REQUEST' }, { limit: 1, cursor: p1.next_cursor!, newestFirst: true });
+      expect(p2.items[0]!.contract_id).not.toBe(added.contract_id);
+      expect(p2.items[0]!.created_at < p1.items[0]!.created_at).toBe(true);
+      const again = await store.repo.find({ contract_type: 'REQUEST' }, { limit: 1, newestFirst: true });
+      expect(again.items[0]!.contract_id).toBe(added.contract_id);
+    });
   });
 
   describe('sessions', () => {
@@ -521,6 +571,33 @@ describe('SqliteContractRepository', () => {
 
     it('an empty store has no sessions', async () => {
       expect(await store.repo.listSessions({ limit: 10 })).toEqual({ items: [], total: 0, next_cursor: null });
+    });
+
+    it('filters sessions by the start of their id: exact, case-sensitive, no wildcards, paged and counted', async () => {
+      const ids = ['team_a.1', 'team_a.2', 'team_a.3', 'team_b.1', 'Team_a.4', 'teamXa.5'];
+      for (const [i, sessionId] of ids.entries()) {
+        const at = new Date(Date.UTC(2026, 1, 1, 0, i)).toISOString();
+        await store.repo.insertRequest(makeRequest({ session_id: sessionId, created_at: at }), { outbox: false });
+      }
+      const walk = async (prefix: string, limit: number) => {
+        const seen: string[] = [];
+        const totals = new Set<number>();
+        let cursor: string | undefined;
+        do {
+          const page = await store.repo.listSessions({ limit, cursor }, { session_id_prefix: prefix });
+          seen.push(...page.items.map((s) => s.session_id));
+          totals.add(page.total);
+          cursor = page.next_cursor ?? undefined;
+        } while (cursor !== undefined);
+        expect([...totals]).toEqual([seen.length]);
+        return seen;
+      };
+      expect(await walk('team_a', 1)).toEqual(['team_a.3', 'team_a.2', 'team_a.1']);
+      expect(await walk('team_', 100)).toEqual(['team_b.1', 'team_a.3', 'team_a.2', 'team_a.1']);
+      expect(await walk('team_a.2', 5)).toEqual(['team_a.2']);
+      expect(await walk('nobody', 5)).toEqual([]);
+      expect((await store.repo.listSessions({ limit: 1 }, { session_id_prefix: 'team_a' })).total).toBe(3);
+      expect((await store.repo.listSessions({ limit: 1 })).total).toBe(6);
     });
   });
 

@@ -9,6 +9,7 @@ import type {
   OutboxEvent,
   Page,
   PageRequest,
+  SessionFilter,
   SessionSummary,
   TaskOutcome,
   TraceEventType,
@@ -105,7 +106,7 @@ type Executor = Kysely<ContractsTables> | Transaction<ContractsTables>;
  *
  * Statements that run on every task are compiled once (PreparedQuery) and their SQLite statements are
  * cached by the connection (StatementCachingDatabase). Filtered lists compile once per filter shape
- * (at most 2^6 × 2), lazily. Nothing here grows with the number of contracts.
+ * (at most 2^6 × 4), lazily. Nothing here grows with the number of contracts.
  */
 @Injectable()
 export class SqliteContractRepository implements ContractRepository, OutboxRepository {
@@ -131,7 +132,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   readonly #countNewSession: PreparedQuery<{ session_id: string; count: number }, never>;
   readonly #readCounters: PreparedQuery<object, CounterRow>;
   readonly #readCounter: PreparedQuery<{ name: string }, CounterRow>;
-  /** Page queries by filter shape (+ CURSOR_BIT), count queries by filter shape; filled lazily. */
+  /** Page queries by filter shape (+ CURSOR_BIT, NEWEST_FIRST_BIT), count queries by filter shape; filled lazily. */
   readonly #findRows = new Map<number, PreparedQuery<FindValues, ContractRow>>();
   readonly #findCount = new Map<number, PreparedQuery<FindValues, { n: number | string | bigint }>>();
 
@@ -545,11 +546,12 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   async find(filter: ContractFilter, page: PageRequest): Promise<Page<Contract>> {
     const limit = checkLimit(page.limit);
-    const after = page.cursor === undefined ? undefined : decodeContractCursor(page.cursor);
+    const newestFirst = page.newestFirst === true;
+    const after = page.cursor === undefined ? undefined : decodeContractCursor(page.cursor, newestFirst);
 
     const values = { limit: limit + 1, after: after?.seq ?? 0 } as FindValues;
     const shape = filterShape(filter, values);
-    const rowsQuery = this.#rowsQuery(after === undefined ? shape : shape | CURSOR_BIT);
+    const rowsQuery = this.#rowsQuery(shape | (after === undefined ? 0 : CURSOR_BIT) | (newestFirst ? NEWEST_FIRST_BIT : 0));
     const [{ rows }, known] = await Promise.all([this.#db.executeQuery(rowsQuery.bind(values)), this.#knownTotal(filter, shape)]);
     // A total the store does not keep is counted on the first page and carried by the cursors after it.
     const carried = known === undefined ? after?.total : undefined;
@@ -571,7 +573,8 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     return {
       items,
       total,
-      next_cursor: more && last !== undefined ? encodeContractCursor(Number(last.seq), known === undefined ? total : undefined) : null,
+      next_cursor:
+        more && last !== undefined ? encodeContractCursor(Number(last.seq), known === undefined ? total : undefined, newestFirst) : null,
     };
   }
 
@@ -618,11 +621,13 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     }
   }
 
-  /** The page query (oldest first, `limit` rows) of a filter shape, compiled once per shape. */
+  /** The page query (`limit` rows, oldest first unless NEWEST_FIRST_BIT) of a filter shape, compiled once per shape. */
   #rowsQuery(shape: number): PreparedQuery<FindValues, ContractRow> {
     return cached(this.#findRows, shape, () =>
       PreparedQuery.prepare<FindValues, ContractRow>((p) =>
-        this.#whereShape(this.#db.selectFrom('contracts').selectAll(), shape, p).orderBy('seq').limit(p('limit')),
+        this.#whereShape(this.#db.selectFrom('contracts').selectAll(), shape, p)
+          .orderBy('seq', shape & NEWEST_FIRST_BIT ? 'desc' : 'asc')
+          .limit(p('limit')),
       ),
     );
   }
@@ -632,12 +637,38 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     return rows[0] === undefined ? undefined : rowToSession(rows[0]);
   }
 
-  async listSessions(page: PageRequest): Promise<Page<SessionSummary>> {
+  async listSessions(page: PageRequest, filter: SessionFilter = {}): Promise<Page<SessionSummary>> {
     const limit = checkLimit(page.limit);
     const after = page.cursor === undefined ? undefined : decodeSessionCursor(page.cursor);
-    const rowsQuery =
-      after === undefined ? this.#listSessions.bind({ limit: limit + 1 }) : this.#listSessionsAfter.bind({ limit: limit + 1, ...after });
-    const [{ rows }, total] = await Promise.all([this.#db.executeQuery(rowsQuery), this.#counter(STORE_COUNTER.sessions)]);
+    const prefix = filter.session_id_prefix;
+    let rows: SessionRow[];
+    let total: number;
+    if (prefix === undefined) {
+      const rowsQuery =
+        after === undefined ? this.#listSessions.bind({ limit: limit + 1 }) : this.#listSessionsAfter.bind({ limit: limit + 1, ...after });
+      [{ rows }, total] = await Promise.all([this.#db.executeQuery(rowsQuery), this.#counter(STORE_COUNTER.sessions)]);
+    } else {
+      // substr rather than LIKE: the same exact, case-sensitive match on SQLite and PostgreSQL, no escaping.
+      const startsWith = sql<string>`substr(session_id, 1, ${prefix.length})`;
+      let rowsQuery = this.#db.selectFrom('sessions').selectAll().where(startsWith, '=', prefix);
+      if (after !== undefined) {
+        rowsQuery = rowsQuery.where((eb) => eb(eb.refTuple('updated_at', 'session_id'), '<', eb.tuple(after.updated_at, after.session_id)));
+      }
+      const countQuery = this.#db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where(startsWith, '=', prefix);
+      const [found, counted] = await Promise.all([
+        rowsQuery
+          .orderBy('updated_at', 'desc')
+          .orderBy('session_id', 'desc')
+          .limit(limit + 1)
+          .execute(),
+        countQuery.executeTakeFirst(),
+      ]);
+      rows = found;
+      total = Number(counted?.n ?? 0);
+    }
     const more = rows.length > limit;
     const items = (more ? rows.slice(0, limit) : rows).map(rowToSession);
     const last = more ? items[items.length - 1] : undefined;
@@ -664,13 +695,13 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     return { total_sessions, total_contracts, by_status };
   }
 
-  /** Adds the WHERE conditions of a filter shape (equality per filtered column, `seq > after` with a cursor). */
+  /** Adds the WHERE conditions of a filter shape (equality per filtered column, `seq > after` with a cursor, `<` newest first). */
   #whereShape<Q extends { where: (...args: any[]) => Q }>(query: Q, shape: number, p: FindParam): Q {
     let q = query;
     FILTER_COLUMNS.forEach((column, i) => {
       if (shape & (1 << i)) q = q.where(column, '=', p(column));
     });
-    if (shape & CURSOR_BIT) q = q.where('seq', '>', p('after'));
+    if (shape & CURSOR_BIT) q = q.where('seq', shape & NEWEST_FIRST_BIT ? '<' : '>', p('after'));
     return q;
   }
 
@@ -729,6 +760,8 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
 /** Bit of a find shape: the query continues after a cursor. */
 const CURSOR_BIT = 1 << FILTER_COLUMNS.length;
+/** Bit of a find shape: newest first. */
+const NEWEST_FIRST_BIT = CURSOR_BIT << 1;
 /** Find shapes whose total a counter holds (besides no filter). */
 const SESSION_ONLY = 1 << FILTER_COLUMNS.indexOf('session_id');
 const STATUS_ONLY = 1 << FILTER_COLUMNS.indexOf('status');
