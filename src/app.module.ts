@@ -10,6 +10,7 @@ import { IntegrationsModule } from './integrations/integrations.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { OrchestratorModule } from './orchestrator/orchestrator.module.js';
 import { SecurityModule } from './security/security.module.js';
+import { A2aServerModule } from './protocols/a2a/a2a-server.module.js';
 
 @Module({
   imports: [
@@ -21,6 +22,7 @@ import { SecurityModule } from './security/security.module.js';
     RetentionModule,
     IntegrationsModule,
     OrchestratorModule,
+    A2aServerModule,
     ObservabilityModule,
     // Its rate limit is middleware (mounted in app.setup.ts), so it runs before the API-key guard.
     SecurityModule,
