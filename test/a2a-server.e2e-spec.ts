@@ -108,6 +108,32 @@ describe('The orchestrator as an A2A agent (without API keys)', () => {
     expect(res.body).toMatchObject({ protocolVersion: expect.stringMatching(/^0\.3/), url: expect.stringMatching(/\/a2a$/) });
   });
 
+  it('answers a v0.3 client (no A2A-Version header) through the SDK compatibility layer', async () => {
+    const res = await request(t.server)
+      .post('/a2a')
+      .send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'message/send',
+        params: {
+          message: {
+            kind: 'message',
+            messageId: 'legacy-1',
+            role: 'user',
+            contextId: 'a2a_legacy',
+            parts: [{ kind: 'data', data: { capability: 'echo', parameters: { text: 'old' } } }],
+          },
+        },
+      })
+      .expect(200);
+    expect(res.body.result).toMatchObject({
+      kind: 'task',
+      contextId: 'a2a_legacy',
+      status: { state: 'completed' },
+      artifacts: [{ parts: [{ kind: 'data', data: { message: 'Echo: old' } }] }],
+    });
+  });
+
   it('SendMessage runs the capability of the data part as an ordinary task', async () => {
     const task = asTask(
       await client.sendMessage(send([data({ capability: 'echo', parameters: { text: 'hi' } })], { contextId: 'a2a_send' })),
