@@ -103,6 +103,11 @@ describe('The orchestrator as an A2A agent (without API keys)', () => {
     expect(res.body.securitySchemes ?? {}).toEqual({});
   });
 
+  it('GET /v1 lists the protocol endpoints', async () => {
+    const res = await request(t.server).get('/v1').expect(200);
+    expect(res.body.endpoints).toMatchObject({ a2a_agent_card: '/.well-known/agent-card.json', a2a: '/a2a', mcp: '/mcp' });
+  });
+
   it('serves a v0.3 card to a client that asks for no version', async () => {
     const res = await request(t.server).get('/.well-known/agent-card.json').expect(200);
     expect(res.body).toMatchObject({ protocolVersion: expect.stringMatching(/^0\.3/), url: expect.stringMatching(/\/a2a$/) });
