@@ -124,6 +124,9 @@ describe('MCP: the orchestrator as an MCP server, MCP servers as agents', () => 
     it('GET and DELETE are refused: the endpoint is stateless', async () => {
       await request(t.server).get('/mcp').expect(405);
       await request(t.server).delete('/mcp').expect(405);
+      const docs = await request(t.server).get('/docs-json').expect(200);
+      expect(Object.keys(docs.body.paths['/mcp']).sort()).toEqual(['delete', 'get', 'post']);
+      expect(docs.body.paths['/mcp'].post.summary).toContain('Streamable HTTP');
     });
   });
 

@@ -1,4 +1,4 @@
-import { All, Controller, Headers, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
@@ -38,13 +38,24 @@ export class McpServerController {
     await transport.handleRequest(req, res, req.body);
   }
 
-  /** No session to open a stream on or to delete: GET and DELETE are refused as the SDK's stateless examples do. */
-  @All()
-  @ApiOperation({ summary: 'Not used by a stateless MCP server (405)' })
-  refuse(@Res() res: Response): void {
-    res
-      .status(HttpStatus.METHOD_NOT_ALLOWED)
-      .setHeader('Allow', 'POST')
-      .json({ jsonrpc: '2.0', error: { code: ErrorCode.ConnectionClosed, message: McpServerMessages.methodNotAllowed() }, id: null });
+  /** No session to open a stream on: refused as the SDK's stateless examples do. */
+  @Get()
+  @ApiOperation({ summary: 'Not used by a stateless MCP server: no stream to open (405)' })
+  refuseStream(@Res() res: Response): void {
+    methodNotAllowed(res);
   }
+
+  /** No session to end. */
+  @Delete()
+  @ApiOperation({ summary: 'Not used by a stateless MCP server: no session to end (405)' })
+  refuseDelete(@Res() res: Response): void {
+    methodNotAllowed(res);
+  }
+}
+
+function methodNotAllowed(res: Response): void {
+  res
+    .status(HttpStatus.METHOD_NOT_ALLOWED)
+    .setHeader('Allow', 'POST')
+    .json({ jsonrpc: '2.0', error: { code: ErrorCode.ConnectionClosed, message: McpServerMessages.methodNotAllowed() }, id: null });
 }
