@@ -2,7 +2,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Role, TaskState, type Message, type Part, type StreamResponse, type Task } from '@a2a-js/sdk';
-import { ClientFactory, ClientFactoryOptions, DefaultAgentCardResolver, JsonRpcTransportFactory, type Client } from '@a2a-js/sdk/client';
+import {
+  ClientFactory,
+  ClientFactoryOptions,
+  DefaultAgentCardResolver,
+  JsonRpcTransportFactory,
+  RestTransportFactory,
+  type Client,
+} from '@a2a-js/sdk/client';
 import { ApiKeysService } from '../src/auth/api-keys.service.js';
 import { gates, ProgressAgent } from './fixtures/coordination-agents.js';
 import { MathAgent } from './fixtures/test-agents.js';
@@ -13,16 +20,21 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** An A2A client of the SDK for the orchestrator at `baseUrl`, sending `key` as a bearer token when given. */
-function a2aClient(baseUrl: string, key?: string): Promise<Client> {
+/**
+ * An A2A client of the SDK for the orchestrator at `baseUrl`, sending `key` as a bearer token when
+ * given; over JSON-RPC, or over the HTTP+JSON binding with `binding: 'rest'`.
+ */
+function a2aClient(baseUrl: string, key?: string, binding: 'jsonrpc' | 'rest' = 'jsonrpc'): Promise<Client> {
   const fetchImpl: typeof fetch = (input, init) => {
-    const headers = new Headers(init?.headers);
+    const headers = new Headers(input instanceof Request ? input.headers : undefined);
+    new Headers(init?.headers).forEach((value, name) => headers.set(name, value));
     if (key) headers.set('authorization', `Bearer ${key}`);
     return fetch(input, { ...init, headers });
   };
   const factory = new ClientFactory(
     ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ fetchImpl })],
+      transports: [binding === 'rest' ? new RestTransportFactory({ fetchImpl }) : new JsonRpcTransportFactory({ fetchImpl })],
+      preferredTransports: [binding === 'rest' ? 'HTTP+JSON' : 'JSONRPC'],
       cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
     }),
   );
@@ -101,6 +113,21 @@ describe('The orchestrator as an A2A agent (without API keys)', () => {
     expect(skills.map((s) => s.id)).toEqual(expect.arrayContaining(['echo', 'uppercase', 'math.compute', 'progress.steps']));
     expect(skills.find((s) => s.id === 'math.compute')).toMatchObject({ description: 'Add or multiply two numbers', tags: ['agent_math'] });
     expect(res.body.securitySchemes ?? {}).toEqual({});
+  });
+
+  it('serves the HTTP+JSON binding too, through the SDK REST handler', async () => {
+    const rest = await a2aClient(baseUrl, undefined, 'rest');
+    const task = asTask(
+      await rest.sendMessage(send([data({ capability: 'echo', parameters: { text: 'rest' } })], { contextId: 'a2a_rest' })),
+    );
+    expect(task.artifacts[0].parts[0].content).toEqual({ $case: 'data', value: { message: 'Echo: rest' } });
+    expect((await rest.getTask({ tenant: '', id: task.id })).status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    const kinds: Array<string | undefined> = [];
+    for await (const event of rest.sendMessageStream(send([data({ capability: 'uppercase', parameters: { text: 'r' } })]))) {
+      kinds.push(event.payload?.$case);
+    }
+    expect(kinds[0]).toBe('task');
+    expect(kinds.slice(-2)).toEqual(['artifactUpdate', 'statusUpdate']);
   });
 
   it('GET /v1 lists the protocol endpoints', async () => {
@@ -322,5 +349,18 @@ describe('The orchestrator as an A2A agent (with API keys)', () => {
     expect((await reader.getTask({ tenant: '', id: task.id })).id).toBe(task.id);
     expect((await rejection(reader.sendMessage(send([text('x')])))).message).toMatch(/403/);
     expect((await rejection(reader.cancelTask({ tenant: '', id: task.id, metadata: undefined }))).message).toMatch(/403/);
+
+    // The HTTP+JSON binding checks the same scopes per route.
+    const restReader = await a2aClient(baseUrl, keys.read, 'rest');
+    expect((await restReader.getTask({ tenant: '', id: task.id })).id).toBe(task.id);
+    expect((await rejection(restReader.sendMessage(send([text('x')])))).message).toBe('HTTP error for /message:send: 403 Forbidden');
+    const restInvoker = await a2aClient(baseUrl, keys.invoke, 'rest');
+    expect(asTask(await restInvoker.sendMessage(send([text('rest')]))).status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect((await rejection(restInvoker.getTask({ tenant: '', id: task.id }))).message).toMatch(
+      /^HTTP error for \/tasks\/.*: 403 Forbidden$/,
+    );
+    expect((await rejection((await a2aClient(baseUrl, undefined, 'rest')).getTask({ tenant: '', id: task.id }))).message).toMatch(
+      /401|key/i,
+    );
   });
 });

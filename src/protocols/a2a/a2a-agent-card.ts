@@ -4,13 +4,14 @@ import { AgentRegistry } from '../../agents/agent.registry.js';
 import { SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } from '../../app.constants.js';
 import { ApiKeysService } from '../../auth/api-keys.service.js';
 import { BEARER_SECURITY_SCHEME } from '../../auth/auth.constants.js';
-import { A2A_ENDPOINT_PATH, A2A_LEGACY_PROTOCOL_VERSION } from './a2a-server.constants.js';
+import { A2A_ENDPOINT_PATH, A2A_LEGACY_PROTOCOL_VERSION, A2A_REST_PATH } from './a2a-server.constants.js';
 
 const DATA_MODES = ['application/json', 'text/plain'];
 
 /**
  * The orchestrator's agent card, built from the registry on each request so that it follows agents
- * as they come and go: one skill per capability, JSON-RPC at `/a2a` (v1.0 and v0.3), streaming, and the
+ * as they come and go: one skill per capability, JSON-RPC at `/a2a` and HTTP+JSON at `/a2a/rest` (v1.0
+ * and v0.3), streaming, and the
  * bearer scheme once API keys exist.
  */
 @Injectable()
@@ -23,13 +24,16 @@ export class A2aAgentCard {
   /** `baseUrl`: where clients reach the orchestrator, without a trailing slash. */
   async build(baseUrl: string): Promise<AgentCard> {
     const url = `${baseUrl}${A2A_ENDPOINT_PATH}`;
+    const restUrl = `${baseUrl}${A2A_REST_PATH}`;
     const secured = (await this.keys.keysExist()) || this.keys.authRequired;
     return {
       name: 'Agent Orchestrator',
       description: `${SERVICE_DESCRIPTION} (${SERVICE_NAME}): routes each capability to an agent of its team and records the exchange as contracts. Name the capability in a data part {capability, parameters}.`,
       supportedInterfaces: [
         { url, protocolBinding: 'JSONRPC', protocolVersion: A2A_PROTOCOL_VERSION, tenant: '' },
+        { url: restUrl, protocolBinding: 'HTTP+JSON', protocolVersion: A2A_PROTOCOL_VERSION, tenant: '' },
         { url, protocolBinding: 'JSONRPC', protocolVersion: A2A_LEGACY_PROTOCOL_VERSION, tenant: '' },
+        { url: restUrl, protocolBinding: 'HTTP+JSON', protocolVersion: A2A_LEGACY_PROTOCOL_VERSION, tenant: '' },
       ],
       provider: undefined,
       version: SERVICE_VERSION,

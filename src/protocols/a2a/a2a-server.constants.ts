@@ -3,6 +3,9 @@ import type { Scope } from '../../auth/index.js';
 /** Where the orchestrator answers A2A JSON-RPC. */
 export const A2A_ENDPOINT_PATH = '/a2a';
 
+/** Where the orchestrator answers the A2A HTTP+JSON (REST) binding. */
+export const A2A_REST_PATH = '/a2a/rest';
+
 /** The v0.3 protocol version the SDK's compatibility layer serves. */
 export const A2A_LEGACY_PROTOCOL_VERSION = '0.3';
 
@@ -30,4 +33,13 @@ export const A2A_METHOD_SCOPES: Readonly<Record<string, Scope>> = {
 
 export function a2aMethodScope(method: unknown): Scope {
   return (typeof method === 'string' && Object.hasOwn(A2A_METHOD_SCOPES, method) && A2A_METHOD_SCOPES[method]) || 'read';
+}
+
+/**
+ * The scope an A2A HTTP+JSON request needs: `invoke` to send a message, cancel a task or change push
+ * notification configs (refused anyway), `read` for the rest (get, list, subscribe, the extended card).
+ */
+export function a2aRestScope(method: string, path: string): Scope {
+  const writes = method === 'DELETE' || (method === 'POST' && /(:send|:stream|:cancel|\/pushNotificationConfigs)\/?$/.test(path));
+  return writes ? 'invoke' : 'read';
 }

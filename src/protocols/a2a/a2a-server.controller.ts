@@ -1,16 +1,16 @@
-import { Controller, ForbiddenException, Get, HttpCode, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
+import { All, Controller, ForbiddenException, Get, HttpCode, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { A2A_VERSION_HEADER, AGENT_CARD_PATH, AgentCard } from '@a2a-js/sdk';
 import { UnauthenticatedUser, type User } from '@a2a-js/sdk/server';
-import { agentCardHandler, jsonRpcHandler } from '@a2a-js/sdk/server/express';
+import { agentCardHandler, jsonRpcHandler, restHandler } from '@a2a-js/sdk/server/express';
 import type { Request, RequestHandler, Response } from 'express';
 import { grantsAccess } from '../../auth/scopes.js';
 import { Public, Scopes, type AuthenticatedRequest } from '../../auth/index.js';
 import { runExpressHandler } from '../run-express-handler.js';
 import { A2aAgentCard } from './a2a-agent-card.js';
 import { a2aServerConfig } from './a2a-server.config.js';
-import { a2aMethodScope } from './a2a-server.constants.js';
+import { A2A_REST_PATH, a2aMethodScope, a2aRestScope } from './a2a-server.constants.js';
 import { A2aServerMessages } from './a2a-server.messages.js';
 import { OrchestratorA2aHandler } from './orchestrator-a2a.handler.js';
 
@@ -22,23 +22,23 @@ function userOf(req: Request): User {
 
 /**
  * The orchestrator as an A2A agent: its agent card and the JSON-RPC endpoint, both served by the SDK's
- * Express handlers (v1.0, and v0.3 through the SDK's compatibility layer) behind the API-key guard.
+ * Express handlers (JSON-RPC and HTTP+JSON; v1.0, and v0.3 through the SDK's compatibility layer) behind
+ * the API-key guard.
  */
 @ApiTags('a2a')
 @Controller()
 export class A2aServerController {
   private readonly rpc: RequestHandler;
+  private readonly rest: RequestHandler;
 
   constructor(
     handler: OrchestratorA2aHandler,
     private readonly card: A2aAgentCard,
     @Inject(a2aServerConfig.KEY) private readonly config: ConfigType<typeof a2aServerConfig>,
   ) {
-    this.rpc = jsonRpcHandler({
-      requestHandler: handler,
-      userBuilder: (req) => Promise.resolve(userOf(req)),
-      legacyCompat: { enabled: true },
-    });
+    const userBuilder = (req: Request) => Promise.resolve(userOf(req));
+    this.rpc = jsonRpcHandler({ requestHandler: handler, userBuilder, legacyCompat: { enabled: true } });
+    this.rest = restHandler({ requestHandler: handler, userBuilder, legacyCompat: { enabled: true } });
   }
 
   @Get(AGENT_CARD_PATH)
@@ -81,5 +81,18 @@ export class A2aServerController {
       throw new ForbiddenException(A2aServerMessages.missingScope(String(method), scope));
     }
     return runExpressHandler(this.rpc, req, res);
+  }
+
+  /** The HTTP+JSON binding: the SDK's REST router, each route with the scope of its JSON-RPC twin. */
+  @All('a2a/rest/*path')
+  @Scopes('read', 'invoke')
+  @ApiExcludeEndpoint()
+  restBinding(@Req() req: AuthenticatedRequest, @Res() res: Response): Promise<void> {
+    const path = req.path.slice(A2A_REST_PATH.length);
+    const scope = a2aRestScope(req.method, path);
+    if (req.apiKey && !grantsAccess(req.apiKey.scopes, [scope])) {
+      throw new ForbiddenException(A2aServerMessages.missingScope(`${req.method} ${A2A_REST_PATH}${path}`, scope));
+    }
+    return runExpressHandler(this.rest, req, res, A2A_REST_PATH);
   }
 }

@@ -14,6 +14,6 @@ export const A2aServerMessages = {
   noPushNotifications: () => 'Push notifications are not supported; use SendStreamingMessage or SubscribeToTask',
   noExtendedCard: () => 'The orchestrator has no extended agent card',
   alreadyFinished: (taskId: string, status: string) => `Task '${taskId}' already finished (${status}); there is nothing to subscribe to`,
-  missingScope: (method: string, scope: string) => `The API key lacks the scope '${scope}' that the A2A method ${method} needs`,
+  missingScope: (method: string, scope: string) => `The API key lacks the scope '${scope}' that the A2A request ${method} needs`,
   noMessage: () => 'The request has no message',
 };

@@ -1,5 +1,4 @@
 import { Role, type Message, type Part } from '@a2a-js/sdk';
-import { a2aMethodScope } from './a2a-server.constants.js';
 import { A2aTaskRequestError, readA2aTaskRequest } from './a2a-task-request.js';
 
 const data = (value: unknown): Part => ({
@@ -46,26 +45,5 @@ describe('readA2aTaskRequest', () => {
     [[], { capability: '' }],
   ])('refuses a badly named capability or parameters (%#)', (parts, metadata) => {
     expect(() => readA2aTaskRequest(message(parts, metadata), 'echo')).toThrow(A2aTaskRequestError);
-  });
-});
-
-describe('a2aMethodScope', () => {
-  it('needs invoke to send and cancel, read for the rest (v1.0 and v0.3 names)', () => {
-    for (const method of ['SendMessage', 'SendStreamingMessage', 'CancelTask', 'message/send', 'message/stream', 'tasks/cancel']) {
-      expect(a2aMethodScope(method)).toBe('invoke');
-    }
-    for (const method of [
-      'GetTask',
-      'ListTasks',
-      'SubscribeToTask',
-      'tasks/get',
-      'tasks/resubscribe',
-      'nonsense',
-      undefined,
-      42,
-      'toString',
-    ]) {
-      expect(a2aMethodScope(method)).toBe('read');
-    }
   });
 });
