@@ -21,7 +21,10 @@ export interface A2aServerConfig {
   publicUrl: string | undefined;
 }
 
-export const a2aServerConfig = registerAs('a2aServer', (): A2aServerConfig => {
-  const env = validateConfig(A2aServerEnv);
-  return { defaultCapability: env.A2A_DEFAULT_CAPABILITY, publicUrl: env.A2A_PUBLIC_URL?.replace(/\/+$/, '') };
-});
+/** Reads and checks the A2A server's settings; a bad value throws ConfigValidationError naming it. */
+export function loadA2aServerConfig(env: NodeJS.ProcessEnv = process.env): A2aServerConfig {
+  const config = validateConfig(A2aServerEnv, env);
+  return { defaultCapability: config.A2A_DEFAULT_CAPABILITY, publicUrl: config.A2A_PUBLIC_URL?.replace(/\/+$/, '') };
+}
+
+export const a2aServerConfig = registerAs('a2aServer', (): A2aServerConfig => loadA2aServerConfig());
