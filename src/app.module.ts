@@ -11,6 +11,8 @@ import { IntegrationsModule } from './integrations/integrations.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { OrchestratorModule } from './orchestrator/orchestrator.module.js';
 import { SecurityModule } from './security/security.module.js';
+import { A2aServerModule } from './protocols/a2a/a2a-server.module.js';
+import { McpServerModule } from './protocols/mcp/mcp-server.module.js';
 
 @Module({
   imports: [
@@ -22,6 +24,8 @@ import { SecurityModule } from './security/security.module.js';
     RetentionModule,
     IntegrationsModule,
     OrchestratorModule,
+    A2aServerModule,
+    McpServerModule,
     ObservabilityModule,
     // Its rate limit is middleware (mounted in app.setup.ts), so it runs before the API-key guard.
     SecurityModule,

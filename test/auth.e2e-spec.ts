@@ -320,9 +320,9 @@ describe('With API keys', () => {
     for (const path of ['/v1/health', '/v1']) expect(res.body.paths[path].get.security).toBeUndefined();
   });
 
-  it('/docs-json shows a key requirement on every operation but the API index and the health checks', async () => {
+  it('/docs-json shows a key requirement on every operation but the API index, the health checks and the A2A agent card', async () => {
     const res = await request(t.server).get('/docs-json').expect(200);
-    const open = /^\/v1(\/health(\/[a-z]+)?)?$/;
+    const open = /^(\/v1(\/health(\/[a-z]+)?)?|\/\.well-known\/agent-card\.json)$/;
     for (const [path, operations] of Object.entries(res.body.paths as Record<string, Record<string, { security?: unknown }>>)) {
       for (const [method, op] of Object.entries(operations)) {
         expect({ route: `${method.toUpperCase()} ${path}`, security: op.security }).toEqual({

@@ -42,11 +42,12 @@ export class AgentsController {
   @Post()
   @Scopes('admin')
   @ApiOperation({
-    summary: 'Register a remote HTTP agent or an A2A agent, or update the one with the same id',
+    summary: 'Register a remote HTTP agent, an A2A agent or an MCP server, or update the one with the same id',
     description:
       'HTTP agent: the endpoint must answer `GET {endpoint}/health` with a 2xx (5 s timeout). Tasks are sent as `POST {endpoint}/execute`. ' +
       'A2A agent (`agent_card_url`, or `kind: "a2a"`): the agent card is fetched (10 s timeout), each skill becomes a capability, and tasks go to the agent as A2A messages. ' +
-      'The registration (for A2A: with the card) is stored and restored at start.',
+      'MCP server (`kind: "mcp"`, `url`): the orchestrator connects (10 s timeout) and lists its tools; each tool becomes a capability, and tasks are tool calls. ' +
+      'The registration (for A2A: with the card; for MCP: with the tools) is stored and restored at start.',
   })
   @ApiBody({ type: RegisterRemoteAgentDto })
   @ApiCreatedResponse({ type: AgentMetadataDto, description: 'Registered' })
@@ -58,7 +59,8 @@ export class AgentsController {
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The id belongs to an in-process agent' })
   @ApiUnprocessableEntityResponse({
     type: ErrorResponseDto,
-    description: 'The endpoint failed its health check; the agent card cannot be used',
+    description:
+      'The endpoint failed its health check; the agent card cannot be used; the MCP server cannot be reached or lists no usable tools',
   })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto })
   async register(@Body() body: RegisterRemoteAgentDto, @Res({ passthrough: true }) res: Response): Promise<AgentMetadataDto> {

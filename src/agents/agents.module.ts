@@ -10,6 +10,8 @@ import { AgentsController } from './agents.controller.js';
 import { AgentsExplorer } from './agents.explorer.js';
 import { AgentsService } from './agents.service.js';
 import { ExampleAgent } from './example/example.agent.js';
+import { McpAgentsModule } from './mcp/mcp-agents.module.js';
+import { McpAgentsRefresher } from './mcp/mcp-agents.refresher.js';
 import { HttpAgentClient } from './remote/http-agent.client.js';
 import { HttpAgentFactory } from './remote/http-agent.factory.js';
 import { SqliteRemoteAgentRepository } from './remote/persistence/sqlite-remote-agent.repository.js';
@@ -22,11 +24,18 @@ import { AgentTargetsModule } from './targets/agent-targets.module.js';
 /**
  * Agents: the @Agent/@Capability decorators, discovery of decorated providers at start-up, the
  * registry, remote HTTP agents (registration, heartbeats, liveness, stored through DatabaseModule),
- * A2A agents registered by agent card, and the `/v1/agents` routes. Agents may be listed in any
+ * A2A agents registered by agent card, MCP servers as agents (`mcp/`), and the `/v1/agents` routes. Agents may be listed in any
  * module's providers; discovery walks them all.
  */
 @Module({
-  imports: [DiscoveryModule, ConfigModule.forFeature(agentsConfig), DatabaseModule, AgentTargetsModule, RemoteAgentsHttpModule],
+  imports: [
+    DiscoveryModule,
+    ConfigModule.forFeature(agentsConfig),
+    DatabaseModule,
+    AgentTargetsModule,
+    RemoteAgentsHttpModule,
+    McpAgentsModule,
+  ],
   controllers: [AgentsController],
   providers: [
     AgentRegistry,
@@ -41,6 +50,7 @@ import { AgentTargetsModule } from './targets/agent-targets.module.js';
     RemoteAgentsService,
     A2aAgentFactory,
     A2aAgentRegistrar,
+    McpAgentsRefresher,
   ],
   exports: [AgentRegistry, AgentsService],
 })

@@ -36,6 +36,6 @@ import { TasksService } from './tasks.service.js';
     TasksInFlight,
     TasksService,
   ],
-  exports: [OrchestratorService, AgentScheduler, TaskLifecycle],
+  exports: [OrchestratorService, AgentScheduler, TaskLifecycle, TasksService, TaskEventsService],
 })
 export class OrchestratorModule {}

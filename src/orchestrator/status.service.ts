@@ -48,6 +48,9 @@ export class StatusService {
         sessions: '/v1/sessions',
         session: '/v1/sessions/{session_id}',
         compress: '/v1/compress',
+        a2a_agent_card: '/.well-known/agent-card.json',
+        a2a: '/a2a',
+        mcp: '/mcp',
       },
       docs: '/docs',
     };

@@ -60,13 +60,13 @@ function fold(text: string): string {
  * than `a-z 0-9 . _ : -` replaced by one `-`, leading and trailing punctuation dropped, at most 128
  * characters ("Currency Agent" → `currency-agent`). `a2a-agent` when nothing is left.
  */
-export function agentIdFromName(name: string): string {
+export function agentIdFromName(name: string, fallback: string = A2A_FALLBACK_AGENT_ID): string {
   const slug = fold(name)
     .replace(/[^a-z0-9._:-]+/g, '-')
     .replace(/^[^a-z0-9]+/, '')
     .slice(0, 128)
     .replace(/[._:-]+$/, '');
-  return AGENT_ID_PATTERN.test(slug) ? slug : A2A_FALLBACK_AGENT_ID;
+  return AGENT_ID_PATTERN.test(slug) ? slug : fallback;
 }
 
 /**
@@ -75,22 +75,22 @@ export function agentIdFromName(name: string): string {
  * does not start with a letter, cut to 64 characters ("Convert Currency" → `convert_currency`,
  * "tools/search" → `tools_search`, "3d-render" → `skill_3d-render`).
  */
-export function capabilityNameFromSkillId(skillId: string): string {
+export function capabilityNameFromSkillId(skillId: string, prefix: string = A2A_SKILL_NAME_PREFIX): string {
   let name = fold(skillId)
     .replace(/[^a-z0-9_.-]+/g, '_')
     .replace(/^_+|_+$/g, '');
-  if (!/^[a-z]/.test(name)) name = A2A_SKILL_NAME_PREFIX + name;
+  if (!/^[a-z]/.test(name)) name = prefix + name;
   return name.slice(0, 64);
 }
 
-/** Capability names for the skill ids, in order; a name already taken gets `_2`, `_3`, … */
-export function uniqueCapabilityNames(skillIds: readonly string[]): string[] {
+/** Capability names for the skill ids (or MCP tool names), in order; a name already taken gets `_2`, `_3`, … */
+export function uniqueCapabilityNames(skillIds: readonly string[], prefix: string = A2A_SKILL_NAME_PREFIX): string[] {
   const taken = new Set<string>();
   // Next suffix to try per base name, so that many skills with one name do not each retry every
   // suffix before theirs: each counter only moves forward, which keeps naming linear.
   const nextSuffix = new Map<string, number>();
   return skillIds.map((id) => {
-    const base = capabilityNameFromSkillId(id);
+    const base = capabilityNameFromSkillId(id, prefix);
     let name = base;
     if (taken.has(name)) {
       let n = nextSuffix.get(base) ?? 2;

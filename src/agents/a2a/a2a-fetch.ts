@@ -13,14 +13,18 @@ export class A2aReplyTooLargeError extends Error {
 /** Statuses whose Response cannot carry a body (the constructor refuses one). */
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 
-/** `response` with a body that errors once more than `maxBytes` have come through. */
-export function capResponse(response: Response, maxBytes: number): Response {
+/** `response` with a body that errors (with `tooLarge()`) once more than `maxBytes` have come through. */
+export function capResponse(
+  response: Response,
+  maxBytes: number,
+  tooLarge: () => Error = () => new A2aReplyTooLargeError(maxBytes),
+): Response {
   if (!response.body || response.status < 200 || NULL_BODY_STATUSES.has(response.status)) return response;
   let size = 0;
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       size += chunk.byteLength;
-      if (size > maxBytes) controller.error(new A2aReplyTooLargeError(maxBytes));
+      if (size > maxBytes) controller.error(tooLarge());
       else controller.enqueue(chunk);
     },
   });

@@ -21,6 +21,8 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { isA2aRegistrationRequest } from '../a2a/a2a-registration.js';
+import { MCP_MAX_HEADER_VALUE_LENGTH, MCP_MAX_HEADERS } from '../mcp/mcp.constants.js';
+import { isMcpRegistrationRequest } from '../mcp/mcp-registration.js';
 import { AGENT_ID_PATTERN, CAPABILITY_NAME_PATTERN } from '../agents.constants.js';
 import {
   MAX_CAPABILITIES,
@@ -122,25 +124,64 @@ export class RemoteCapabilityDto {
   input_schema?: Record<string, unknown>;
 }
 
-/** An A2A registration takes its name, endpoint and capabilities from the agent card. */
-const isHttp = (body: RegisterRemoteAgentDto) => !isA2aRegistrationRequest(body);
+/** A map of header name → string value, few and short enough to send with every request. */
+function IsHeaderMap(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isHeaderMap',
+      validator: {
+        validate: (value) =>
+          value !== null &&
+          typeof value === 'object' &&
+          !Array.isArray(value) &&
+          Object.keys(value as object).length <= MCP_MAX_HEADERS &&
+          Object.entries(value as object).every(
+            ([name, text]) =>
+              /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) &&
+              typeof text === 'string' &&
+              text.length <= MCP_MAX_HEADER_VALUE_LENGTH &&
+              !/[\r\n\0]/.test(text),
+          ),
+        defaultMessage: () =>
+          `headers must map at most ${MCP_MAX_HEADERS} header names to string values (no line breaks, at most ${MCP_MAX_HEADER_VALUE_LENGTH} characters)`,
+      },
+    },
+    options,
+  );
+}
+
+/** An A2A registration takes its name, endpoint and capabilities from the agent card; an MCP one from the server. */
+const isHttp = (body: RegisterRemoteAgentDto) => !isA2aRegistrationRequest(body) && !isMcpRegistrationRequest(body);
+const isMcp = (body: RegisterRemoteAgentDto) => isMcpRegistrationRequest(body);
 
 export class RegisterRemoteAgentDto {
   @ApiPropertyOptional({
-    enum: ['http', 'a2a'],
+    enum: ['http', 'a2a', 'mcp'],
     description:
-      '`http` (default): a remote HTTP agent described by this body. `a2a` (default when `agent_card_url` is given): an A2A agent described by its agent card; only `agent_id` and `max_concurrency` apply beside `agent_card_url`',
+      '`http` (default): a remote HTTP agent described by this body. `a2a` (default when `agent_card_url` is given): an A2A agent described by its agent card; only `agent_id` and `max_concurrency` apply beside `agent_card_url`. `mcp`: an MCP server (Streamable HTTP) at `url`, each tool a capability; `agent_id`, `name`, `headers` and `max_concurrency` apply beside it',
   })
   @IsOptional()
-  @IsIn(['http', 'a2a'])
-  kind?: 'http' | 'a2a';
+  @IsIn(['http', 'a2a', 'mcp'])
+  kind?: 'http' | 'a2a' | 'mcp';
+
+  @ApiPropertyOptional({ example: 'http://127.0.0.1:9300/mcp', description: "MCP: the server's Streamable HTTP endpoint" })
+  @ValidateIf(isMcp)
+  @IsHttpEndpoint({
+    message: `url must be an absolute http:// or https:// URL without credentials, query or fragment (at most ${MAX_ENDPOINT_LENGTH} characters)`,
+  })
+  url?: string;
+
+  @ApiPropertyOptional({ example: { Authorization: 'Bearer …' }, description: 'MCP: headers sent with every request to the server' })
+  @ValidateIf((body: RegisterRemoteAgentDto) => isMcp(body) && body.headers !== undefined)
+  @IsHeaderMap()
+  headers?: Record<string, string>;
 
   @ApiPropertyOptional({
     example: 'http://127.0.0.1:9200',
     description:
       "A2A: the agent card URL, or the agent's base URL (then `/.well-known/agent-card.json` (v1.0) and `/.well-known/agent.json` (v0.3) are tried)",
   })
-  @ValidateIf((body: RegisterRemoteAgentDto) => !isHttp(body))
+  @ValidateIf((body: RegisterRemoteAgentDto) => isA2aRegistrationRequest(body))
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_ENDPOINT_LENGTH)
@@ -149,7 +190,7 @@ export class RegisterRemoteAgentDto {
   @ApiProperty({
     example: 'agent_summarizer',
     pattern: AGENT_ID_PATTERN.source,
-    description: 'A2A: optional, defaults to a slug of the card name',
+    description: 'A2A: optional, defaults to a slug of the card name; MCP: optional, defaults to a slug of the server name',
   })
   @ValidateIf((body: RegisterRemoteAgentDto) => isHttp(body) || body.agent_id !== undefined)
   @IsString()
@@ -158,8 +199,8 @@ export class RegisterRemoteAgentDto {
   })
   agent_id!: string;
 
-  @ApiProperty({ example: 'Summarizer' })
-  @ValidateIf(isHttp)
+  @ApiProperty({ example: 'Summarizer', description: "MCP: optional, defaults to the server's title or name" })
+  @ValidateIf((body: RegisterRemoteAgentDto) => isHttp(body) || (isMcp(body) && body.name !== undefined))
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_NAME_LENGTH)

@@ -17,7 +17,7 @@ export interface RegisteredCapability {
   validate(parameters: Record<string, unknown>): Promise<InputValidation>;
 }
 
-export type AgentKind = 'local' | 'http' | 'a2a';
+export type AgentKind = 'local' | 'http' | 'a2a' | 'mcp';
 
 /** Static description of an agent plus the way to run its capabilities. */
 export interface AgentDefinition {

@@ -25,7 +25,7 @@ export interface HttpAgentRegistration {
 export interface StoredRemoteAgent {
   agent_id: string;
   kind: Exclude<AgentKind, 'local'>;
-  /** For `http`: an HttpAgentRegistration. */
+  /** For `http`: an HttpAgentRegistration; `a2a`: an A2aAgentRegistration; `mcp`: an McpAgentRegistration. */
   registration: Record<string, unknown>;
   registered_at: string;
   updated_at: string;

@@ -1,3 +1,4 @@
+import type { McpAgentsRefresher } from '../mcp/mcp-agents.refresher.js';
 import { AgentRegistry } from '../agent.registry.js';
 import type { AgentDefinition } from '../interfaces/registered-agent.interface.js';
 import type { HealthCheck, HttpAgentClient } from './http-agent.client.js';
@@ -38,7 +39,8 @@ describe('RemoteAgentsLivenessMonitor', () => {
           pending.push(() => resolve(healthy ? { ok: true, url: endpoint } : { ok: false, url: endpoint, reason: 'answered 503' }));
         }),
     } as unknown as HttpAgentClient;
-    monitor = new RemoteAgentsLivenessMonitor(registry, client, { ttlMs, cooldownMs: 0 });
+    const mcp = { probe: () => Promise.resolve(false) } as unknown as McpAgentsRefresher;
+    monitor = new RemoteAgentsLivenessMonitor(registry, client, { ttlMs, cooldownMs: 0 }, mcp);
   });
 
   const settle = async (round: Promise<void> | undefined) => {

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { AgentRegistry } from '../agent.registry.js';
 import type { RegisteredAgent } from '../interfaces/registered-agent.interface.js';
 import { agentsConfig } from '../agents.config.js';
+import { McpAgentsRefresher } from '../mcp/mcp-agents.refresher.js';
 import { HttpAgentClient } from './http-agent.client.js';
 import { MAX_PROBE_PERIOD_MS, PROBE_TIMEOUT_MS } from './remote-agents.constants.js';
 import { RemoteAgentsMessages } from './remote-agents.messages.js';
@@ -10,7 +11,7 @@ import { RemoteAgentsMessages } from './remote-agents.messages.js';
 export type LivenessSignal = 'registration' | 'heartbeat' | 'probe';
 
 /**
- * Liveness of remote HTTP agents. An agent is `offline` (not routed to) once it has gone AGENT_TTL_MS
+ * Liveness of remote HTTP and MCP agents. An agent is `offline` (not routed to) once it has gone AGENT_TTL_MS
  * without a heartbeat, a registration or a passing `GET /health`; any of them brings it back.
  *
  * Every period (min(AGENT_TTL_MS / 2, 10 s)) a tick marks the agents past their TTL offline and, unless
@@ -33,6 +34,7 @@ export class RemoteAgentsLivenessMonitor implements OnApplicationBootstrap, Befo
     private readonly registry: AgentRegistry,
     private readonly client: HttpAgentClient,
     @Inject(agentsConfig.KEY) private readonly config: ConfigType<typeof agentsConfig>,
+    private readonly mcp: McpAgentsRefresher,
   ) {
     this.periodMs = Math.max(1, Math.min(Math.floor(config.ttlMs / 2), MAX_PROBE_PERIOD_MS));
     this.probeTimeoutMs = Math.min(PROBE_TIMEOUT_MS, config.ttlMs);
@@ -97,15 +99,21 @@ export class RemoteAgentsLivenessMonitor implements OnApplicationBootstrap, Befo
   }
 
   private monitored(): RegisteredAgent[] {
-    return this.registry.list().filter((agent) => agent.definition.kind === 'http' && agent.definition.endpoint !== null);
+    return this.registry
+      .list()
+      .filter((agent) => (agent.definition.kind === 'http' || agent.definition.kind === 'mcp') && agent.definition.endpoint !== null);
   }
 
   private async probe(agents: RegisteredAgent[]): Promise<void> {
     await Promise.all(
       agents.map(async (agent) => {
-        const result = await this.client.checkHealth(agent.definition.endpoint!, this.probeTimeoutMs, this.stopping.signal);
+        // HTTP agents: GET /health; MCP agents: the protocol's ping (and their tools listed again).
+        const ok =
+          agent.definition.kind === 'mcp'
+            ? await this.mcp.probe(agent.definition.agent_id, this.probeTimeoutMs, this.stopping.signal)
+            : (await this.client.checkHealth(agent.definition.endpoint!, this.probeTimeoutMs, this.stopping.signal)).ok;
         // Skip an agent deregistered (or replaced by another kind) while it was probed.
-        if (result.ok && !this.stopping.signal.aborted && this.registry.get(agent.definition.agent_id) === agent) {
+        if (ok && !this.stopping.signal.aborted && this.registry.get(agent.definition.agent_id) === agent) {
           this.seen(agent.definition.agent_id, 'probe');
         }
       }),

@@ -11,6 +11,9 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { A2aAgentRegistrar } from '../a2a/a2a-agent.registrar.js';
 import { isA2aRegistrationRequest } from '../a2a/a2a-registration.js';
+import { McpAgentRegistrar } from '../mcp/mcp-agent.registrar.js';
+import { McpAgentsRefresher } from '../mcp/mcp-agents.refresher.js';
+import { isMcpRegistrationRequest } from '../mcp/mcp-registration.js';
 import { AgentRegistry } from '../agent.registry.js';
 import { LocalAgentConflictError } from '../errors/local-agent-conflict.error.js';
 import { AgentsService } from '../agents.service.js';
@@ -75,6 +78,8 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
     private readonly liveness: RemoteAgentsLivenessMonitor,
     private readonly a2a: A2aAgentRegistrar,
     private readonly targets: AgentTargetPolicy,
+    private readonly mcp: McpAgentRegistrar,
+    private readonly mcpAgents: McpAgentsRefresher,
   ) {}
 
   /** Re-registers the stored agents; runs after every module's onModuleInit, i.e. after discovery. */
@@ -93,6 +98,7 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
    * registers an A2A agent instead.
    */
   async register(dto: RegisterRemoteAgentDto): Promise<RegistrationResult> {
+    if (isMcpRegistrationRequest(dto)) return this.registerMcp(dto);
     if (isA2aRegistrationRequest(dto)) return this.registerA2a(dto);
     const registration = toRegistration(dto);
     const { agent_id: agentId, endpoint } = registration;
@@ -114,6 +120,25 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
     const { definition, registration } = await this.a2a.prepare(request);
     this.assertRemote(definition.agent_id);
     return this.store(definition, 'a2a', { ...registration });
+  }
+
+  /**
+   * Registers or replaces an MCP server: connects, lists its tools (each a capability), stores them.
+   * 400 for a URL the agent target rules refuse, 422 when the server cannot be used, 409 for the id of
+   * an in-process agent.
+   */
+  private async registerMcp(dto: RegisterRemoteAgentDto): Promise<RegistrationResult> {
+    const { definition, registration } = await this.mcp.prepare({
+      url: dto.url!,
+      agent_id: dto.agent_id,
+      name: dto.name,
+      headers: dto.headers,
+      max_concurrency: dto.max_concurrency,
+    });
+    this.assertRemote(definition.agent_id);
+    const result = await this.store(definition, 'mcp', { ...registration });
+    this.mcpAgents.track(registration);
+    return result;
   }
 
   /** Stores the registration and puts the agent in the registry (one mutation at a time). */
@@ -153,6 +178,7 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
       const stored = await this.repository.delete(agentId);
       const registered = this.registry.deregister(agentId);
       this.liveness.forget(agentId);
+      this.mcpAgents.forget(agentId);
       if (!stored && !registered) throw new NotFoundException(RemoteAgentsMessages.notFound(agentId));
       this.logger.log(RemoteAgentsMessages.deregistered(agentId));
     });
@@ -164,13 +190,18 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
    */
   private async restore(stored: StoredRemoteAgent): Promise<boolean> {
     const { agent_id: agentId } = stored;
-    if (stored.kind !== 'http' && stored.kind !== 'a2a') return false;
+    if (stored.kind !== 'http' && stored.kind !== 'a2a' && stored.kind !== 'mcp') return false;
     if (this.registry.get(agentId)?.definition.kind === 'local') {
       this.logger.warn(RemoteAgentsMessages.restoreSkippedLocal(agentId));
       return false;
     }
     try {
-      if (stored.kind === 'a2a') {
+      if (stored.kind === 'mcp') {
+        // From the stored tool list: no request to the server at start; the first probe lists them again.
+        const { definition, registration } = await this.mcp.restore(stored.registration);
+        this.upsert(definition, stored);
+        this.mcpAgents.track(registration);
+      } else if (stored.kind === 'a2a') {
         // From the stored card: no request to the agent at start.
         this.upsert(await this.a2a.restore(stored.registration), stored);
       } else {
