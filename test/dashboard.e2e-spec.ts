@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The page.evaluate() callbacks run in the browser.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ApiKeysService } from '../src/auth/api-keys.service.js';
 import { DelegatingAgent } from './fixtures/coordination-agents.js';
