@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
+import { startA2aServer } from './fixtures/a2a-server.js';
+import { gates, ProgressAgent } from './fixtures/coordination-agents.js';
 import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
 import { startServerProcess, type ServerProcess } from './utils/server-process.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
@@ -34,7 +39,7 @@ describe('Long tasks: many slow agent calls in flight at once', () => {
   describe('in one process with the default settings', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await createTestApp({ env: { TASK_TIMEOUT_MS: '120000' } });
+      t = await createTestApp({ env: { TASK_TIMEOUT_MS: '120000' }, providers: [ProgressAgent] });
     });
     afterAll(async () => {
       await t.close();
@@ -80,18 +85,69 @@ describe('Long tasks: many slow agent calls in flight at once', () => {
         expect((await request(t.server).get(`/v1/tasks/${id}`).expect(200)).body).toMatchObject({ status: 'completed' });
       }
     }, 180_000);
+
+    it('2 000 in-process handlers awaiting at once: all run at once, none queued, all complete', async () => {
+      const ids = await inBatches(2000, 100, async (i) => {
+        const res = await request(t.server)
+          .post('/v1/tasks')
+          .send({ session_id: `inproc_${i % 10}`, capability: 'progress.steps', parameters: { gate: 'inproc_many' } })
+          .expect(202);
+        return res.body.task_id as string;
+      });
+      await waitFor(() => gates.waiting('inproc_many') === 2000, '2 000 handlers waiting');
+      expect((await request(t.server).get('/v1/status').expect(200)).body.tasks).toMatchObject({ in_flight: 2000, queued: {} });
+      gates.open('inproc_many');
+      await waitFor(async () => {
+        const body = (await request(t.server).get('/v1/status').expect(200)).body;
+        return body.tasks.in_flight === 0;
+      }, 'all 2 000 tasks to end');
+      for (const id of [ids[0], ids[999], ids[1999]]) {
+        expect((await request(t.server).get(`/v1/tasks/${id}`).expect(200)).body).toMatchObject({ status: 'completed' });
+      }
+    }, 180_000);
+
+    it('300 calls to an A2A agent all reach it at once; cancelled, they leave it in service', async () => {
+      const a2a = await startA2aServer();
+      try {
+        await request(t.server).post('/v1/agents').send({ agent_card_url: a2a.cardUrl, agent_id: 'agent_a2a_many' }).expect(201);
+        const ids = await inBatches(300, 50, async (i) => {
+          const res = await request(t.server)
+            .post('/v1/tasks')
+            .send({ session_id: `a2a_many_${i % 10}`, capability: 'slow' })
+            .expect(202);
+          return res.body.task_id as string;
+        });
+        await waitFor(() => a2a.running() === 300, '300 tasks running at the A2A agent');
+        await inBatches(300, 50, (i) => request(t.server).post(`/v1/tasks/${ids[i]}/cancel`).expect(200));
+        await waitFor(() => a2a.running() === 0, 'the A2A agent to stop them');
+        const listed = (await request(t.server).get('/v1/agents').expect(200)).body.agents;
+        expect(listed.find((a: { agent_id: string }) => a.agent_id === 'agent_a2a_many')).toMatchObject({
+          status: 'available',
+          in_flight: 0,
+        });
+      } finally {
+        await a2a.close();
+      }
+    }, 180_000);
   });
 
   describe('when the process cannot hold that many connections', () => {
     let server: ServerProcess | undefined;
+    let dataDir: string;
+    beforeEach(() => {
+      dataDir = mkdtempSync(join(tmpdir(), 'orchestrator-long-tasks-'));
+    });
     afterEach(async () => {
       await server?.stop();
       server = undefined;
+      rmSync(dataDir, { recursive: true, force: true });
     });
 
     it('the bound shows at registration and in /v1/agents, and the calls beyond it wait in the queue, not in a socket pool', async () => {
       // 1 000 open files: a quarter (250) stays for the process, 750 connections for agents.
-      server = await startServerProcess({ TASK_TIMEOUT_MS: '120000', QUEUE_TIMEOUT_MS: '120000' }, 30_000, { openFiles: 1000 });
+      server = await startServerProcess({ DATA_DIR: dataDir, TASK_TIMEOUT_MS: '120000', QUEUE_TIMEOUT_MS: '120000' }, 30_000, {
+        openFiles: 1000,
+      });
       const base = server.url;
       const post = (path: string, body: object) =>
         fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
