@@ -1,4 +1,5 @@
 import { AgentRegistry } from './agent.registry.js';
+import { ConcurrencyLimits } from './concurrency-limits.js';
 import { LocalAgentConflictError } from './errors/local-agent-conflict.error.js';
 import type { AgentDefinition, AgentKind, RegisteredCapability } from './interfaces/registered-agent.interface.js';
 
@@ -133,7 +134,7 @@ describe('AgentRegistry', () => {
 
   describe('limits: max_concurrency, bounded by the connections this process can hold', () => {
     const bounded = (limit: number | null) =>
-      new AgentRegistry({ ttlMs: 30_000, cooldownMs }, { limit, boundBy: 'file descriptors (ulimit -n 1000)' });
+      new AgentRegistry({ ttlMs: 30_000, cooldownMs }, new ConcurrencyLimits({ limit, boundBy: 'file descriptors (ulimit -n 1000)' }));
 
     it('a remote agent gets at most the connection budget; an in-process agent keeps its own limit', () => {
       const r = bounded(750);

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { CONNECTION_BUDGET, outboundConnectionBudget, type ConnectionBudget } from '../common/http/connection-budget.js';
+import { ConcurrencyLimits } from './concurrency-limits.js';
 import { agentsConfig } from './agents.config.js';
 import { AgentStatistics } from './agent-statistics.js';
 import type { AgentStatus } from './agents.constants.js';
@@ -24,15 +24,12 @@ export class AgentRegistry {
   private readonly changeListeners = new Set<(agent: RegisteredAgent) => void>();
   private readonly breaker: CircuitBreaker;
   private readonly statistics = new AgentStatistics();
-  private readonly connections: ConnectionBudget;
-  private readonly logger = new Logger(AgentRegistry.name);
 
   constructor(
     @Inject(agentsConfig.KEY) config: ConfigType<typeof agentsConfig>,
-    @Optional() @Inject(CONNECTION_BUDGET) connections?: ConnectionBudget,
+    @Optional() private readonly limits: ConcurrencyLimits = new ConcurrencyLimits(),
   ) {
     this.breaker = new CircuitBreaker(config.cooldownMs);
-    this.connections = connections ?? outboundConnectionBudget();
   }
 
   /** Adds an agent; a second agent with the same id is a definition error (stops start-up). */
@@ -44,7 +41,7 @@ export class AgentRegistry {
     const agent: RegisteredAgent = {
       definition,
       state: { ...state, ...AgentStatistics.NONE, ...CircuitBreaker.CLOSED },
-      limit: this.limitOf(definition),
+      limit: this.limits.of(definition),
     };
     this.agents.set(definition.agent_id, agent);
     this.index.add(agent);
@@ -64,7 +61,7 @@ export class AgentRegistry {
     }
     this.index.remove(existing);
     existing.definition = definition;
-    existing.limit = this.limitOf(definition);
+    existing.limit = this.limits.of(definition);
     existing.state.status = 'available';
     if (lastHeartbeat !== null) existing.state.last_heartbeat = lastHeartbeat;
     this.index.add(existing);
@@ -99,12 +96,12 @@ export class AgentRegistry {
    * The provider in service with a free slot and the fewest attempts in flight, leaving out the agents in
    * `exclude` (those a task already failed on). `unknown` when no agent outside `exclude` provides it.
    */
-  route(capabilityName: string, exclude: ReadonlySet<string> = EMPTY, now = Date.now()): CapabilityRoute {
+  route(capabilityName: string, exclude?: ReadonlySet<string>, now = Date.now()): CapabilityRoute {
     let best: RegisteredAgent | undefined;
     let known = false;
     let inService = false;
     for (const agent of this.index.providers(capabilityName)) {
-      if (exclude.size > 0 && exclude.has(agent.definition.agent_id)) continue;
+      if (exclude?.has(agent.definition.agent_id)) continue;
       known = true;
       if (agent.state.status !== 'available' || !this.breaker.allows(agent.state, now)) continue;
       inService = true;
@@ -128,20 +125,6 @@ export class AgentRegistry {
     this.breaker.attemptEnded(agent.state, outcome, now);
     this.statistics.record(agent.state, outcome);
     this.changed(agent);
-  }
-
-  /**
-   * An agent's effective limit: each call to an agent reached over the network holds a connection, so
-   * no more calls than this process can hold connections go out at once; the others wait in the
-   * capability's queue, where QUEUE_MAX, QUEUE_TIMEOUT_MS and the metrics see them.
-   */
-  private limitOf(definition: AgentDefinition): number | null {
-    const declared = definition.max_concurrency;
-    const machine = this.connections.limit;
-    if (definition.kind === 'local' || machine === null || (declared !== null && declared <= machine)) return declared;
-    if (declared !== null)
-      this.logger.warn(AgentsMessages.concurrencyBoundByMachine(definition.agent_id, declared, machine, this.connections.boundBy));
-    return machine;
   }
 
   /** Marks a remote agent online (`available`) or `offline`; false when unknown. */
@@ -180,5 +163,3 @@ export class AgentRegistry {
     for (const listener of this.changeListeners) listener(agent);
   }
 }
-
-const EMPTY: ReadonlySet<string> = new Set();

@@ -16,9 +16,6 @@ export interface ConnectionBudget {
 
 export const RESERVED_FILE_DESCRIPTORS = 1024;
 
-/** DI token of the ConnectionBudget (a provider may replace the machine's for a test). */
-export const CONNECTION_BUDGET = Symbol('connection-budget');
-
 type ReadText = (path: string) => string;
 
 const readText: ReadText = (path) => readFileSync(path, 'utf8');
