@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { Kysely } from 'kysely';
 import type { OutboxRepository, TraceDeadLetter } from '../contracts/contract.repository.js';
-import { SqliteContractRepository } from '../contracts/index.js';
+import { contractRepositoryFor } from '../contracts/index.js';
 import { loadDatabaseConfig, openDatabase, type Database } from '../database/index.js';
 import { parseCommandLine, runCommand, UsageError } from './command-line.js';
 import { existingContractStore } from './contract-store.js';
@@ -151,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
   const db: Kysely<Database> = await openDatabase(loadDatabaseConfig());
   try {
     // The repository only: ContractsModule would run restart recovery (closing "interrupted" tasks).
-    const outbox: OutboxRepository = new SqliteContractRepository(db);
+    const outbox: OutboxRepository = contractRepositoryFor(db);
     return command.name === 'list' ? await list(outbox, command) : await requeue(outbox, command.ids);
   } finally {
     await db.destroy();

@@ -11,3 +11,5 @@ export const walUnavailableMessage = (fileName: string, journalMode: unknown): s
 
 export const storeOpenedMessage = (path: string, synchronous: string): string =>
   `Contract store: ${path} (SQLite, WAL, synchronous=${synchronous})`;
+
+export const postgresStoreOpenedMessage = (url: string): string => `Contract store: ${url} (PostgreSQL)`;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { DATABASE } from '../../../database/index.js';
 import type {
   Contract,
@@ -137,7 +137,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   constructor(@Inject(DATABASE) db: Db) {
     this.#db = db;
-    this.#writes = new WriteBatcher(db);
+    this.#writes = new WriteBatcher(db, (trx) => this.beginContractWrite(trx));
     this.#deadLetters = new SqliteTraceDeadLetters(db);
 
     const insertContract = (p: <K extends keyof ContractValues & string>(name: K) => ContractValues[K]) =>
@@ -320,6 +320,29 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   // ---------------------------------------------------------------------------------------------
   // Writes
 
+  /**
+   * Runs first in every transaction that writes contracts, sessions or their counters. Nothing to do
+   * on SQLite, whose transactions are serialised by the file lock anyway.
+   */
+  protected async beginContractWrite(_trx: Transaction<ContractsTables>): Promise<void> {}
+
+  /** A transaction that writes contracts, sessions or their counters, outside the task path's group commit. */
+  protected contractWrite<T>(work: (trx: Transaction<ContractsTables>) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute(async (trx) => {
+      await this.beginContractWrite(trx);
+      return work(trx);
+    });
+  }
+
+  /**
+   * The `contract_type` operand of the query that closes interrupted REQUESTs. On SQLite a unary `+`
+   * keeps the planner from using the contract_type index (half the table) instead of the status
+   * index (the few in_progress rows): this runs at every start, on any store size.
+   */
+  protected interruptedContractType(): RawBuilder<string> {
+    return sql<string>`+contract_type`;
+  }
+
   async insertRequest(request: Contract, options: WriteOptions): Promise<void> {
     const row = contractToRow(request);
     await this.#writes.run(async (trx) => {
@@ -367,7 +390,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   async importContracts(contracts: Contract[]): Promise<number> {
     if (contracts.length === 0) return 0;
     const rows = contracts.map(contractToRow);
-    return this.#db.transaction().execute(async (trx) => {
+    return this.contractWrite(async (trx) => {
       // Per session touched by this call: inserted count and time span (bounded by the call's size).
       const sessions = new Map<string, SessionUpsertValues>();
       const byStatus = new Map<string, number>();
@@ -397,14 +420,12 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   }
 
   async failInterrupted(error: string, completedAt: string): Promise<number> {
-    return this.#db.transaction().execute(async (trx) => {
+    return this.contractWrite(async (trx) => {
       const result = await trx
         .updateTable('contracts')
         .set({ status: 'failed' satisfies ContractStatus, error, completed_at: completedAt })
         .where('status', '=', 'in_progress' satisfies ContractStatus)
-        // Unary `+` keeps SQLite from using the contract_type index (half the table) instead of the
-        // status index (the few in_progress rows): this runs at every start, on any store size.
-        .where(sql<string>`+contract_type`, '=', 'REQUEST')
+        .where(this.interruptedContractType(), '=', 'REQUEST')
         .executeTakeFirst();
       const closed = Number(result.numUpdatedRows);
       if (closed > 0) await this.#moveStatus(trx, 'in_progress', 'failed', closed);
@@ -464,7 +485,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   }
 
   async deleteExpiredSessions(updatedBefore: string, maxSessions: number, maxContracts: number): Promise<RetentionBatch> {
-    return this.#db.transaction().execute(async (trx) => {
+    return this.contractWrite(async (trx) => {
       const expired = await trx
         .selectFrom('sessions as s')
         .select(['s.session_id', 's.contract_count'])
