@@ -4,7 +4,7 @@ import type { OutboxRepository, TraceDeadLetter } from '../contracts/contract.re
 import { contractRepositoryFor } from '../contracts/index.js';
 import { loadDatabaseConfig, openDatabase, type Database } from '../database/index.js';
 import { parseCommandLine, runCommand, UsageError } from './command-line.js';
-import { existingContractStore } from './contract-store.js';
+import { requireExistingStore } from './contract-store.js';
 
 /**
  * `npm run outbox -- list|requeue`: the Trace events set aside as dead letters (refused for good by
@@ -147,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  existingContractStore();
+  requireExistingStore();
   const db: Kysely<Database> = await openDatabase(loadDatabaseConfig());
   try {
     // The repository only: ContractsModule would run restart recovery (closing "interrupted" tasks).
