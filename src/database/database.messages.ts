@@ -13,3 +13,6 @@ export const storeOpenedMessage = (path: string, synchronous: string): string =>
   `Contract store: ${path} (SQLite, WAL, synchronous=${synchronous})`;
 
 export const postgresStoreOpenedMessage = (url: string): string => `Contract store: ${url} (PostgreSQL)`;
+
+export const idleConnectionLostMessage = (cause: string): string =>
+  `PostgreSQL closed an idle connection of the pool (${cause}); it is replaced on demand`;

@@ -1,6 +1,8 @@
+import { Logger } from '@nestjs/common';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { POSTGRES_POOL_SIZE } from '../database.constants.js';
+import { idleConnectionLostMessage } from '../database.messages.js';
 import type { Database } from '../database.schema.js';
 import { migrateDatabase } from '../migrations/index.js';
 
@@ -32,6 +34,9 @@ const storeTypes: pg.CustomTypesConfig = {
  */
 export async function openPostgresDatabase(options: PostgresDatabaseOptions): Promise<Kysely<Database>> {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? POSTGRES_POOL_SIZE, types: storeTypes });
+  // An idle connection the server closed (restart, failover, an administrator) is dropped from the
+  // pool and replaced on demand; unhandled, the pool's 'error' event would end the process.
+  pool.on('error', (error) => new Logger('DatabaseModule').warn(idleConnectionLostMessage(error.message)));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrateDatabase(db);

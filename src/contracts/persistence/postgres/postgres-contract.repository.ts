@@ -86,4 +86,13 @@ export class PostgresContractRepository extends SqliteContractRepository {
       returning t.*`.execute(this.#db);
     return rows.sort((a, b) => Number(a.id) - Number(b.id)).map(rowToOutboxEvent);
   }
+
+  override async releaseClaims(ids: number[], now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#db
+      .updateTable('trace_outbox')
+      .set({ next_attempt_at: now.getTime() })
+      .where('id', '=', sql<number>`any(${ids})`)
+      .execute();
+  }
 }

@@ -1,17 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { DATABASE } from '../../../database/index.js';
-import type {
-  Contract,
-  ContractFilter,
-  ContractStats,
-  ContractStatus,
-  OutboxEvent,
-  Page,
-  PageRequest,
-  SessionSummary,
-  TaskOutcome,
-  TraceEventType,
+import {
+  CONTRACT_STATUSES,
+  type Contract,
+  type ContractFilter,
+  type ContractStats,
+  type ContractStatus,
+  type OutboxEvent,
+  type Page,
+  type PageRequest,
+  type SessionSummary,
+  type TaskOutcome,
+  type TraceEventType,
 } from '../../contract.model.js';
 import {
   ContractRepository,
@@ -671,18 +672,20 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   async stats(): Promise<ContractStats> {
     const { rows } = await this.#db.executeQuery(this.#readCounters.bind({}));
+    const counts = new Map<string, number>();
+    for (const { name, value } of rows) counts.set(name, Number(value));
+    // Statuses in the model's order (not the table's, which differs between stores and with history);
+    // those no contract has any more are left out, as a grouped count would.
     const by_status: ContractStats['by_status'] = {};
-    let total_sessions = 0;
-    let total_contracts = 0;
-    for (const { name, value } of rows) {
-      const count = Number(value);
-      if (name === STORE_COUNTER.sessions) total_sessions = count;
-      else if (name === STORE_COUNTER.contracts) total_contracts = count;
-      // Statuses no contract has any more are left out, as a grouped count would.
-      else if (name.startsWith(STORE_COUNTER.statusPrefix) && count > 0)
-        by_status[name.slice(STORE_COUNTER.statusPrefix.length) as ContractStatus] = count;
+    for (const status of CONTRACT_STATUSES) {
+      const count = counts.get(STORE_COUNTER.statusPrefix + status) ?? 0;
+      if (count > 0) by_status[status] = count;
     }
-    return { total_sessions, total_contracts, by_status };
+    return {
+      total_sessions: counts.get(STORE_COUNTER.sessions) ?? 0,
+      total_contracts: counts.get(STORE_COUNTER.contracts) ?? 0,
+      by_status,
+    };
   }
 
   /** Adds the WHERE conditions of a filter shape (equality per filtered column, `seq > after` with a cursor). */
@@ -703,6 +706,9 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     const { rows } = await this.#db.executeQuery(this.#claimDue.bind({ now: now.getTime(), limit: Math.floor(limit) }));
     return rows.map(rowToOutboxEvent);
   }
+
+  /** Nothing to give back: on SQLite one process delivers, and a claim changes no row. */
+  async releaseClaims(_ids: number[], _now: Date): Promise<void> {}
 
   async markDelivered(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
