@@ -251,7 +251,7 @@ describeWithPostgres('PostgresContractRepository (on the PostgreSQL server of TE
 });
 
 function withoutTime<T extends { created_at: string }>(event: T): Omit<T, 'created_at'> {
-  const { created_at: _created, ...rest } = event;
-  void _created;
-  return rest;
+  const rest: Partial<T> = { ...event };
+  delete rest.created_at;
+  return rest as Omit<T, 'created_at'>;
 }
