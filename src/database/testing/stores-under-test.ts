@@ -10,7 +10,7 @@ import { createTempPostgresDatabase, postgresReachable, postgresSkippedMessage }
 /** A fresh, migrated store of one dialect, for repository specs that must hold on both. */
 export interface StoreUnderTest {
   name: 'SQLite' | 'PostgreSQL';
-  open(): Promise<{ db: Kysely<Database>; close(): Promise<void> }>;
+  open(): Promise<{ db: Kysely<Database>; close: () => Promise<void> }>;
 }
 
 const sqlite: StoreUnderTest = {
