@@ -101,8 +101,9 @@ type Db = Kysely<ContractsTables>;
 type Executor = Kysely<ContractsTables> | Transaction<ContractsTables>;
 
 /**
- * The contract store and the Trace outbox on SQLite (through Kysely, so the same code is the basis of
- * a PostgreSQL adapter). Registered under both ContractRepository and OutboxRepository.
+ * The contract store and the Trace outbox on SQLite, through Kysely: PostgresContractRepository extends
+ * it, changing only what several processes on one database need (the protected hooks below and the
+ * outbox claim). One instance serves both ContractRepository and OutboxRepository.
  *
  * Statements that run on every task are compiled once (PreparedQuery) and their SQLite statements are
  * cached by the connection (StatementCachingDatabase). Filtered lists compile once per filter shape
@@ -644,7 +645,9 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   #rowsQuery(shape: number): PreparedQuery<FindValues, ContractRow> {
     return cached(this.#findRows, shape, () =>
       PreparedQuery.prepare<FindValues, ContractRow>((p) =>
-        this.#whereShape(this.#db.selectFrom('contracts').selectAll(), shape, p).orderBy('seq').limit(p('limit')),
+        this.#whereShape(this.#db.selectFrom('contracts').selectAll(), shape, p)
+          .orderBy(LIST_ORDER.column, LIST_ORDER.direction)
+          .limit(p('limit')),
       ),
     );
   }
@@ -694,7 +697,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     FILTER_COLUMNS.forEach((column, i) => {
       if (shape & (1 << i)) q = q.where(column, '=', p(column));
     });
-    if (shape & CURSOR_BIT) q = q.where('seq', '>', p('after'));
+    if (shape & CURSOR_BIT) q = q.where(LIST_ORDER.column, LIST_ORDER.after, p('after'));
     return q;
   }
 
@@ -756,6 +759,13 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
 /** Bit of a find shape: the query continues after a cursor. */
 const CURSOR_BIT = 1 << FILTER_COLUMNS.length;
+
+/**
+ * The order of contract lists (find, scan): oldest first, by `seq`, a page continuing after the
+ * cursor's `seq`. The one place to change or extend it (a newest-first list would add its shape bit
+ * and `desc` / `<` here).
+ */
+const LIST_ORDER = { column: 'seq', direction: 'asc', after: '>' } as const;
 /** Find shapes whose total a counter holds (besides no filter). */
 const SESSION_ONLY = 1 << FILTER_COLUMNS.indexOf('session_id');
 const STATUS_ONLY = 1 << FILTER_COLUMNS.indexOf('status');
