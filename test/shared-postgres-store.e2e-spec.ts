@@ -3,7 +3,7 @@ import request from 'supertest';
 import {
   createTempPostgresDatabase,
   postgresReachable,
-  postgresSkippedMessage,
+  reportPostgresSkipped,
   type TempPostgresDatabase,
 } from '../src/database/testing/temp-postgres-database.js';
 import { json, startServer, type RealServer, type RecordedRequest } from './utils/http-server.js';
@@ -18,7 +18,7 @@ import { waitFor } from './utils/wait-for.js';
  */
 
 const reachable = await postgresReachable();
-if (!reachable) console.warn(postgresSkippedMessage('two app instances on one PostgreSQL database'));
+if (!reachable) reportPostgresSkipped('two app instances on one PostgreSQL database');
 const describeWithPostgres = reachable ? describe : describe.skip;
 
 interface Contract {

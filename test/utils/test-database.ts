@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import pg from 'pg';
+import { TEST_POSTGRES_URL, withPostgresAdmin } from '../../src/database/testing/temp-postgres-database.js';
 
 /**
  * Which store the e2e apps and server processes of this run use: `TEST_DATABASE=postgres` runs them
@@ -8,8 +9,6 @@ import pg from 'pg';
  * dir on its own fresh database; anything else keeps the embedded SQLite store in the data dir.
  */
 export const TEST_STORE: 'sqlite' | 'postgres' = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
-
-export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Prefix of the databases this process creates; `TEST_POSTGRES_RUN` names a whole run (CI drops its leftovers by it). */
 const PREFIX = `orch_e2e_${(process.env.TEST_POSTGRES_RUN ?? randomBytes(4).toString('hex')).replace(/[^a-z0-9_]/gi, '').toLowerCase()}_`;
@@ -33,16 +32,6 @@ function urlOf(database: string): string {
   return url.toString();
 }
 
-async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * The store settings of an app or process on `dataDir`, to merge into its environment: `DATA_DIR`,
  * and on a PostgreSQL run `DATABASE_URL` of the database that belongs to this data dir (created on
@@ -53,7 +42,7 @@ export async function testStoreEnv(dataDir: string): Promise<{ DATA_DIR: string;
   if (TEST_STORE === 'sqlite') return { DATA_DIR: dataDir, DATABASE_URL: undefined };
   const name = databaseName(dataDir);
   if (!created.has(name)) {
-    await withAdmin(async (client) => {
+    await withPostgresAdmin(async (client) => {
       const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
       if (exists.rowCount === 0) await client.query(`create database ${pg.escapeIdentifier(name)}`);
     });
@@ -66,14 +55,14 @@ export async function testStoreEnv(dataDir: string): Promise<{ DATA_DIR: string;
 export async function dropTestDatabase(dataDir: string): Promise<void> {
   const name = databaseName(dataDir);
   if (!created.delete(name)) return;
-  await withAdmin((client) => client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`));
+  await withPostgresAdmin((client) => client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`));
 }
 
 async function dropTestDatabases(): Promise<void> {
   const names = [...created];
   created.clear();
   if (names.length === 0) return;
-  await withAdmin(async (client) => {
+  await withPostgresAdmin(async (client) => {
     for (const name of names) await client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
   });
 }

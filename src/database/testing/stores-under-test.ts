@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Database } from '../database.schema.js';
 import { openPostgresDatabase } from '../postgres/open-postgres-database.js';
 import { openSqliteDatabase } from '../sqlite/open-sqlite-database.js';
-import { createTempPostgresDatabase, postgresReachable, postgresSkippedMessage } from './temp-postgres-database.js';
+import { createTempPostgresDatabase, postgresReachable, reportPostgresSkipped } from './temp-postgres-database.js';
 
 /** A fresh, migrated store of one dialect, for repository specs that must hold on both. */
 export interface StoreUnderTest {
@@ -54,6 +54,6 @@ export async function storesUnderTest(what: string): Promise<Array<[StoreUnderTe
       ['SQLite', sqlite],
       ['PostgreSQL', postgres],
     ];
-  console.warn(postgresSkippedMessage(`${what} on PostgreSQL`));
+  reportPostgresSkipped(`${what} on PostgreSQL`);
   return [['SQLite', sqlite]];
 }

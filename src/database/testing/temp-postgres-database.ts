@@ -13,7 +13,8 @@ export interface TempPostgresDatabase {
   drop(): Promise<void>;
 }
 
-async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `run` on a connection to the test server's own database (to create and drop others). */
+export async function withPostgresAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 2_000 });
   await client.connect();
   try {
@@ -26,27 +27,35 @@ async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> 
 /** Whether the test server answers (specs that need it skip, saying so, when it does not). */
 export async function postgresReachable(): Promise<boolean> {
   try {
-    await withAdmin((client) => client.query('select 1'));
+    await withPostgresAdmin((client) => client.query('select 1'));
     return true;
   } catch {
     return false;
   }
 }
 
-/** The message a PostgreSQL-only spec prints when it skips. */
-export const postgresSkippedMessage = (what: string): string =>
-  `SKIPPED ${what}: PostgreSQL is not reachable at ${TEST_POSTGRES_URL.replace(/:[^:@/]*@/, ':***@')} (set TEST_POSTGRES_URL, or start it)`;
+/**
+ * Says that a PostgreSQL spec is skipped and why. Written to stderr itself: Jest shows nothing of a
+ * suite whose tests are all skipped, console output included.
+ */
+export function reportPostgresSkipped(what: string): void {
+  process.stderr.write(
+    `SKIPPED ${what}: PostgreSQL is not reachable at ${TEST_POSTGRES_URL.replace(/:[^:@/]*@/, ':***@')} (set TEST_POSTGRES_URL, or start it)\n`,
+  );
+}
 
 /** Creates an empty database named `prefix` + a random suffix. */
 export async function createTempPostgresDatabase(prefix = 'orch_spec_'): Promise<TempPostgresDatabase> {
   const name = `${prefix}${randomBytes(6).toString('hex')}`;
-  await withAdmin((client) => client.query(`create database ${pg.escapeIdentifier(name)}`));
+  await withPostgresAdmin((client) => client.query(`create database ${pg.escapeIdentifier(name)}`));
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
   return {
     name,
     url: url.toString(),
     drop: () =>
-      withAdmin((client) => client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`)).then(() => undefined),
+      withPostgresAdmin((client) => client.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`)).then(
+        () => undefined,
+      ),
   };
 }

@@ -3,7 +3,7 @@ import { openPostgresDatabase, openSqliteDatabase, type Database } from '../../.
 import {
   createTempPostgresDatabase,
   postgresReachable,
-  postgresSkippedMessage,
+  reportPostgresSkipped,
   type TempPostgresDatabase,
 } from '../../../database/testing/temp-postgres-database.js';
 import type { Contract, OutboxEvent } from '../../contract.model.js';
@@ -15,7 +15,7 @@ import { PostgresContractRepository } from './postgres-contract.repository.js';
 type Store = ContractRepository & OutboxRepository;
 
 const reachable = await postgresReachable();
-if (!reachable) console.warn(postgresSkippedMessage('PostgresContractRepository specs'));
+if (!reachable) reportPostgresSkipped('PostgresContractRepository specs');
 const describeWithPostgres = reachable ? describe : describe.skip;
 
 describeWithPostgres('PostgresContractRepository (on the PostgreSQL server of TEST_POSTGRES_URL)', () => {
