@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import request from 'supertest';
 import { startA2aServer, type A2aTestServer } from './fixtures/a2a-server.js';
 import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
-import { json, startServer, type RealServer } from './utils/http-server.js';
+import { json, startServer } from './utils/http-server.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 
 /** A v1.0 agent card whose only interface is `interfaceUrl`. */

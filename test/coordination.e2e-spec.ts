@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import request from 'supertest';
 import { DelegatingAgent, gates, LimitedAgent, ProgressAgent } from './fixtures/coordination-agents.js';
 import { openSse } from './utils/sse.js';
@@ -90,6 +92,28 @@ describe('Coordination of in-process agents', () => {
   });
 
   describe('delegation', () => {
+    it('a sub-task the store refuses to record gives its agent slot back', async () => {
+      // The store refuses sub-task REQUESTs (as a full disk would) after the sub-task took its slot.
+      const db = new Database(join(t.dataDir, 'orchestrator.db'));
+      db.pragma('busy_timeout = 5000');
+      db.exec(
+        "CREATE TRIGGER refuse_subtask BEFORE INSERT ON contracts WHEN NEW.parent_contract_id IS NOT NULL AND NEW.contract_type = 'REQUEST' BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+      );
+      try {
+        const res = await orchestrate({ session_id: 'deleg_refused', capability: 'delegate.limited', parameters: {} }).expect(200);
+        expect(res.body).toMatchObject({ success: true, data: { refused: expect.stringContaining('could not be recorded') } });
+      } finally {
+        db.exec('DROP TRIGGER refuse_subtask');
+        db.close();
+      }
+      // The only slot of agent_limited (max_concurrency 1) is free: a task runs at once.
+      expect(await agent('agent_limited')).toMatchObject({ in_flight: 0 });
+      const direct = await orchestrate({ session_id: 'deleg_refused', capability: 'limited.tag', parameters: { tag: 'after' } }).expect(
+        200,
+      );
+      expect(direct.body).toMatchObject({ success: true, agent_id: 'agent_limited' });
+    });
+
     it('records sub-tasks under the calling REQUEST and returns them as a tree', async () => {
       const res = await orchestrate({ session_id: 'deleg_1', capability: 'chain.outer', parameters: { text: 'hi' } }).expect(200);
       expect(res.body).toMatchObject({

@@ -66,7 +66,7 @@ describe('Remote agents: failover, attempts, circuit breaker, limits', () => {
 
   it('an agent that dies mid-request, or answers garbage, is failed over too', async () => {
     const [dying, garbage, healthy] = await team('fo.mid', ['fo_mid_a', 'fo_mid_b', 'fo_mid_c']);
-    dying.behave({ kind: 'slow', delayMs: 100, then: { kind: 'die' } });
+    dying.behave({ kind: 'slow', delayMs: 100, next: { kind: 'die' } });
     garbage.behave({ kind: 'garbage' });
     const res = await orchestrate('fo_2', 'fo.mid').expect(200);
     expect(res.body).toMatchObject({ success: true, agent_id: 'fo_mid_c' });
@@ -133,8 +133,8 @@ describe('Remote agents: failover, attempts, circuit breaker, limits', () => {
     expect(results.map((r) => r.body.success)).toEqual([true, true, true]);
     expect(maxInFlight).toBe(1);
     // The agent saw its calls one after another: each started after the previous answer.
-    const starts = slow.executions.map((e) => e.body.parameters.n);
-    expect(starts.sort()).toEqual([1, 2, 3]);
+    const starts = slow.executions.map((e) => e.body.parameters.n as number);
+    expect(starts.sort((a, b) => a - b)).toEqual([1, 2, 3]);
   });
 
   it('cancelling a submitted task aborts the HTTP call to the remote agent', async () => {
@@ -187,12 +187,12 @@ describe('Remote agents: circuit breaker (AGENT_COOLDOWN_MS)', () => {
     expect(await status()).toBe('error');
 
     // Only one trial at a time: a caller arriving while it runs is refused, and only the trial reaches the agent.
-    agent.behave({ kind: 'slow', delayMs: 300, then: { kind: 'status', status: 503 } });
+    agent.behave({ kind: 'slow', delayMs: 300, next: { kind: 'status', status: 503 } });
     const pair = await waitFor(async () => {
       const both = await Promise.all([orchestrate(), orchestrate()]);
       return both.some((res) => res.status === 200) ? both : undefined;
     }, 'a trial after the cooldown');
-    expect(pair.map((res) => res.status).sort()).toEqual([200, 503]);
+    expect(pair.map((res) => res.status).sort((a, b) => a - b)).toEqual([200, 503]);
     expect(agent.executions).toHaveLength(7);
     expect(await status()).toBe('error');
 

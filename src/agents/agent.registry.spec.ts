@@ -130,4 +130,31 @@ describe('AgentRegistry', () => {
     expect(seen).toEqual(['a']);
     expect(a.state).toMatchObject({ in_flight: 0, tasks_completed: 0, tasks_failed: 0 });
   });
+
+  describe('limits: max_concurrency, bounded by the connections this process can hold', () => {
+    const bounded = (limit: number | null) =>
+      new AgentRegistry({ ttlMs: 30_000, cooldownMs }, { limit, boundBy: 'file descriptors (ulimit -n 1000)' });
+
+    it('a remote agent gets at most the connection budget; an in-process agent keeps its own limit', () => {
+      const r = bounded(750);
+      expect(r.register(definition('http_big', 'http', 100_000)).limit).toBe(750);
+      expect(r.register(definition('http_none', 'http', null)).limit).toBe(750);
+      expect(r.register(definition('a2a_small', 'a2a', 10)).limit).toBe(10);
+      expect(r.register(definition('local_big', 'local', 100_000, ['other'])).limit).toBe(100_000);
+      expect(r.register(definition('local_none', 'local', null, ['third'])).limit).toBeNull();
+      expect(r.upsert(definition('http_big', 'http', 20)).limit).toBe(20);
+      expect(bounded(null).register(definition('unknown_machine', 'http', null)).limit).toBeNull();
+    });
+
+    it('routes no more attempts to an agent than its effective limit', () => {
+      const r = bounded(2);
+      r.register(definition('a', 'http', 100_000));
+      for (let i = 0; i < 2; i++) {
+        const route = r.route('work');
+        expect(route.kind).toBe('ready');
+        if (route.kind === 'ready') r.attemptStarted(route.agent);
+      }
+      expect(r.route('work').kind).toBe('full');
+    });
+  });
 });

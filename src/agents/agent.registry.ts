@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { CONNECTION_BUDGET, outboundConnectionBudget, type ConnectionBudget } from '../common/http/connection-budget.js';
 import { agentsConfig } from './agents.config.js';
 import { AgentStatistics } from './agent-statistics.js';
 import type { AgentStatus } from './agents.constants.js';
@@ -23,9 +24,15 @@ export class AgentRegistry {
   private readonly changeListeners = new Set<(agent: RegisteredAgent) => void>();
   private readonly breaker: CircuitBreaker;
   private readonly statistics = new AgentStatistics();
+  private readonly connections: ConnectionBudget;
+  private readonly logger = new Logger(AgentRegistry.name);
 
-  constructor(@Inject(agentsConfig.KEY) config: ConfigType<typeof agentsConfig>) {
+  constructor(
+    @Inject(agentsConfig.KEY) config: ConfigType<typeof agentsConfig>,
+    @Optional() @Inject(CONNECTION_BUDGET) connections?: ConnectionBudget,
+  ) {
     this.breaker = new CircuitBreaker(config.cooldownMs);
+    this.connections = connections ?? outboundConnectionBudget();
   }
 
   /** Adds an agent; a second agent with the same id is a definition error (stops start-up). */
@@ -34,7 +41,11 @@ export class AgentRegistry {
     if (existing)
       throw new AgentDefinitionError(AgentsMessages.duplicateAgentId(definition.agent_id, existing.definition.source, definition.source));
     const state = { status: 'available' as const, in_flight: 0, registered_at: new Date().toISOString(), last_heartbeat: lastHeartbeat };
-    const agent: RegisteredAgent = { definition, state: { ...state, ...AgentStatistics.NONE, ...CircuitBreaker.CLOSED } };
+    const agent: RegisteredAgent = {
+      definition,
+      state: { ...state, ...AgentStatistics.NONE, ...CircuitBreaker.CLOSED },
+      limit: this.limitOf(definition),
+    };
     this.agents.set(definition.agent_id, agent);
     this.index.add(agent);
     this.changed(agent);
@@ -53,6 +64,7 @@ export class AgentRegistry {
     }
     this.index.remove(existing);
     existing.definition = definition;
+    existing.limit = this.limitOf(definition);
     existing.state.status = 'available';
     if (lastHeartbeat !== null) existing.state.last_heartbeat = lastHeartbeat;
     this.index.add(existing);
@@ -96,8 +108,7 @@ export class AgentRegistry {
       known = true;
       if (agent.state.status !== 'available' || !this.breaker.allows(agent.state, now)) continue;
       inService = true;
-      const limit = agent.definition.max_concurrency;
-      if (limit !== null && agent.state.in_flight >= limit) continue;
+      if (agent.limit !== null && agent.state.in_flight >= agent.limit) continue;
       if (!best || agent.state.in_flight < best.state.in_flight) best = agent;
     }
     if (!known) return { kind: 'unknown' };
@@ -117,6 +128,20 @@ export class AgentRegistry {
     this.breaker.attemptEnded(agent.state, outcome, now);
     this.statistics.record(agent.state, outcome);
     this.changed(agent);
+  }
+
+  /**
+   * An agent's effective limit: each call to an agent reached over the network holds a connection, so
+   * no more calls than this process can hold connections go out at once; the others wait in the
+   * capability's queue, where QUEUE_MAX, QUEUE_TIMEOUT_MS and the metrics see them.
+   */
+  private limitOf(definition: AgentDefinition): number | null {
+    const declared = definition.max_concurrency;
+    const machine = this.connections.limit;
+    if (definition.kind === 'local' || machine === null || (declared !== null && declared <= machine)) return declared;
+    if (declared !== null)
+      this.logger.warn(AgentsMessages.concurrencyBoundByMachine(definition.agent_id, declared, machine, this.connections.boundBy));
+    return machine;
   }
 
   /** Marks a remote agent online (`available`) or `offline`; false when unknown. */

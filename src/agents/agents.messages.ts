@@ -12,6 +12,8 @@ export const AgentsMessages = {
     `Skipping ${className}: agents must be singletons (request- or transient-scoped providers cannot be agents).`,
   invalidMaxConcurrency: (agentClass: string, value: unknown) =>
     `maxConcurrency ${JSON.stringify(value)} of ${agentClass} is invalid: use a whole number of at least 1.`,
+  concurrencyBoundByMachine: (id: string, declared: number, limit: number, boundBy: string) =>
+    `Agent '${id}': max_concurrency ${declared} is more calls than this process can hold connections for; at most ${limit} go out at once (bound by ${boundBy}) and the others wait in the queue.`,
   localAgentConflict: (id: string) =>
     `Agent '${id}' runs inside the orchestrator; an in-process agent cannot be replaced or removed over the API.`,
   keyBoundToOtherAgent: (keyName: string, boundTo: string, agentId: string) =>

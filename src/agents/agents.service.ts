@@ -50,6 +50,7 @@ export class AgentsService {
       tasks_failed: state.tasks_failed,
       in_flight: state.in_flight,
       max_concurrency: definition.max_concurrency,
+      effective_max_concurrency: agent.limit,
     };
   }
 }

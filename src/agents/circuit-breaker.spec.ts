@@ -45,11 +45,23 @@ describe('CircuitBreaker', () => {
     expect(state).toMatchObject(CircuitBreaker.CLOSED);
   });
 
-  it('an unused slot changes nothing but the trial mark', () => {
+  it.each(['unused', 'interrupted'] as const)('a slot given back %s changes nothing but the trial mark', (outcome) => {
     const state = fresh();
     for (let i = 0; i < 5; i++) fail(state);
     breaker.attemptStarted(state);
-    breaker.attemptEnded(state, 'unused', t0 + cooldownMs);
+    breaker.attemptEnded(state, outcome, t0 + cooldownMs);
     expect(state).toMatchObject({ consecutive_failures: 5, breaker_opened_at: t0, trial_in_flight: false });
+  });
+
+  it('an attempt interrupted on our side (cancelled, shut down, no connection) neither counts nor ends a run of failures', () => {
+    const state = fresh();
+    for (let i = 0; i < 4; i++) fail(state);
+    for (let i = 0; i < 10; i++) {
+      breaker.attemptStarted(state);
+      breaker.attemptEnded(state, 'interrupted', t0);
+    }
+    expect(state).toMatchObject({ consecutive_failures: 4, breaker_opened_at: null });
+    fail(state);
+    expect(state.breaker_opened_at).toBe(t0);
   });
 });

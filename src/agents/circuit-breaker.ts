@@ -4,7 +4,8 @@ import type { AgentState, SlotOutcome } from './interfaces/registered-agent.inte
 /**
  * The circuit breaker of each agent, kept in the agent's state: BREAKER_FAILURE_THRESHOLD transport
  * errors in a row open it; once `cooldownMs` has passed it lets one trial attempt through (half open);
- * a failed trial opens it again, and any answer closes it.
+ * a failed trial opens it again, and any answer closes it. An attempt interrupted on the
+ * orchestrator's side leaves it as it is.
  */
 export class CircuitBreaker {
   /** The breaker's part of a new agent's state. */
@@ -36,7 +37,7 @@ export class CircuitBreaker {
   attemptEnded(state: AgentState, outcome: SlotOutcome, now: number): void {
     const trial = state.trial_in_flight;
     state.trial_in_flight = false;
-    if (outcome === 'unused') return;
+    if (outcome === 'unused' || outcome === 'interrupted') return;
     if (outcome === 'transport_error') {
       state.consecutive_failures += 1;
       if (trial || state.consecutive_failures >= BREAKER_FAILURE_THRESHOLD) state.breaker_opened_at = now;

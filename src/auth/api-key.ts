@@ -66,7 +66,7 @@ export function normalizeKeyAgent(agentId: string | undefined | null, scopes: re
 /** A key's name, trimmed; 1-100 characters, no control characters. */
 export function normalizeKeyName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > MAX_KEY_NAME_LENGTH || /[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) {
+  if (trimmed.length === 0 || trimmed.length > MAX_KEY_NAME_LENGTH || /\p{Cc}/u.test(trimmed)) {
     throw new ApiKeyInputError(badKeyNameMessage());
   }
   return trimmed;

@@ -87,14 +87,14 @@ describe('ApiKeysService', () => {
 
   it('"keys exist" is re-checked at most once per TTL while none exists, and never again once one does', async () => {
     expect(await service.keysExist()).toBe(false);
-    expect(service.keysExist()).toBe(false);
+    expect(await service.keysExist()).toBe(false);
     expect(repo.calls.anyExists).toBe(1);
     await cli.create('ci', ['read']);
-    expect(service.keysExist()).toBe(false); // still within the TTL
+    expect(await service.keysExist()).toBe(false); // still within the TTL
     now += KEYS_EXIST_TTL_MS;
     expect(await service.keysExist()).toBe(true);
     now += 10 * KEYS_EXIST_TTL_MS;
-    expect(service.keysExist()).toBe(true);
+    expect(await service.keysExist()).toBe(true);
     expect(repo.calls.anyExists).toBe(2);
   });
 
@@ -119,9 +119,9 @@ describe('ApiKeysService', () => {
     const unknown = `ao_${'u'.repeat(43)}`;
     expect(await service.authenticate(unknown)).toBeUndefined();
     expect(repo.calls.findByHash).toBe(1);
-    for (let i = 0; i < 100; i++) expect(service.identify(unknown)).toBeUndefined(); // synchronous
+    for (let i = 0; i < 100; i++) expect(await service.identify(unknown)).toBeUndefined(); // from memory
     now += INVALID_KEY_CACHE_TTL_MS - 1;
-    expect(service.authenticate(unknown)).toBeUndefined();
+    expect(await service.authenticate(unknown)).toBeUndefined();
     expect(repo.calls.findByHash).toBe(1);
     now += 1;
     expect(await service.authenticate(unknown)).toBeUndefined();
@@ -134,7 +134,7 @@ describe('ApiKeysService', () => {
     for (let i = 0; i < INVALID_KEY_CACHE_MAX_ENTRIES + 50; i++) await service.identify(keyOf(i));
     expect(service.invalidKeysRemembered).toBe(INVALID_KEY_CACHE_MAX_ENTRIES);
     const lookups = repo.calls.findByHash;
-    expect(service.identify(keyOf(INVALID_KEY_CACHE_MAX_ENTRIES + 49))).toBeUndefined();
+    expect(await service.identify(keyOf(INVALID_KEY_CACHE_MAX_ENTRIES + 49))).toBeUndefined();
     expect(repo.calls.findByHash).toBe(lookups);
     await service.identify(keyOf(0));
     expect(repo.calls.findByHash).toBe(lookups + 1);
@@ -150,12 +150,12 @@ describe('ApiKeysService', () => {
     const { record, key } = await cli.create('ci', ['read']);
     expect(await service.authenticate(key)).toBeDefined();
     const lookups = repo.calls.findByHash;
-    expect(service.authenticate(key)).toMatchObject({ id: record.id }); // synchronous, from the cache
+    expect(await service.authenticate(key)).toMatchObject({ id: record.id }); // from the cache
     expect(repo.calls.findByHash).toBe(lookups);
 
     await cli.revoke(record.id);
     now += KEY_CACHE_TTL_MS - 1;
-    expect(service.authenticate(key)).toMatchObject({ id: record.id });
+    expect(await service.authenticate(key)).toMatchObject({ id: record.id });
     now += 1;
     expect(await service.authenticate(key)).toBeUndefined();
     expect(await service.authenticate(key)).toBeUndefined();

@@ -74,10 +74,10 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   /**
-   * Whether any key was ever created. Answers synchronously from memory when it can (always once a key
-   * exists; for KEYS_EXIST_TTL_MS after asking otherwise), else asks the store (one query at a time).
+   * Whether any key was ever created. Answers from memory when it can (always once a key exists; for
+   * KEYS_EXIST_TTL_MS after asking otherwise), else asks the store (one query at a time).
    */
-  keysExist(): boolean | Promise<boolean> {
+  async keysExist(): Promise<boolean> {
     if (this.keysExistKnown) return true;
     if (Date.now() - this.keysExistCheckedAt < KEYS_EXIST_TTL_MS) return false;
     return this.refreshKeysExist();
@@ -98,36 +98,29 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   /**
-   * The active key `key` is, or undefined (unknown or revoked), and records its use. Synchronous for
-   * a key found within the last KEY_CACHE_TTL_MS or found invalid within INVALID_KEY_CACHE_TTL_MS.
-   * The caller checks the key's shape first.
+   * The active key `key` is, or undefined (unknown or revoked), and records its use. Answers from
+   * memory for a key found within the last KEY_CACHE_TTL_MS or found invalid within
+   * INVALID_KEY_CACHE_TTL_MS. The caller checks the key's shape first.
    */
-  authenticate(key: string, request?: object): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
+  async authenticate(key: string, request?: object): Promise<ApiKeyPrincipal | undefined> {
     // The rate limit identified this request's key already: hash and look it up once per request.
     const known = request === undefined ? undefined : this.identified.get(request);
-    if (known?.key === key) return this.used(known.principal);
-    const principal = this.identify(key);
-    if (principal instanceof Promise) return principal.then((p) => this.used(p));
-    return this.used(principal);
+    const principal = known?.key === key ? known.principal : await this.identify(key);
+    if (principal !== undefined) this.noteUse(principal.id, Date.now());
+    return principal;
   }
 
   /**
    * Like authenticate, without recording a use: which live key `key` is, if any. Used by the rate
    * limit before the body is read, so it never asks the store while no key exists.
    */
-  identify(key: string, request?: object): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
-    const principal = this.identifyKey(key);
-    if (request === undefined) return principal;
-    if (principal instanceof Promise) return principal.then((p) => this.remember(request, key, p));
-    return this.remember(request, key, principal);
-  }
-
-  private remember(request: object, key: string, principal: ApiKeyPrincipal | undefined): ApiKeyPrincipal | undefined {
-    this.identified.set(request, { key, principal });
+  async identify(key: string, request?: object): Promise<ApiKeyPrincipal | undefined> {
+    const principal = await this.identifyKey(key);
+    if (request !== undefined) this.identified.set(request, { key, principal });
     return principal;
   }
 
-  private identifyKey(key: string): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
+  private async identifyKey(key: string): Promise<ApiKeyPrincipal | undefined> {
     const keyHash = hashApiKey(key);
     const now = Date.now();
     const cached = this.cache.get(keyHash);
@@ -137,17 +130,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
       if (invalidUntil > now) return undefined;
       this.invalid.delete(keyHash);
     }
-    if (!this.keysExistKnown) {
-      const exist = this.keysExist();
-      if (exist === false) return undefined;
-      if (exist instanceof Promise) return exist.then((yes) => (yes ? this.lookUp(keyHash) : undefined));
-    }
+    if (!(await this.keysExist())) return undefined;
     return this.lookUp(keyHash);
-  }
-
-  private used(principal: ApiKeyPrincipal | undefined): ApiKeyPrincipal | undefined {
-    if (principal !== undefined) this.noteUse(principal.id, Date.now());
-    return principal;
   }
 
   private async lookUp(keyHash: string): Promise<ApiKeyPrincipal | undefined> {

@@ -87,7 +87,8 @@ export class ContractsService {
       }
       level = next;
     }
-    return truncated ? { ...rootNode, truncated: true } : rootNode;
+    if (truncated) rootNode.truncated = true;
+    return rootNode;
   }
 
   /** Sessions, most recently updated first. */

@@ -132,8 +132,9 @@ describe('IntegrationsModule over the SQLite store (real HTTP servers)', () => {
     }
     const firstOfA = server.requests.find((r) => accepted.has(r) && (r.json as TraceBody).data.session_id === 'session_a');
     expect(firstOfA?.url).toBe('/v1/sessions/session_a/events');
-    expect((firstOfA?.json as TraceBody).event_type).toBe('contract.request');
-    expect(Object.keys((firstOfA?.json as TraceBody).data).sort()).toEqual(
+    const firstBody = firstOfA!.json as TraceBody;
+    expect(firstBody.event_type).toBe('contract.request');
+    expect(Object.keys(firstBody.data).sort()).toEqual(
       [
         'contract_id',
         'session_id',

@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AgentRegistry } from '../agents/agent.registry.js';
-import type { RegisteredCapability } from '../agents/interfaces/registered-agent.interface.js';
+import type { RegisteredCapability, SlotOutcome } from '../agents/interfaces/registered-agent.interface.js';
 import type { TaskContext } from '../agents/interfaces/task-context.interface.js';
 import type { JsonObject } from '../contracts/contract.model.js';
 import type { AcceptedTask } from './accepted-task.js';
@@ -123,7 +123,7 @@ export class AttemptRunner {
       });
       const startedAt = Date.now();
       result = await runTask(slot.agent, next.input, target.contextFor(agentId), this.config.taskTimeoutMs, signal);
-      slot.release(result.success ? 'completed' : result.transport ? 'transport_error' : 'failed');
+      slot.release(slotOutcome(result, signal));
       attempts.push({
         agent_id: agentId,
         started_at: new Date(startedAt).toISOString(),
@@ -143,4 +143,11 @@ export class AttemptRunner {
     if (!input.ok) throw new BadRequestException(input.errors);
     return input.value;
   }
+}
+
+/** How the attempt's slot goes back: an attempt stopped on our side says nothing about the agent. */
+function slotOutcome(result: AttemptResult, signal: AbortSignal): SlotOutcome {
+  if (result.success) return 'completed';
+  if (result.cancelled || result.connectionUnavailable || signal.aborted) return 'interrupted';
+  return result.transport ? 'transport_error' : 'failed';
 }

@@ -196,11 +196,13 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       }
     }
 
-    const task = await this.recorder.recordRequest(
-      { session_id: parent.request.session_id, capability, parameters, context },
-      parent.outbox.traceparent,
-      first?.slot.agent.definition.agent_id ?? ORCHESTRATOR_AGENT_ID,
-      { lineage, parentId: parent.request.contract_id, fromAgent, parentSignal },
+    const task = await this.recordRequest(first, () =>
+      this.recorder.recordRequest(
+        { session_id: parent.request.session_id, capability, parameters, context },
+        parent.outbox.traceparent,
+        first?.slot.agent.definition.agent_id ?? ORCHESTRATOR_AGENT_ID,
+        { lineage, parentId: parent.request.contract_id, fromAgent, parentSignal },
+      ),
     );
     const answer =
       refusal === undefined

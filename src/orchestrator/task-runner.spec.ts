@@ -16,6 +16,7 @@ function agentRunning(handler: (input: unknown, ctx: TaskContext) => unknown): R
       capabilities: new Map(),
       execute: async (_capability, input, ctx) => handler(input, ctx),
     },
+    limit: null,
     state: {
       status: 'available',
       in_flight: 0,

@@ -1,5 +1,6 @@
 import type { RegisteredAgent } from '../agents/interfaces/registered-agent.interface.js';
 import { AgentTransportError } from '../agents/errors/agent-transport.error.js';
+import { ConnectionUnavailableError } from '../agents/errors/connection-unavailable.error.js';
 import type { TaskContext } from '../agents/interfaces/task-context.interface.js';
 import type { JsonObject, JsonValue } from '../contracts/contract.model.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
@@ -7,8 +8,10 @@ import { OrchestratorMessages } from './orchestrator.messages.js';
 /**
  * How one attempt of a task ended. `transport`: the agent could not be reached or answered garbage
  * (a remote agent's timeout counts too); the task may fail over to another agent.
+ * `connectionUnavailable`: this process could not open a connection; the agent is not to blame.
  */
-export type AttemptResult = { success: true; data: JsonObject } | { success: false; error: string; cancelled?: true; transport?: true };
+export type AttemptResult =
+  { success: true; data: JsonObject } | { success: false; error: string; cancelled?: true; transport?: true; connectionUnavailable?: true };
 
 class TaskTimeoutError extends Error {}
 
@@ -70,6 +73,7 @@ export async function runTask(
     }
   } catch (error) {
     if (error instanceof TaskCancelledError) return { success: false, error: error.message, cancelled: true };
+    if (error instanceof ConnectionUnavailableError) return { success: false, error: error.message, connectionUnavailable: true };
     const remote = agent.definition.kind !== 'local';
     if (error instanceof AgentTransportError || (remote && error instanceof TaskTimeoutError)) {
       return { success: false, error: (error as Error).message, transport: true };

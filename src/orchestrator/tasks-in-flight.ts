@@ -104,6 +104,6 @@ export class TasksInFlight {
   /** Stops accepting and waits for the background tasks (each is bounded by TASK_TIMEOUT_MS). */
   async settleBackground(): Promise<void> {
     this.stopAccepting();
-    await Promise.allSettled([...this.background]);
+    await Promise.allSettled(this.background);
   }
 }

@@ -7,7 +7,7 @@
 //
 // --quick     every scenario at reduced size (the whole run in under a minute); the file says "quick": true
 // --only=a,b  run only these scenarios: orchestrate (with health and history_10000), outbox (outbox_cost,
-//             trace_outage, outbox_delivery), big_store (with rss), in_process; result names work too
+//             trace_outage, outbox_delivery), big_store (with rss), in_process, long_tasks; result names work too
 // BENCH_DIST=<dir>  run against another build of the app (e.g. a patched copy of dist/, for an A/B test)
 // --profile   the servers run with --cpu-prof; profiles go to test/bench/results/tmp/profiles/<date>/
 import { execFileSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { buildIfNeeded } from './build-if-needed.mjs';
 import { calibrate } from './calibrate.mjs';
 import { inProcess } from './in-process.mjs';
+import { longTasks } from './long-tasks.mjs';
 import { freshSessions, health, interleave, load, orchestrate, round } from './load.mjs';
 import { seedStore } from './seed.mjs';
 import { DIST, httpJson, makeDataDir, removeDataDir, RESULTS_DIR, ROOT, sleep, startServer } from './server.mjs';
@@ -25,7 +26,14 @@ import { startTraceServer } from './trace-server.mjs';
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 /** Result names that are measured by another scenario function. */
-const ALIASES = { outbox_cost: 'outbox', trace_outage: 'outbox', outbox_delivery: 'outbox', rss: 'big_store', health: 'orchestrate', history_10000: 'orchestrate' };
+const ALIASES = {
+  outbox_cost: 'outbox',
+  trace_outage: 'outbox',
+  outbox_delivery: 'outbox',
+  rss: 'big_store',
+  health: 'orchestrate',
+  history_10000: 'orchestrate',
+};
 const ONLY =
   args
     .find((a) => a.startsWith('--only='))
@@ -38,8 +46,34 @@ const PROFILE_DIR = args.includes('--profile') ? join(RESULTS_DIR, 'tmp', 'profi
 
 /** Sizes of the run. The full run follows the issue's numbers; quick keeps the shapes at reduced size. */
 const SIZE = QUICK
-  ? { duration: 2, turns: 2, warmup: 0.5, history: 10_000, backlog: 5_000, bigContracts: 100_000, bigSessions: 1_000, rssCalls: 1_000, inProcessWarmup: 1_000, inProcessCalls: 3_000 }
-  : { duration: 10, turns: 4, warmup: 2, history: 10_000, backlog: 20_000, bigContracts: 1_000_000, bigSessions: 10_000, rssCalls: 10_000, inProcessWarmup: 2_000, inProcessCalls: 5_000 };
+  ? {
+      duration: 2,
+      turns: 2,
+      warmup: 0.5,
+      history: 10_000,
+      backlog: 5_000,
+      bigContracts: 100_000,
+      bigSessions: 1_000,
+      rssCalls: 1_000,
+      inProcessWarmup: 1_000,
+      inProcessCalls: 3_000,
+      longTasks: 1_000,
+      longTaskMs: 5_000,
+    }
+  : {
+      duration: 10,
+      turns: 4,
+      warmup: 2,
+      history: 10_000,
+      backlog: 20_000,
+      bigContracts: 1_000_000,
+      bigSessions: 10_000,
+      rssCalls: 10_000,
+      inProcessWarmup: 2_000,
+      inProcessCalls: 5_000,
+      longTasks: 5_000,
+      longTaskMs: 20_000,
+    };
 
 /** Connections of the orchestrate scenarios that are not about concurrency. */
 const C = 10;
@@ -47,7 +81,7 @@ const C = 10;
 const rows = [];
 const notes = QUICK
   ? [
-      'quick run: reduced sizes (see sizes), 1 s turns; figures are indicative. outbox_delivery drains 5 000 events instead of 20 000, so the dispatcher\'s recovery delay after Trace returns (up to TRACE_RETRY_MAX_MS = 1 s) weighs four times as much as in the full run.',
+      "quick run: reduced sizes (see sizes), 1 s turns; figures are indicative. outbox_delivery drains 5 000 events instead of 20 000, so the dispatcher's recovery delay after Trace returns (up to TRACE_RETRY_MAX_MS = 1 s) weighs four times as much as in the full run.",
     ]
   : [];
 const t0 = Date.now();
@@ -220,7 +254,11 @@ const scenarios = {
       const started = await Promise.allSettled([
         startServer({ name: 'no_trace', env: { DATA_DIR: dirs[0] }, profile: PROFILE_DIR }),
         startServer({ name: 'outbox_cost', env: { DATA_DIR: dirs[1], TRACE_URL: trace200.url }, profile: PROFILE_DIR }),
-        startServer({ name: 'trace_outage', env: { DATA_DIR: dirs[2], TRACE_URL: trace503.url, TRACE_RETRY_MAX_MS: '1000' }, profile: PROFILE_DIR }),
+        startServer({
+          name: 'trace_outage',
+          env: { DATA_DIR: dirs[2], TRACE_URL: trace503.url, TRACE_RETRY_MAX_MS: '1000' },
+          profile: PROFILE_DIR,
+        }),
       ]);
       for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
       const failed = started.find((r) => r.status === 'rejected');
@@ -364,7 +402,8 @@ const scenarios = {
       const bySession = () => ({ method: 'GET', path: `/v1/contracts?session_id=${pick(sessionIds)}` });
       const byId = () => ({ method: 'GET', path: `/v1/contracts/${pick(seeded.sampleIds)}` });
       const check = await httpJson(`${server.url}${bySession().path}`);
-      if (check.status !== 200 || check.body.contracts.length === 0) throw new Error(`list by session: ${check.status} ${JSON.stringify(check.body).slice(0, 200)}`);
+      if (check.status !== 200 || check.body.contracts.length === 0)
+        throw new Error(`list by session: ${check.status} ${JSON.stringify(check.body).slice(0, 200)}`);
       const perSession = check.body.total;
 
       await load({ url: server.url, connections: 1, duration: SIZE.warmup, request: bySession });
@@ -378,17 +417,73 @@ const scenarios = {
         SIZE.duration,
         SIZE.turns,
       );
-      const store = { contracts: seeded.inserted, sessions: SIZE.bigSessions, contracts_per_session: perSession, seed_ms: round(seeded.ms, 0) };
-      addRow({ name: 'big_store', kase: 'list_by_session', connections: 1, m: list, figure: 'p50_ms', value: list.p50_ms, target: { op: '<=', value: 5, unit: 'ms' }, details: { ...store, page: 'default limit 100' } });
-      addRow({ name: 'big_store', kase: 'get_by_id', connections: 1, m: one, figure: 'p50_ms', value: one.p50_ms, target: { op: '<=', value: 5, unit: 'ms' }, details: store });
-      addRow({ name: 'big_store', kase: 'start_to_health', figure: 'start_ms', value: round(server.startMs, 1), target: { op: '<=', value: 2000, unit: 'ms' }, details: { ...store, measured: 'spawn of the server (node with the options of npm start, dist/main.js) to the first 200 of GET /v1/health (polled every 5 ms)' } });
-      addRow({ name: 'rss', kase: 'after_start', figure: 'rss_mb', value: round(rssStart, 1), target: { op: '<=', value: 250, unit: 'MB' }, details: { store: 'big_store', source: '/proc/<pid>/status VmRSS, MiB' } });
+      const store = {
+        contracts: seeded.inserted,
+        sessions: SIZE.bigSessions,
+        contracts_per_session: perSession,
+        seed_ms: round(seeded.ms, 0),
+      };
+      addRow({
+        name: 'big_store',
+        kase: 'list_by_session',
+        connections: 1,
+        m: list,
+        figure: 'p50_ms',
+        value: list.p50_ms,
+        target: { op: '<=', value: 5, unit: 'ms' },
+        details: { ...store, page: 'default limit 100' },
+      });
+      addRow({
+        name: 'big_store',
+        kase: 'get_by_id',
+        connections: 1,
+        m: one,
+        figure: 'p50_ms',
+        value: one.p50_ms,
+        target: { op: '<=', value: 5, unit: 'ms' },
+        details: store,
+      });
+      addRow({
+        name: 'big_store',
+        kase: 'start_to_health',
+        figure: 'start_ms',
+        value: round(server.startMs, 1),
+        target: { op: '<=', value: 2000, unit: 'ms' },
+        details: {
+          ...store,
+          measured:
+            'spawn of the server (node with the options of npm start, dist/main.js) to the first 200 of GET /v1/health (polled every 5 ms)',
+        },
+      });
+      addRow({
+        name: 'rss',
+        kase: 'after_start',
+        figure: 'rss_mb',
+        value: round(rssStart, 1),
+        target: { op: '<=', value: 250, unit: 'MB' },
+        details: { store: 'big_store', source: '/proc/<pid>/status VmRSS, MiB' },
+      });
 
       log(`${SIZE.rssCalls} orchestrate calls on the big store`);
-      const orch = await load({ url: server.url, pid: server.pid, connections: C, amount: SIZE.rssCalls, request: orchestrate(freshSessions(runPrefix('r'))) });
+      const orch = await load({
+        url: server.url,
+        pid: server.pid,
+        connections: C,
+        amount: SIZE.rssCalls,
+        request: orchestrate(freshSessions(runPrefix('r'))),
+      });
       await sleep(100);
       const rssAfter = server.rssMiB();
-      addRow({ name: 'rss', kase: `after_${SIZE.rssCalls}_orchestrate`, connections: C, m: orch, figure: 'rss_mb', value: round(rssAfter, 1), target: { op: '<=', value: 250, unit: 'MB' }, details: { store: 'big_store', calls: SIZE.rssCalls, source: '/proc/<pid>/status VmRSS, MiB' } });
+      addRow({
+        name: 'rss',
+        kase: `after_${SIZE.rssCalls}_orchestrate`,
+        connections: C,
+        m: orch,
+        figure: 'rss_mb',
+        value: round(rssAfter, 1),
+        target: { op: '<=', value: 250, unit: 'MB' },
+        details: { store: 'big_store', calls: SIZE.rssCalls, source: '/proc/<pid>/status VmRSS, MiB' },
+      });
     });
   },
 
@@ -404,6 +499,45 @@ const scenarios = {
       value: r.p50_ms,
       target: { op: '<=', value: 0.3, unit: 'ms' },
       details: r,
+    });
+  },
+
+  /** 5 000 tasks of a remote agent answering after 20 s, submitted at once, default settings. */
+  async long_tasks() {
+    const r = await longTasks({ tasks: SIZE.longTasks, delayMs: SIZE.longTaskMs, profile: PROFILE_DIR, log });
+    // The full run's targets; a quick run scales them to its size (its tasks, its delay + 20 s).
+    const doneWithinS = QUICK ? SIZE.longTaskMs / 1000 + 20 : 40;
+    const health = { requests_per_sec: null, p50_ms: r.health_p50_ms, p99_ms: r.health_p99_ms };
+    addRow({
+      name: 'long_tasks',
+      kase: 'failed',
+      figure: 'tasks',
+      value: r.failed + r.refused,
+      target: { op: '<=', value: 0, unit: 'tasks' },
+      details: r,
+    });
+    addRow({
+      name: 'long_tasks',
+      kase: 'at_agent_at_once',
+      figure: 'tasks',
+      value: r.peak_in_flight_at_agent,
+      target: { op: '>=', value: Math.round(0.9 * SIZE.longTasks), unit: 'tasks' },
+    });
+    addRow({
+      name: 'long_tasks',
+      kase: 'all_done',
+      figure: 'seconds',
+      value: r.done_s,
+      target: { op: '<=', value: doneWithinS, unit: 's' },
+    });
+    addRow({ name: 'long_tasks', kase: 'rss_peak', figure: 'rss_mb', value: r.rss_peak_mb, target: { op: '<=', value: 600, unit: 'MB' } });
+    addRow({
+      name: 'long_tasks',
+      kase: 'health_during',
+      m: health,
+      figure: 'p99_ms',
+      value: r.health_p99_ms,
+      target: { op: '<=', value: 50, unit: 'ms' },
     });
   },
 };
@@ -472,6 +606,12 @@ function figureText(row) {
       return `${row.start_ms.toFixed(0)} ms`;
     case 'rss_mb':
       return `${row.rss_mb.toFixed(1)} MB`;
+    case 'tasks':
+      return `${row.tasks} tasks`;
+    case 'seconds':
+      return `${row.seconds.toFixed(1)} s`;
+    case 'p99_ms':
+      return `p99 ${row.p99_ms.toFixed(2)} ms`;
     case 'error':
       return `error: ${row.error.slice(0, 60)}`;
     default:
@@ -518,11 +658,11 @@ const results = {
     'Server: node dist/main.js with the node options of npm start (package.json scripts.start) as a child process on 127.0.0.1, a fresh temporary DATA_DIR per server (removed afterwards), LOG_LEVEL=warn. orchestrate, health and history_10000 share one server whose store holds the seeded 10 000-contract session; outbox_cost, trace_outage and their no-Trace reference run on three fresh servers; outbox_delivery drains the trace_outage server. Load: autocannon in the bench process; Trace: a node:http server in its own child process.',
     'requests_per_sec counts 2xx answers only; p50_ms/p99_ms are per-request latencies measured by autocannon (float ms), over 2xx answers.',
     'ratio = requests_per_sec of the row / requests_per_sec of its reference, both measured in this run. A row and its reference are measured in turns (A B B A …, sizes.turns segments of sizes.duration / sizes.turns seconds each) so that drift of the machine weighs on both alike; segments_requests_per_sec shows the turns.',
-    'Trace runs in its own process so that it does not share the load generator\'s event loop (it would delay autocannon\'s reads and inflate exactly the with-Trace latencies); it still shares the machine\'s cores with the server and autocannon.',
-    'outbox_cost: after each turn of the Trace-200 server the bench waits until its outbox is empty (drain_after_turns_ms), so that its dispatcher never runs during another server\'s turn. trace_outage and outbox_delivery run with TRACE_RETRY_MAX_MS=1000 (dispatcher retries at least every second: a harsher outage than the 60 s default, and Trace\'s return is noticed within a second).',
+    "Trace runs in its own process so that it does not share the load generator's event loop (it would delay autocannon's reads and inflate exactly the with-Trace latencies); it still shares the machine's cores with the server and autocannon.",
+    "outbox_cost: after each turn of the Trace-200 server the bench waits until its outbox is empty (drain_after_turns_ms), so that its dispatcher never runs during another server's turn. trace_outage and outbox_delivery run with TRACE_RETRY_MAX_MS=1000 (dispatcher retries at least every second: a harsher outage than the 60 s default, and Trace's return is noticed within a second).",
     'big_store latencies are measured with one connection (the time of one request, without queueing behind others); start_ms is the time from spawning the server to the first 200 of GET /v1/health.',
     'server_cpu_ms_per_request: user+system CPU of the server process (all its threads) during the measurement, per answered request (Linux /proc).',
-    'machine.calibration: the machine\'s speed when the run started: js_loop_ms for a fixed 20-million-step integer loop, frame_write_us per pair of writes shaped like a SQLite WAL frame (24-byte header + 4 KiB page). Absolute figures (start_ms, p50_ms, in_process) move with them; ratios much less.',
+    "machine.calibration: the machine's speed when the run started: js_loop_ms for a fixed 20-million-step integer loop, frame_write_us per pair of writes shaped like a SQLite WAL frame (24-byte header + 4 KiB page). Absolute figures (start_ms, p50_ms, in_process) move with them; ratios much less.",
     ...notes,
   ],
   targets_met: metCount,

@@ -11,7 +11,6 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The compiled app. BENCH_DIST points the bench at another build (e.g. a patched copy, for an A/B test). */
 export const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(ROOT, 'dist');
 export const RESULTS_DIR = join(ROOT, 'test/bench/results');
-const MAIN = join(DIST, 'main.js');
 
 /**
  * The node options `npm start` runs the server with (package.json: `"start": "node <options> dist/main.js"`),
@@ -95,17 +94,30 @@ export function rssMiB(pid) {
  *
  * `profile`: a directory; the server then runs with `--cpu-prof` and writes `<name>.cpuprofile` there
  * when it exits (stop() waits for that).
+ *
+ * `dist` and `nodeOptions` default to the bench's build and npm start's node options (an A/B run
+ * compares other builds or options).
+ *
+ * @param {{ env?: Record<string, string>, name?: string, profile?: string | null, timeoutMs?: number, dist?: string, nodeOptions?: string[] }} [options]
  */
-export async function startServer({ env = {}, name = 'server', profile = null, timeoutMs = 60_000 } = {}) {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build`);
+export async function startServer({
+  env = {},
+  name = 'server',
+  profile = null,
+  timeoutMs = 60_000,
+  dist = DIST,
+  nodeOptions = START_NODE_OPTIONS,
+} = {}) {
+  const main = join(dist, 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build`);
   const port = await freePort();
-  const nodeArgs = [...START_NODE_OPTIONS];
+  const nodeArgs = [...nodeOptions];
   if (profile) {
     mkdirSync(profile, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${name}.cpuprofile`);
   }
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -128,6 +140,7 @@ export async function startServer({ env = {}, name = 'server', profile = null, t
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  /** @type {number | string | undefined} */
   let exitCode;
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => {

@@ -29,13 +29,26 @@ async function withStore(env: Record<string, string | undefined>): Promise<Recor
   return { ...(await testStoreEnv(env.DATA_DIR)), ...env };
 }
 
+export interface ServerProcessOptions {
+  /** The process's open-file limit (soft and hard, set with util-linux's `prlimit`). */
+  openFiles?: number;
+}
+
 /**
  * Starts the built server (`dist/main.js`, built by `npm test`'s pretest step) as a child process on
  * a free loopback port and waits until it listens.
  */
-export async function startServerProcess(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string | undefined>,
+  timeoutMs = 30_000,
+  options: ServerProcessOptions = {},
+): Promise<ServerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm test does it first)`);
-  const child = spawn(process.execPath, [MAIN], {
+  const limit = options.openFiles;
+  // prlimit execs the command: the child's pid stays the server's.
+  const [command, args] =
+    limit === undefined ? [process.execPath, [MAIN]] : ['prlimit', [`--nofile=${limit}:${limit}`, '--', process.execPath, MAIN]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: childEnv(await withStore(env)),
     stdio: ['ignore', 'pipe', 'pipe'],

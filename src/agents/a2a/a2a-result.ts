@@ -86,7 +86,7 @@ export function toResultData(outcome: {
   for (const part of source) {
     if (part.kind === 'text') texts.push(part.text);
     else if (part.kind === 'data' && typeof part.data === 'object' && part.data !== null && !Array.isArray(part.data)) {
-      data = { ...(data ?? {}), ...(part.data as Record<string, unknown>) };
+      data = Object.assign(data ?? {}, part.data as Record<string, unknown>);
     }
   }
   return {

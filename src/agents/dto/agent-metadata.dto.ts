@@ -64,6 +64,15 @@ export class AgentMetadataDto {
 
   @ApiProperty({ type: Number, nullable: true, example: null, description: 'Most tasks the agent runs at once; null for no limit' })
   max_concurrency!: number | null;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: null,
+    description:
+      'Most tasks routed to the agent at once: max_concurrency, or less for a remote agent when this process cannot hold that many connections (file descriptors, local ports); the rest wait in the queue. null for no limit',
+  })
+  effective_max_concurrency!: number | null;
 }
 
 export class AgentListDto {

@@ -60,15 +60,22 @@ export interface AgentState {
 
 /**
  * How an agent slot was given back: the attempt it served ended `completed`, `failed` (the agent
- * answered with a failure) or `transport_error` (it could not be reached), or the slot was `unused`
- * (the task was refused before it ran). The breaker and the statistics read it.
+ * answered with a failure), `transport_error` (it could not be reached) or `interrupted` (stopped on
+ * the orchestrator's side: cancelled, shut down, no connection could be opened; it says nothing about
+ * the agent), or the slot was `unused` (the task was refused before it ran). The breaker and the
+ * statistics read it.
  */
-export type SlotOutcome = 'completed' | 'failed' | 'transport_error' | 'unused';
+export type SlotOutcome = 'completed' | 'failed' | 'transport_error' | 'interrupted' | 'unused';
 
 /** An agent the registry knows: its definition (replaced when a remote agent re-registers) and its runtime state. */
 export interface RegisteredAgent {
   definition: AgentDefinition;
   readonly state: AgentState;
+  /**
+   * Most attempts routed to the agent at once: its `max_concurrency`, or less for an agent reached over
+   * the network when this process cannot hold that many connections (ConnectionBudget); null for none.
+   */
+  limit: number | null;
 }
 
 /** What routing can do with a capability right now. */

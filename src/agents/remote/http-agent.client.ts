@@ -5,6 +5,7 @@ import { firstValueFrom } from 'rxjs';
 import { isPlainObject } from '../../common/validation/plain-object.js';
 import { classifyTransportError, upstreamDetail } from '../../integrations/http/http-errors.js';
 import { AgentTransportError } from '../errors/agent-transport.error.js';
+import { ConnectionUnavailableError } from '../errors/connection-unavailable.error.js';
 import { EXECUTE_PATH, HEALTH_PATH, MAX_REPLY_BYTES, REPLY_EXCERPT_CHARS } from './remote-agents.constants.js';
 import { RemoteAgentsMessages } from './remote-agents.messages.js';
 
@@ -39,6 +40,9 @@ const NETWORK_ERRORS: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
   ETIMEDOUT: 'connection timed out',
 };
+
+/** Errors of this process, not of the agent: out of file descriptors, local ports or buffers. */
+const LOCAL_CONNECTION_ERRORS = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS']);
 
 function errorCode(error: unknown): string | undefined {
   const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
@@ -139,6 +143,10 @@ export class HttpAgentClient {
       );
     } catch (error) {
       if (signal.aborted) throw signal.reason;
+      const code = errorCode(error);
+      if (code !== undefined && LOCAL_CONNECTION_ERRORS.has(code)) {
+        throw new ConnectionUnavailableError(RemoteAgentsMessages.noConnection(agentId, url, code), { cause: error });
+      }
       throw new AgentTransportError(RemoteAgentsMessages.unreachable(agentId, 'POST', url, networkReason(error)), { cause: error });
     }
 

@@ -8,7 +8,10 @@ import { AgentTargetsModule } from '../targets/agent-targets.module.js';
 
 /**
  * Keep-alive pools of the calls to remote agents whose host name lookups go through the agent target
- * rules, so that a name that resolves to a forbidden address is refused when connecting.
+ * rules, so that a name that resolves to a forbidden address is refused when connecting. No socket
+ * limit: each call holds one socket, and the calls to an agent are already limited by its slots
+ * (`max_concurrency`, bounded by the process's ConnectionBudget), so a call never waits in the pool
+ * where neither the queue, its limits nor TASK_TIMEOUT_MS can see it.
  */
 @Injectable()
 export class RemoteAgentSockets implements OnApplicationShutdown {
@@ -16,8 +19,9 @@ export class RemoteAgentSockets implements OnApplicationShutdown {
   readonly https: HttpsAgent;
 
   constructor(targets: AgentTargetPolicy) {
-    this.http = new HttpAgent({ ...AGENT_OPTIONS, lookup: targets.lookup });
-    this.https = new HttpsAgent({ ...AGENT_OPTIONS, lookup: targets.lookup });
+    const options = { ...AGENT_OPTIONS, maxSockets: Infinity, lookup: targets.lookup };
+    this.http = new HttpAgent(options);
+    this.https = new HttpsAgent(options);
   }
 
   onApplicationShutdown(): void {

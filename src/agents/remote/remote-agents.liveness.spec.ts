@@ -88,9 +88,9 @@ describe('RemoteAgentsLivenessMonitor', () => {
     expect(probes).toHaveLength(1);
     expect(registry.get('a')!.state.status).toBe('offline'); // expiry does not wait for the round
     await settle(first);
-    monitor.tick(1800);
+    const third = monitor.tick(1800);
     expect(probes).toHaveLength(2);
-    await settle(undefined);
+    await settle(third);
   });
 
   it('ignores in-process agents', async () => {

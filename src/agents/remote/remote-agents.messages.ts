@@ -7,6 +7,8 @@ export const RemoteAgentsMessages = {
   localHeartbeat: (agentId: string) => `Agent '${agentId}' runs inside the orchestrator; only remote agents send heartbeats.`,
   unreachable: (agentId: string, method: string, url: string, reason: string) =>
     `agent ${agentId} could not be reached at ${method} ${url}: ${reason}`,
+  noConnection: (agentId: string, url: string, code: string) =>
+    `the orchestrator could not open a connection to agent ${agentId} at ${url} (${code}: no file descriptor or local port left); raise the process's open-file limit (ulimit -n) or lower the agents' max_concurrency`,
   answeredStatus: (agentId: string, status: number, method: string, url: string, excerpt: string) =>
     `agent ${agentId} answered ${status} from ${method} ${url}${excerpt ? `: ${excerpt}` : ''}`,
   badReply: (agentId: string, excerpt: string) => `agent ${agentId} sent a reply that is not {success, data?, error?}: ${excerpt}`,

@@ -98,43 +98,43 @@ describe('ApiKeyGuard: what a route needs', () => {
 });
 
 describe('ApiKeyGuard: decisions', () => {
-  it('no keys and AUTH_REQUIRED unset: everything is open, synchronously, without reading headers', () => {
+  it('no keys and AUTH_REQUIRED unset: everything is open without reading headers', async () => {
     const { guard, context, presented } = setUp({ exist: false });
-    expect(guard.canActivate(context(BareController, 'undecorated').ctx)).toBe(true);
+    await expect(guard.canActivate(context(BareController, 'undecorated').ctx)).resolves.toBe(true);
     expect(presented).toEqual([]);
   });
 
-  it('no keys: a loopback client is served; any other gets 401 naming both ways out, X-Forwarded-For notwithstanding; public routes stay open', () => {
+  it('no keys: a loopback client is served; any other gets 401 naming both ways out, X-Forwarded-For notwithstanding; public routes stay open', async () => {
     const { guard, context, headersSet, presented } = setUp({ exist: false });
     for (const address of ['127.0.0.1', '127.9.8.7', '::1', '::ffff:127.0.0.1']) {
-      expect(guard.canActivate(context(BareController, 'undecorated', { 'x-forwarded-for': '198.18.0.2' }, address).ctx)).toBe(true);
+      await expect(
+        guard.canActivate(context(BareController, 'undecorated', { 'x-forwarded-for': '198.18.0.2' }, address).ctx),
+      ).resolves.toBe(true);
     }
     for (const address of ['198.18.0.2', '10.0.0.1', '::ffff:192.168.1.5', 'fe80::1', null]) {
       const { ctx } = context(ScopedController, 'inherited', { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' }, address);
-      expect(() => guard.canActivate(ctx)).toThrow(UnauthorizedException);
-      try {
-        guard.canActivate(ctx);
-      } catch (error) {
-        const message = (error as UnauthorizedException).message;
+      await expect(guard.canActivate(ctx)).rejects.toThrow(UnauthorizedException);
+      {
+        const message = ((await guard.canActivate(ctx).catch((error: unknown) => error)) as UnauthorizedException).message;
         expect(message).toContain('npm run keys -- create');
         expect(message).toContain('OPEN_ACCESS=any');
         if (address) expect(message).toContain(address);
       }
-      expect(guard.canActivate(context(ScopedController, 'open', {}, address).ctx)).toBe(true);
-      expect(guard.canActivate(context(OpenController, 'open', {}, address).ctx)).toBe(true);
+      await expect(guard.canActivate(context(ScopedController, 'open', {}, address).ctx)).resolves.toBe(true);
+      await expect(guard.canActivate(context(OpenController, 'open', {}, address).ctx)).resolves.toBe(true);
     }
     expect(headersSet.get('WWW-Authenticate')).toMatch(/^Bearer realm=/);
     // A key is no way in while no key exists: nothing is looked up.
-    expect(() => guard.canActivate(context(ScopedController, 'inherited', { 'x-api-key': VALID }, '198.18.0.2').ctx)).toThrow(
+    await expect(guard.canActivate(context(ScopedController, 'inherited', { 'x-api-key': VALID }, '198.18.0.2').ctx)).rejects.toThrow(
       UnauthorizedException,
     );
     expect(presented).toEqual([]);
   });
 
-  it('no keys and OPEN_ACCESS=any: every client is served', () => {
+  it('no keys and OPEN_ACCESS=any: every client is served', async () => {
     const { guard, context } = setUp({ exist: false, openAccess: 'any' });
     for (const address of ['198.18.0.2', '10.0.0.1', 'fe80::1', '127.0.0.1']) {
-      expect(guard.canActivate(context(BareController, 'undecorated', {}, address).ctx)).toBe(true);
+      await expect(guard.canActivate(context(BareController, 'undecorated', {}, address).ctx)).resolves.toBe(true);
     }
   });
 
@@ -144,25 +144,27 @@ describe('ApiKeyGuard: decisions', () => {
     await expect(guard.canActivate(context(BareController, 'undecorated', {}, '198.18.0.2').ctx)).rejects.toThrow(UnauthorizedException);
   });
 
-  it('keys exist: a loopback client needs a key like everyone else', () => {
+  it('keys exist: a loopback client needs a key like everyone else', async () => {
     const { guard, context } = setUp({ openAccess: 'any' });
-    expect(() => guard.canActivate(context(ScopedController, 'inherited', {}, '127.0.0.1').ctx)).toThrow(UnauthorizedException);
-    expect(() => guard.canActivate(context(ScopedController, 'inherited', {}, '198.18.0.2').ctx)).toThrow(UnauthorizedException);
+    await expect(guard.canActivate(context(ScopedController, 'inherited', {}, '127.0.0.1').ctx)).rejects.toThrow(UnauthorizedException);
+    await expect(guard.canActivate(context(ScopedController, 'inherited', {}, '198.18.0.2').ctx)).rejects.toThrow(UnauthorizedException);
   });
 
-  it('no keys and AUTH_REQUIRED: 401 except for public routes', () => {
+  it('no keys and AUTH_REQUIRED: 401 except for public routes', async () => {
     const { guard, context, headersSet } = setUp({ exist: false, authRequired: true });
-    expect(() => guard.canActivate(context(ScopedController, 'inherited', { 'x-api-key': VALID }).ctx)).toThrow(UnauthorizedException);
+    await expect(guard.canActivate(context(ScopedController, 'inherited', { 'x-api-key': VALID }).ctx)).rejects.toThrow(
+      UnauthorizedException,
+    );
     expect(headersSet.get('WWW-Authenticate')).toMatch(/^Bearer realm=/);
-    expect(guard.canActivate(context(ScopedController, 'open').ctx)).toBe(true);
+    await expect(guard.canActivate(context(ScopedController, 'open').ctx)).resolves.toBe(true);
   });
 
-  it('keys exist: public routes need nothing', () => {
+  it('keys exist: public routes need nothing', async () => {
     const { guard, context } = setUp();
-    expect(guard.canActivate(context(OpenController, 'open').ctx)).toBe(true);
+    await expect(guard.canActivate(context(OpenController, 'open').ctx)).resolves.toBe(true);
   });
 
-  it('keys exist: no key, a malformed key or conflicting keys are 401 without a look-up', () => {
+  it('keys exist: no key, a malformed key or conflicting keys are 401 without a look-up', async () => {
     const { guard, context, presented } = setUp();
     const attempts: Array<Record<string, string>> = [
       {},
@@ -171,14 +173,14 @@ describe('ApiKeyGuard: decisions', () => {
       { authorization: `Bearer ${VALID}`, 'x-api-key': `ao_${'w'.repeat(43)}` },
     ];
     for (const headers of attempts) {
-      expect(() => guard.canActivate(context(ScopedController, 'inherited', headers).ctx)).toThrow(UnauthorizedException);
+      await expect(guard.canActivate(context(ScopedController, 'inherited', headers).ctx)).rejects.toThrow(UnauthorizedException);
     }
     expect(presented).toEqual([]);
   });
 
   it('keys exist: an unknown key is 401, a key without the scope 403, with it 200', async () => {
     const unknown = setUp({ principal: undefined });
-    expect(() => unknown.guard.canActivate(unknown.context(ScopedController, 'inherited', { 'x-api-key': VALID }).ctx)).toThrow(
+    await expect(unknown.guard.canActivate(unknown.context(ScopedController, 'inherited', { 'x-api-key': VALID }).ctx)).rejects.toThrow(
       UnauthorizedException,
     );
 
@@ -191,14 +193,14 @@ describe('ApiKeyGuard: decisions', () => {
     expect(request.apiKey).toBe(READER);
   });
 
-  it('the 403 names the key and the scopes that would do', () => {
+  it('the 403 names the key and the scopes that would do', async () => {
     const { guard, context } = setUp();
-    expect(() => guard.canActivate(context(BareController, 'agent', { 'x-api-key': VALID }).ctx)).toThrow(
+    await expect(guard.canActivate(context(BareController, 'agent', { 'x-api-key': VALID }).ctx)).rejects.toThrow(
       "The API key 'reader' lacks the scope this route needs: 'agent' or 'invoke' or 'admin'",
     );
   });
 
-  it('admin may call every route', () => {
+  it('admin may call every route', async () => {
     const { guard, context } = setUp({ principal: { id: 'k2', name: 'root', scopes: ['admin'] } });
     for (const [cls, method] of [
       [BareController, 'undecorated'],
@@ -206,7 +208,7 @@ describe('ApiKeyGuard: decisions', () => {
       [ScopedController, 'invoke'],
       [OpenController, 'admin'],
     ] as const) {
-      expect(guard.canActivate(context(cls, method, { 'x-api-key': VALID }).ctx)).toBe(true);
+      await expect(guard.canActivate(context(cls, method, { 'x-api-key': VALID }).ctx)).resolves.toBe(true);
     }
   });
 

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { SERVICE_NAME } from '../../app.constants.js';
 import { isWellFormedApiKey, readPresentedKey } from '../api-key.js';
 import { ApiKeysService } from '../api-keys.service.js';
-import { AUTH_ACCESS_METADATA, type Scope } from '../auth.constants.js';
+import { AUTH_ACCESS_METADATA } from '../auth.constants.js';
 import {
   conflictingApiKeysMessage,
   invalidApiKeyMessage,
@@ -37,13 +37,25 @@ export class ApiKeyGuard implements CanActivate {
     private readonly keys: ApiKeysService,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const keysExist = this.keys.keysExist();
-    // The common case of a service without keys costs a few comparisons.
-    if (keysExist === false && !this.keys.authRequired && this.servedWithoutKey(context)) return true;
-    if (keysExist instanceof Promise) return keysExist.then((exist) => this.check(context, exist));
-    return this.check(context, keysExist);
+    const access = this.routeAccess(context);
+    if (access.public) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (!(await this.keys.keysExist())) {
+      if (this.keys.authRequired) throw this.unauthorized(context, noKeysYetMessage());
+      if (this.servedWithoutKey(request)) return true;
+      throw this.unauthorized(context, protectedModeMessage(request.socket.remoteAddress));
+    }
+    const presented = readPresentedKey(request.headers);
+    if (presented.kind === 'none') throw this.unauthorized(context, missingApiKeyMessage());
+    if (presented.kind === 'conflict') throw this.unauthorized(context, conflictingApiKeysMessage());
+    if (!isWellFormedApiKey(presented.key)) throw this.unauthorized(context, invalidApiKeyMessage());
+    const principal = await this.keys.authenticate(presented.key, request);
+    if (principal === undefined) throw this.unauthorized(context, invalidApiKeyMessage());
+    request.apiKey = principal;
+    if (!grantsAccess(principal.scopes, access.scopes)) throw new ForbiddenException(missingScopeMessage(principal.name, access.scopes));
+    return true;
   }
 
   /** What the route asks for: its method's `@Scopes`/`@Public`, else its controller's, else `admin`. */
@@ -54,40 +66,10 @@ export class ApiKeyGuard implements CanActivate {
     );
   }
 
-  private check(context: ExecutionContext, keysExist: boolean): boolean | Promise<boolean> {
-    const access = this.routeAccess(context);
-    if (access.public) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (!keysExist) {
-      if (this.keys.authRequired) throw this.unauthorized(context, noKeysYetMessage());
-      if (this.servedWithoutKey(context)) return true;
-      throw this.unauthorized(context, protectedModeMessage(request.socket.remoteAddress));
-    }
-    const presented = readPresentedKey(request.headers);
-    if (presented.kind === 'none') throw this.unauthorized(context, missingApiKeyMessage());
-    if (presented.kind === 'conflict') throw this.unauthorized(context, conflictingApiKeysMessage());
-    if (!isWellFormedApiKey(presented.key)) throw this.unauthorized(context, invalidApiKeyMessage());
-    const principal = this.keys.authenticate(presented.key, request);
-    if (principal instanceof Promise) return principal.then((p) => this.authorize(context, request, p, access.scopes));
-    return this.authorize(context, request, principal, access.scopes);
-  }
-
   /** Without keys: everyone with OPEN_ACCESS=any, else only a client whose socket is on loopback. */
-  private servedWithoutKey(context: ExecutionContext): boolean {
+  private servedWithoutKey(request: Request): boolean {
     if (this.keys.openAccess === 'any') return true;
-    return isLoopbackAddress(context.switchToHttp().getRequest<Request>().socket?.remoteAddress);
-  }
-
-  private authorize(
-    context: ExecutionContext,
-    request: AuthenticatedRequest,
-    principal: ApiKeyPrincipal | undefined,
-    required: readonly Scope[],
-  ): true {
-    if (principal === undefined) throw this.unauthorized(context, invalidApiKeyMessage());
-    request.apiKey = principal;
-    if (!grantsAccess(principal.scopes, required)) throw new ForbiddenException(missingScopeMessage(principal.name, required));
-    return true;
+    return isLoopbackAddress(request.socket?.remoteAddress);
   }
 
   private unauthorized(context: ExecutionContext, message: string): UnauthorizedException {

@@ -85,7 +85,7 @@ describe('NDJSON export and import on the SQLite store', () => {
     for await (const batch of repo.scan({ session_id: 'unknown' })) none.push(batch);
     expect(none).toEqual([]);
     await expect(async () => {
-      for await (const batch of repo.scan({}, { batchSize: 0 })) void batch;
+      for await (const _batch of repo.scan({}, { batchSize: 0 }));
     }).rejects.toThrow(RangeError);
   });
 

@@ -10,8 +10,7 @@ describe('parseContractLine', () => {
   });
 
   it('defaults absent nullable fields and metadata, ignores unknown fields, normalises times to UTC with Z', () => {
-    const { capability, completed_at, result, error, metadata, parent_contract_id, ...rest } = makeRequest();
-    void [capability, completed_at, result, error, metadata, parent_contract_id];
+    const { capability: _c, completed_at: _ca, result: _r, error: _e, metadata: _m, parent_contract_id: _p, ...rest } = makeRequest();
     const parsed = parseContractLine(JSON.stringify({ ...rest, created_at: '2026-01-01T14:00:00+02:00', extra: 1 }));
     expect(parsed).toEqual({
       ...rest,

@@ -72,7 +72,7 @@ export async function checkNdjsonContracts(
   options: NdjsonReadOptions = {},
 ): Promise<NdjsonImportResult> {
   const result: NdjsonImportResult = { lines: 0, found: 0, imported: 0, invalid: 0 };
-  for await (const batch of readNdjsonContracts(source, options, result)) void batch;
+  for await (const _batch of readNdjsonContracts(source, options, result)); // reading counts into result
   return result;
 }
 

@@ -75,7 +75,7 @@ export function mapPythonContracts(raw: unknown): Contract[] {
       created_at: toIsoUtc(c.created_at, 'created_at', index),
       completed_at: c.completed_at == null ? null : toIsoUtc(c.completed_at, 'completed_at', index),
       result: (c.result ?? null) as JsonValue | null,
-      error: c.error == null ? null : String(c.error),
+      error: c.error == null ? null : typeof c.error === 'string' ? c.error : JSON.stringify(c.error),
       metadata,
       parent_contract_id: explicitParent ?? (type === 'RESPONSE' ? lastRequestId : null),
     };

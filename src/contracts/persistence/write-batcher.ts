@@ -90,7 +90,7 @@ export class WriteBatcher<DB> {
 
   /** One transaction for the batch, each write in its own savepoint (a single write needs none). */
   async #commitIsolated(batch: Job<DB>[]): Promise<Outcome[]> {
-    const outcomes: Array<Outcome | undefined> = new Array(batch.length);
+    const outcomes: Array<Outcome | undefined> = batch.map(() => undefined);
     try {
       await this.#transaction(async (trx) => {
         if (batch.length === 1) {

@@ -89,18 +89,18 @@ class LatestByTime {
  * which contracts are added.
  */
 export class LocalCompression {
-  #contracts = 0;
-  #requests = 0;
-  #completed = 0;
-  #failed = 0;
-  #charsIn = 0;
-  #first: string | null = null;
-  #last: string | null = null;
-  readonly #capabilityCounts = new Map<string, number>();
-  readonly #agents = new Set<string>();
-  readonly #failedCapabilities = new Set<string>();
-  readonly #failures = new LatestByTime(MAX_FAILURES);
-  readonly #recent = new LatestByTime(RECENT_RESULTS);
+  private contracts = 0;
+  private requests = 0;
+  private completed = 0;
+  private failed = 0;
+  private charsIn = 0;
+  private first: string | null = null;
+  private last: string | null = null;
+  private readonly capabilityCounts = new Map<string, number>();
+  private readonly agents = new Set<string>();
+  private readonly failedCapabilities = new Set<string>();
+  private readonly failures = new LatestByTime(MAX_FAILURES);
+  private readonly recent = new LatestByTime(RECENT_RESULTS);
 
   constructor(
     private readonly sessionId: string,
@@ -109,45 +109,45 @@ export class LocalCompression {
 
   /** Contracts added so far. */
   get count(): number {
-    return this.#contracts;
+    return this.contracts;
   }
 
   add(c: Contract): void {
-    this.#contracts += 1;
-    this.#charsIn += contractJsonSize(c);
-    for (const agent of [c.from_agent, c.to_agent]) if (agent && agent !== ORCHESTRATOR_AGENT_ID) this.#agents.add(agent);
+    this.contracts += 1;
+    this.charsIn += contractJsonSize(c);
+    for (const agent of [c.from_agent, c.to_agent]) if (agent && agent !== ORCHESTRATOR_AGENT_ID) this.agents.add(agent);
     for (const t of [c.created_at, c.completed_at]) {
       if (!t) continue;
-      if (this.#first === null || t < this.#first) this.#first = t;
-      if (this.#last === null || t > this.#last) this.#last = t;
+      if (this.first === null || t < this.first) this.first = t;
+      if (this.last === null || t > this.last) this.last = t;
     }
     if (c.contract_type !== 'REQUEST') return;
-    this.#requests += 1;
+    this.requests += 1;
     const name = c.capability ?? 'unknown';
-    this.#capabilityCounts.set(name, (this.#capabilityCounts.get(name) ?? 0) + 1);
+    this.capabilityCounts.set(name, (this.capabilityCounts.get(name) ?? 0) + 1);
     if (c.status === 'failed') {
-      this.#failed += 1;
-      this.#failedCapabilities.add(name);
-      this.#failures.add(c);
+      this.failed += 1;
+      this.failedCapabilities.add(name);
+      this.failures.add(c);
     } else if (c.status === 'completed') {
-      this.#completed += 1;
-      this.#recent.add(c);
+      this.completed += 1;
+      this.recent.add(c);
     }
   }
 
   finish(now: Date = new Date()): LocalMemoryBlock {
     const sessionId = this.sessionId;
     const capabilities: Record<string, number> = {};
-    for (const name of [...this.#capabilityCounts.keys()].sort()) capabilities[name] = this.#capabilityCounts.get(name) ?? 0;
-    const agents = [...this.#agents].sort();
-    const other = this.#requests - this.#failed - this.#completed;
+    for (const name of [...this.capabilityCounts.keys()].sort()) capabilities[name] = this.capabilityCounts.get(name) ?? 0;
+    const agents = [...this.agents].sort();
+    const other = this.requests - this.failed - this.completed;
 
-    const failures: LocalFailure[] = this.#failures.items.map((r) => ({
+    const failures: LocalFailure[] = this.failures.items.map((r) => ({
       capability: r.capability ?? 'unknown',
       error: truncate(r.error ?? 'unknown error', ERROR_MAX_CHARS),
       contract_id: r.contract_id,
     }));
-    const recent_results: LocalRecentResult[] = this.#recent.items.map((r) => ({
+    const recent_results: LocalRecentResult[] = this.recent.items.map((r) => ({
       capability: r.capability ?? 'unknown',
       result: truncate(JSON.stringify(r.result ?? null), RESULT_MAX_CHARS),
       contract_id: r.contract_id,
@@ -158,19 +158,19 @@ export class LocalCompression {
       .map(([name, n]) => `${name} ×${n}`)
       .join(', ');
     parts.push(
-      `Session '${sessionId}' holds ${plural(this.#contracts, 'contract')} for ${plural(this.#requests, 'task')}` +
-        (capabilityText ? ` using ${plural(this.#capabilityCounts.size, 'capability', 'capabilities')} (${capabilityText})` : '') +
+      `Session '${sessionId}' holds ${plural(this.contracts, 'contract')} for ${plural(this.requests, 'task')}` +
+        (capabilityText ? ` using ${plural(this.capabilityCounts.size, 'capability', 'capabilities')} (${capabilityText})` : '') +
         (agents.length > 0 ? `, handled by ${plural(agents.length, 'agent')} (${agents.join(', ')})` : '') +
         '.',
     );
-    parts.push(`${this.#completed} succeeded, ${this.#failed} failed` + (other > 0 ? `, ${other} did not finish` : '') + '.');
-    if (this.#failed > 0) parts.push(`Failures in: ${[...this.#failedCapabilities].sort().join(', ')}.`);
-    if (this.#first !== null && this.#last !== null) {
-      parts.push(`Activity from ${this.#first} to ${this.#last} (${formatDuration(Date.parse(this.#last) - Date.parse(this.#first))}).`);
+    parts.push(`${this.completed} succeeded, ${this.failed} failed` + (other > 0 ? `, ${other} did not finish` : '') + '.');
+    if (this.failed > 0) parts.push(`Failures in: ${[...this.failedCapabilities].sort().join(', ')}.`);
+    if (this.first !== null && this.last !== null) {
+      parts.push(`Activity from ${this.first} to ${this.last} (${formatDuration(Date.parse(this.last) - Date.parse(this.first))}).`);
     }
     const summary = parts.join(' ');
 
-    const tokensIn = Math.ceil(this.#charsIn / 4);
+    const tokensIn = Math.ceil(this.charsIn / 4);
     const body = {
       session_id: sessionId,
       intent: this.intent ?? DEFAULT_INTENT,
@@ -179,7 +179,7 @@ export class LocalCompression {
       agents,
       failures,
       recent_results,
-      events_processed: this.#contracts,
+      events_processed: this.contracts,
     };
     const compressedAt = now.toISOString();
     const tokensOut = Math.max(1, Math.ceil(JSON.stringify({ ...body, compressed_at: compressedAt, source: 'local' }).length / 4));

@@ -39,52 +39,52 @@ export function compressRequestOverhead(sessionId: string, intent: string | null
  * content (marked with CUT_CONTENT_MARK); one that cannot fit even without content is left out.
  */
 export class MessageWindow {
-  readonly #maxBytes: number;
-  #kept: { message: MemAgentMessage; bytes: number }[] = [];
-  #head = 0;
-  #bytes = 0;
-  #seen = 0;
+  private readonly maxBytes: number;
+  private kept: { message: MemAgentMessage; bytes: number }[] = [];
+  private head = 0;
+  private bytes = 0;
+  private seenCount = 0;
 
   constructor(maxBytes: number) {
-    this.#maxBytes = maxBytes;
+    this.maxBytes = maxBytes;
   }
 
   /** Messages pushed so far (kept or not). */
   get seen(): number {
-    return this.#seen;
+    return this.seenCount;
   }
 
   /** Messages pushed but left out (the oldest, or too large). */
   get dropped(): number {
-    return this.#seen - (this.#kept.length - this.#head);
+    return this.seenCount - (this.kept.length - this.head);
   }
 
   push(message: MemAgentMessage): void {
-    this.#seen += 1;
-    const fitted = this.#fit(message);
+    this.seenCount += 1;
+    const fitted = this.fit(message);
     if (fitted === undefined) return;
-    this.#kept.push(fitted);
-    this.#bytes += fitted.bytes;
-    while (this.#bytes > this.#maxBytes) this.#bytes -= this.#kept[this.#head++]!.bytes;
+    this.kept.push(fitted);
+    this.bytes += fitted.bytes;
+    while (this.bytes > this.maxBytes) this.bytes -= this.kept[this.head++]!.bytes;
     // Compact now and then instead of shifting the array per dropped message.
-    if (this.#head > 1024 && this.#head * 2 > this.#kept.length) {
-      this.#kept = this.#kept.slice(this.#head);
-      this.#head = 0;
+    if (this.head > 1024 && this.head * 2 > this.kept.length) {
+      this.kept = this.kept.slice(this.head);
+      this.head = 0;
     }
   }
 
   messages(): MemAgentMessage[] {
-    return this.#kept.slice(this.#head).map((k) => k.message);
+    return this.kept.slice(this.head).map((k) => k.message);
   }
 
   /** The message with its size (JSON plus the separating comma), its content cut if it alone is over budget. */
-  #fit(message: MemAgentMessage): { message: MemAgentMessage; bytes: number } | undefined {
+  private fit(message: MemAgentMessage): { message: MemAgentMessage; bytes: number } | undefined {
     const size = (m: MemAgentMessage) => Buffer.byteLength(JSON.stringify(m)) + 1;
     const bytes = size(message);
-    if (bytes <= this.#maxBytes) return { message, bytes };
+    if (bytes <= this.maxBytes) return { message, bytes };
     // Room for the content's JSON text (its quotes are counted in `rest`).
     const rest = size({ ...message, content: CUT_CONTENT_MARK });
-    const room = this.#maxBytes - rest;
+    const room = this.maxBytes - rest;
     if (room < 0) return undefined;
     const content = message.content;
     let n = Math.min(content.length, room);

@@ -8,13 +8,13 @@ import { type EventLoopUtilization, performance } from 'node:perf_hooks';
  */
 @Injectable()
 export class EventLoopLoad {
-  #last: EventLoopUtilization = performance.eventLoopUtilization();
+  private last: EventLoopUtilization = performance.eventLoopUtilization();
 
   /** Utilisation in [0, 1] since the previous call (or since construction). */
   sample(): number {
     const now = performance.eventLoopUtilization();
-    const delta = performance.eventLoopUtilization(now, this.#last);
-    this.#last = now;
+    const delta = performance.eventLoopUtilization(now, this.last);
+    this.last = now;
     return delta.utilization;
   }
 }

@@ -67,8 +67,8 @@ const COALESCE_ROUNDS_MS = 50;
  *
  * Delivery is background work and gives way to requests: while tasks keep committing and the event
  * loop is saturated (utilisation ≥ 0.9 over the last window), rounds keep a single event in flight
- * and each is followed by a pause four times its length, so that sending costs the request path a
- * few percent instead of a third of its throughput. The backlog then grows, durably, and drains at
+ * and each is followed by a pause four times its length, so that sending takes little from the
+ * request path. The backlog then grows, durably, and drains at
  * full concurrency once the loop has room again.
  */
 @Injectable()
@@ -323,14 +323,13 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
   private sleep(ms: number, wakesOnNotify: boolean): Promise<void> {
     if (!this.running) return Promise.resolve();
     return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.wakeUp === done) this.wakeUp = null;
+        resolve();
+      };
       const timer = setTimeout(done, ms);
       timer.unref();
-      const self = this;
-      function done(): void {
-        clearTimeout(timer);
-        if (self.wakeUp === done) self.wakeUp = null;
-        resolve();
-      }
       this.wakeUp = done;
       this.sleepWakesOnNotify = wakesOnNotify;
     });

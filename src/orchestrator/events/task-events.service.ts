@@ -65,7 +65,8 @@ export class TaskEventsService implements OnModuleDestroy {
     if (type === 'state') channel.lastStateIndex = channel.events.length - 1;
     if (channel.events.length > MAX_EVENTS_PER_TASK) this.trim(channel);
     if (final) channel.ended = true;
-    for (const listener of [...channel.listeners]) listener(event, final);
+    // A copy: a listener may unsubscribe (or a new one subscribe) while this event is handed out.
+    for (const listener of Array.from(channel.listeners)) listener(event, final);
     if (final) this.ended(taskId, channel);
   }
 

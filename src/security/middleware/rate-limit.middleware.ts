@@ -40,15 +40,10 @@ export class RateLimitMiddleware {
 
   readonly use = (req: Request, res: Response, next: NextFunction): void => {
     if (this.limit === 0 || this.unlimited(req)) return next();
-    const live = this.liveKey(req);
-    if (live instanceof Promise) {
-      live.then(
-        (principal) => this.count(principal, req, res, next),
-        (error: unknown) => next(error),
-      );
-    } else {
-      this.count(live, req, res, next);
-    }
+    this.liveKey(req).then(
+      (principal) => this.count(principal, req, res, next),
+      (error: unknown) => next(error),
+    );
   };
 
   private unlimited(req: Request): boolean {
@@ -56,7 +51,7 @@ export class RateLimitMiddleware {
   }
 
   /** The live key the request presents, if any; a key that is not one costs no look-up twice. */
-  private liveKey(req: Request): ApiKeyPrincipal | undefined | Promise<ApiKeyPrincipal | undefined> {
+  private async liveKey(req: Request): Promise<ApiKeyPrincipal | undefined> {
     const presented = readPresentedKey(req.headers);
     if (presented.kind !== 'key' || !isWellFormedApiKey(presented.key)) return undefined;
     return this.keys.identify(presented.key, req);

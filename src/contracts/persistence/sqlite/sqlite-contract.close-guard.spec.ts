@@ -11,7 +11,9 @@ describe('SqliteContractRepository: a final state is final', () => {
   it.each<[string, (id: string) => Promise<void>, ContractStatus]>([
     [
       'failed by restart recovery',
-      async () => void (await store.repo.failInterrupted('orchestrator restarted before the task finished', nextTime())),
+      async () => {
+        await store.repo.failInterrupted('orchestrator restarted before the task finished', nextTime());
+      },
       'failed',
     ],
     [

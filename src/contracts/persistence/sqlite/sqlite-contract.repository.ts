@@ -95,7 +95,7 @@ interface TwoCounterValues {
   b_delta: number;
 }
 type CounterRow = { name: string; value: number | string | bigint };
-type FindParam = <K extends keyof FindValues & string>(name: K) => FindValues[K];
+type FindParam = <K extends keyof FindValues>(name: K) => FindValues[K];
 
 type Db = Kysely<ContractsTables>;
 type Executor = Kysely<ContractsTables> | Transaction<ContractsTables>;
@@ -142,7 +142,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     this.#writes = new WriteBatcher(db, (trx) => this.beginContractWrite(trx));
     this.#deadLetters = new SqliteTraceDeadLetters(db);
 
-    const insertContract = (p: <K extends keyof ContractValues & string>(name: K) => ContractValues[K]) =>
+    const insertContract = (p: <K extends keyof ContractValues>(name: K) => ContractValues[K]) =>
       db.insertInto('contracts').values({
         contract_id: p('contract_id'),
         session_id: p('session_id'),

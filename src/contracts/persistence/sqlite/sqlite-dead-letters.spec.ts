@@ -53,7 +53,8 @@ describe('SqliteContractRepository: Trace dead letters', () => {
     expect(requeued).toEqual({ ...due[3], attempts: 0 });
     expect((await store.repo.deadLetterSummary()).count).toBe(4);
 
-    expect((await store.repo.requeueDeadLetters('all', now)).sort()).toEqual([ids[0], ids[1], ids[2], ids[4]].sort());
+    const byId = (a: number, b: number) => a - b;
+    expect((await store.repo.requeueDeadLetters('all', now)).sort(byId)).toEqual([ids[0], ids[1], ids[2], ids[4]].sort(byId));
     expect(await store.repo.deadLetterSummary()).toEqual({ count: 0, oldest_dead_at: null });
     expect((await store.repo.claimDue(now, 10)).map((e) => e.id)).toEqual(ids);
     // The counters behind /v1/status and the ready check follow both moves.
