@@ -6,6 +6,7 @@ import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js'
 import { ROOT } from './utils/server-process.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { waitFor } from './utils/wait-for.js';
+import { testStoreEnv } from './utils/test-database.js';
 
 /** Issue 11 §13: `agent`-scope keys bound to one agent (`npm run keys -- create --scopes agent --agent <id>`). */
 
@@ -19,12 +20,13 @@ describe('API keys bound to an agent', () => {
   let boundToA: string;
   let unbound: string;
 
-  function keysCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  async function keysCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const store = await testStoreEnv(t.dataDir);
     return new Promise((resolve) => {
       execFile(
         process.execPath,
         [CLI, ...args],
-        { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: t.dataDir } },
+        { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...store } },
         (error, stdout, stderr) => {
           resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
         },

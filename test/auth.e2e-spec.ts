@@ -9,6 +9,7 @@ import type { Scope } from '../src/auth/auth.constants.js';
 import { ROOT } from './utils/server-process.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { waitFor } from './utils/wait-for.js';
+import { testStoreEnv } from './utils/test-database.js';
 
 /** Issue 5 §1: API keys, scopes, AUTH_REQUIRED, the keys CLI. */
 
@@ -388,12 +389,13 @@ describe('npm run keys (the CLI against a running server)', () => {
   const CLI = `${ROOT}dist/cli/keys.js`;
   let t: TestApp;
 
-  function keysCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  async function keysCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const store = await testStoreEnv(t.dataDir);
     return new Promise((resolve) => {
       execFile(
         process.execPath,
         [CLI, ...args],
-        { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: t.dataDir } },
+        { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...store } },
         (error, stdout, stderr) => {
           resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
         },

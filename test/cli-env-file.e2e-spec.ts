@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './utils/server-process.js';
+import { describeSqliteOnly } from './utils/test-database.js';
 
 interface CliResult {
   code: number;
@@ -24,47 +25,50 @@ function cli(name: string, cwd: string, args: string[], env: Record<string, stri
   });
 }
 
-describe('the CLIs read .env from the working directory, as the server does', () => {
-  let root: string;
-  let cwd: string;
-  let envDataDir: string;
+describeSqliteOnly(
+  'the CLIs read .env from the working directory, as the server does (SQLite store only: DATA_DIR names the store)',
+  () => {
+    let root: string;
+    let cwd: string;
+    let envDataDir: string;
 
-  beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'cli-env-'));
-    cwd = join(root, 'work');
-    envDataDir = join(root, 'data-from-env');
-    mkdirSync(cwd);
-    writeFileSync(join(cwd, '.env'), `# the store of this folder\nDATA_DIR=${envDataDir}\n`);
-  });
+    beforeEach(() => {
+      root = mkdtempSync(join(tmpdir(), 'cli-env-'));
+      cwd = join(root, 'work');
+      envDataDir = join(root, 'data-from-env');
+      mkdirSync(cwd);
+      writeFileSync(join(cwd, '.env'), `# the store of this folder\nDATA_DIR=${envDataDir}\n`);
+    });
 
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+    afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('keys create and keys list use the DATA_DIR of .env, not ./data; a DATA_DIR set in the environment wins', async () => {
-    const created = await cli('keys', cwd, ['create', '--name', 'from-env', '--scopes', 'read', '--json']);
-    expect(created).toMatchObject({ code: 0, stderr: '' });
-    const { id } = JSON.parse(created.stdout) as { id: string };
+    it('keys create and keys list use the DATA_DIR of .env, not ./data; a DATA_DIR set in the environment wins', async () => {
+      const created = await cli('keys', cwd, ['create', '--name', 'from-env', '--scopes', 'read', '--json']);
+      expect(created).toMatchObject({ code: 0, stderr: '' });
+      const { id } = JSON.parse(created.stdout) as { id: string };
 
-    expect(existsSync(join(envDataDir, 'orchestrator.db'))).toBe(true);
-    expect(existsSync(join(cwd, 'data'))).toBe(false);
+      expect(existsSync(join(envDataDir, 'orchestrator.db'))).toBe(true);
+      expect(existsSync(join(cwd, 'data'))).toBe(false);
 
-    const listed = await cli('keys', cwd, ['list', '--json']);
-    expect(listed.code).toBe(0);
-    expect((JSON.parse(listed.stdout) as { id: string; name: string }[]).map((k) => [k.id, k.name])).toEqual([[id, 'from-env']]);
+      const listed = await cli('keys', cwd, ['list', '--json']);
+      expect(listed.code).toBe(0);
+      expect((JSON.parse(listed.stdout) as { id: string; name: string }[]).map((k) => [k.id, k.name])).toEqual([[id, 'from-env']]);
 
-    const otherDataDir = join(root, 'data-from-environment');
-    const listedElsewhere = await cli('keys', cwd, ['list', '--json'], { DATA_DIR: otherDataDir });
-    expect(listedElsewhere.code).toBe(0);
-    expect(JSON.parse(listedElsewhere.stdout)).toEqual([]);
-    expect(existsSync(join(otherDataDir, 'orchestrator.db'))).toBe(true);
-  });
+      const otherDataDir = join(root, 'data-from-environment');
+      const listedElsewhere = await cli('keys', cwd, ['list', '--json'], { DATA_DIR: otherDataDir });
+      expect(listedElsewhere.code).toBe(0);
+      expect(JSON.parse(listedElsewhere.stdout)).toEqual([]);
+      expect(existsSync(join(otherDataDir, 'orchestrator.db'))).toBe(true);
+    });
 
-  it('db:backup copies the store named by the DATA_DIR of .env', async () => {
-    expect((await cli('keys', cwd, ['create', '--name', 'from-env', '--scopes', 'read'])).code).toBe(0);
-    const target = join(root, 'backup.db');
+    it('db:backup copies the store named by the DATA_DIR of .env', async () => {
+      expect((await cli('keys', cwd, ['create', '--name', 'from-env', '--scopes', 'read'])).code).toBe(0);
+      const target = join(root, 'backup.db');
 
-    const backup = await cli('backup-database', cwd, [target]);
-    expect(backup).toMatchObject({ code: 0, stderr: '' });
-    expect(backup.stdout).toContain(`backup of ${join(envDataDir, 'orchestrator.db')} written to ${target}`);
-    expect(existsSync(target)).toBe(true);
-  });
-});
+      const backup = await cli('backup-database', cwd, [target]);
+      expect(backup).toMatchObject({ code: 0, stderr: '' });
+      expect(backup.stdout).toContain(`backup of ${join(envDataDir, 'orchestrator.db')} written to ${target}`);
+      expect(existsSync(target)).toBe(true);
+    });
+  },
+);

@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DelegatingAgent, gates, LimitedAgent, ProgressAgent } from './fixtures/coordination-agents.js';
 import { openSse } from './utils/sse.js';
+import { TEST_STORE, testStoreEnv } from './utils/test-database.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
@@ -94,17 +96,12 @@ describe('Coordination of in-process agents', () => {
   describe('delegation', () => {
     it('a sub-task the store refuses to record gives its agent slot back', async () => {
       // The store refuses sub-task REQUESTs (as a full disk would) after the sub-task took its slot.
-      const db = new Database(join(t.dataDir, 'orchestrator.db'));
-      db.pragma('busy_timeout = 5000');
-      db.exec(
-        "CREATE TRIGGER refuse_subtask BEFORE INSERT ON contracts WHEN NEW.parent_contract_id IS NOT NULL AND NEW.contract_type = 'REQUEST' BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-      );
+      const allowAgain = await refuseSubtaskRequests(t.dataDir);
       try {
         const res = await orchestrate({ session_id: 'deleg_refused', capability: 'delegate.limited', parameters: {} }).expect(200);
         expect(res.body).toMatchObject({ success: true, data: { refused: expect.stringContaining('could not be recorded') } });
       } finally {
-        db.exec('DROP TRIGGER refuse_subtask');
-        db.close();
+        await allowAgain();
       }
       // The only slot of agent_limited (max_concurrency 1) is free: a task runs at once.
       expect(await agent('agent_limited')).toMatchObject({ in_flight: 0 });
@@ -329,3 +326,29 @@ describe('Queue timeout (QUEUE_TIMEOUT_MS)', () => {
     );
   });
 });
+
+/** Makes the store of `dataDir` refuse to insert sub-task REQUESTs, with a trigger; resolves with the undo. */
+async function refuseSubtaskRequests(dataDir: string): Promise<() => Promise<void>> {
+  if (TEST_STORE === 'sqlite') {
+    const db = new Database(join(dataDir, 'orchestrator.db'));
+    db.pragma('busy_timeout = 5000');
+    db.exec(
+      "CREATE TRIGGER refuse_subtask BEFORE INSERT ON contracts WHEN NEW.parent_contract_id IS NOT NULL AND NEW.contract_type = 'REQUEST' BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    );
+    return async () => {
+      db.exec('DROP TRIGGER refuse_subtask');
+      db.close();
+    };
+  }
+  const client = new pg.Client({ connectionString: (await testStoreEnv(dataDir)).DATABASE_URL });
+  await client.connect();
+  await client.query("CREATE FUNCTION refuse_subtask() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$");
+  await client.query(
+    "CREATE TRIGGER refuse_subtask BEFORE INSERT ON contracts FOR EACH ROW WHEN (NEW.parent_contract_id IS NOT NULL AND NEW.contract_type = 'REQUEST') EXECUTE FUNCTION refuse_subtask()",
+  );
+  return async () => {
+    await client.query('DROP TRIGGER refuse_subtask ON contracts');
+    await client.query('DROP FUNCTION refuse_subtask()');
+    await client.end();
+  };
+}

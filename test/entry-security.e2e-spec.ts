@@ -12,6 +12,7 @@ import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js'
 import { ROOT, startServerProcess, type ServerProcess } from './utils/server-process.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { waitFor } from './utils/wait-for.js';
+import { testStoreEnv } from './utils/test-database.js';
 
 const run = promisify(execFile);
 
@@ -299,7 +300,7 @@ describe('Protected mode: without keys, only loopback clients (a client in a net
     const { port, dataDir } = await start();
     const { stdout } = await run(process.execPath, [`${ROOT}dist/cli/keys.js`, 'create', '--name', 'remote', '--scopes', 'read'], {
       cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: dataDir },
+      env: { ...process.env, NODE_OPTIONS: '', ...(await testStoreEnv(dataDir)) },
     });
     const key = /^(ao_[A-Za-z0-9_-]{43})$/m.exec(stdout)?.[1];
     expect(key).toBeDefined();

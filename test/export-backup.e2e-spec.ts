@@ -6,6 +6,7 @@ import request from 'supertest';
 import { waitFor } from './utils/wait-for.js';
 import { ROOT, startServerProcess, type ServerProcess } from './utils/server-process.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { describeSqliteOnly, TEST_STORE, testStoreEnv } from './utils/test-database.js';
 
 interface CliResult {
   code: number;
@@ -14,12 +15,13 @@ interface CliResult {
 }
 
 /** Runs a built CLI (`dist/cli/<name>.js`) as its own process on `dataDir`. */
-function cli(name: string, dataDir: string, args: string[], stdin?: string): Promise<CliResult> {
+async function cli(name: string, dataDir: string, args: string[], stdin?: string): Promise<CliResult> {
+  const store = await testStoreEnv(dataDir);
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [`dist/cli/${name}.js`, ...args],
-      { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: dataDir }, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...store }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     if (stdin !== undefined) child.stdin!.end(stdin);
@@ -165,6 +167,7 @@ describe('contracts:export, NDJSON contracts:import and db:backup (issue 5 §4)'
       expect(res.stderr).toContain(message);
       noStack(res);
     }
+    if (TEST_STORE === 'postgres') return; // the rest is about the SQLite file under DATA_DIR
     // A wrong DATA_DIR is an error, not an empty export (and no store is created there).
     const empty = tempDir('orchestrator-nostore-');
     try {
@@ -253,7 +256,7 @@ describe('contracts:export, NDJSON contracts:import and db:backup (issue 5 §4)'
     }
   });
 
-  describe('db:backup', () => {
+  describeSqliteOnly('db:backup (SQLite store only: it copies orchestrator.db)', () => {
     let live: ServerProcess | undefined;
     let restored: ServerProcess | undefined;
     let dataDir: string;

@@ -11,6 +11,7 @@ import { AppModule } from '../src/app.module.js';
 import { ApiKeysService } from '../src/auth/api-keys.service.js';
 import { configureApp } from '../src/app.setup.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
+import { testStoreEnv } from './utils/test-database.js';
 
 /** A key of the shape this service issues (`ao_` + 43 base64url characters). */
 const key = (fill: string) => `ao_${fill.repeat(43).slice(0, 43)}`;
@@ -353,8 +354,12 @@ describe('CORS (CORS_ORIGINS)', () => {
 
     /** The real AppModule set up as main.ts sets it up for CORS_ORIGINS (createTestApp always uses `*`). */
     async function createCorsApp(corsOrigins: string) {
-      const saved = { DATA_DIR: process.env.DATA_DIR, LOG_LEVEL: process.env.LOG_LEVEL };
-      process.env.DATA_DIR = dataDir;
+      const store = await testStoreEnv(dataDir);
+      const saved = { DATA_DIR: process.env.DATA_DIR, DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: process.env.LOG_LEVEL };
+      for (const [name, value] of Object.entries(store)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
       process.env.LOG_LEVEL = 'error';
       try {
         const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();

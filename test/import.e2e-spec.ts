@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { ROOT } from './utils/server-process.js';
 import { createTestApp } from './utils/test-app.js';
+import { testStoreEnv } from './utils/test-database.js';
 
 const run = promisify(execFile);
 const FIXTURES = join(ROOT, 'test/fixtures/python-contracts');
@@ -14,7 +15,7 @@ async function importCli(dataDir: string, ...args: string[]) {
   try {
     const { stdout, stderr } = await run(process.execPath, ['dist/cli/import-contracts.js', ...args], {
       cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: dataDir },
+      env: { ...process.env, NODE_OPTIONS: '', ...(await testStoreEnv(dataDir)) },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

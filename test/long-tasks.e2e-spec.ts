@@ -81,8 +81,13 @@ describe('Long tasks: many slow agent calls in flight at once', () => {
         tasks_completed: 600,
         tasks_failed: 0,
       });
+      // The agent's count moves when it answers; the task is completed once its outcome is committed.
       for (const id of [ids[0], ids[299], ids[599]]) {
-        expect((await request(t.server).get(`/v1/tasks/${id}`).expect(200)).body).toMatchObject({ status: 'completed' });
+        const task = await waitFor(async () => {
+          const body = (await request(t.server).get(`/v1/tasks/${id}`).expect(200)).body as { status: string };
+          return body.status === 'working' ? undefined : body;
+        }, `task ${id} to be recorded`);
+        expect(task).toMatchObject({ status: 'completed' });
       }
     }, 180_000);
 
@@ -133,6 +138,7 @@ describe('Long tasks: many slow agent calls in flight at once', () => {
 
   describe('when the process cannot hold that many connections', () => {
     let server: ServerProcess | undefined;
+    // A store of its own: the working directory's ./data would keep the agent of an earlier run.
     let dataDir: string;
     beforeEach(() => {
       dataDir = mkdtempSync(join(tmpdir(), 'orchestrator-long-tasks-'));

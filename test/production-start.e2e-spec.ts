@@ -3,6 +3,7 @@ import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './utils/server-process.js';
+import { describeSqliteOnly } from './utils/test-database.js';
 
 /** An npm failure that only says the registry could not be reached (no network here). */
 const NO_NETWORK = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|network request .* failed/i;
@@ -35,7 +36,7 @@ function listeningPort(child: ChildProcess, output: () => string): Promise<numbe
  * `npm ci --omit=dev` there, then `npm run start:prod`. Proves that the server needs no
  * devDependency and no rebuild at run time.
  */
-describe('npm run start:prod after npm ci --omit=dev on a built tree', () => {
+describeSqliteOnly('npm run start:prod after npm ci --omit=dev on a built tree (SQLite store only: checks orchestrator.db)', () => {
   let dir: string;
   let server: ChildProcess | undefined;
 

@@ -7,6 +7,7 @@ import { ulid } from 'ulid';
 import { json, startServer, type RealServer } from './utils/http-server.js';
 import { ROOT, startServerProcess, type ServerProcess } from './utils/server-process.js';
 import { waitFor } from './utils/wait-for.js';
+import { describeSqliteOnly, TEST_STORE, testStoreEnv } from './utils/test-database.js';
 
 type Json = Record<string, unknown>;
 
@@ -56,12 +57,13 @@ interface CliResult {
 }
 
 /** Runs a built CLI (`dist/cli/<name>.js`) as its own process on `dataDir`. */
-function cli(name: string, dataDir: string, args: string[]): Promise<CliResult> {
+async function cli(name: string, dataDir: string, args: string[]): Promise<CliResult> {
+  const store = await testStoreEnv(dataDir);
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [`dist/cli/${name}.js`, ...args],
-      { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: dataDir } },
+      { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...store } },
       (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -179,7 +181,9 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
     await stillRunning('contracts:export');
 
     const backupRun = await cli('backup-database', dataDir, [join(work, 'backup.db')]);
-    expect(backupRun).toMatchObject({ code: 0 });
+    // db:backup copies the SQLite file; on PostgreSQL it refuses, pointing at pg_dump.
+    if (TEST_STORE === 'sqlite') expect(backupRun).toMatchObject({ code: 0 });
+    else expect(backupRun).toMatchObject({ code: 2, stderr: expect.stringContaining('pg_dump') });
     await stillRunning('db:backup');
 
     const keysRun = await cli('keys', dataDir, ['list']);
@@ -217,115 +221,120 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
     expect(await get(base, `/v1/contracts/${taskId}`)).toMatchObject({ status: 'completed', error: null });
   }, 180_000);
 
-  it('a final state another writer recorded stands: the late outcome is not written and callers see the stored state', async () => {
-    const dataDir = tempDir('orchestrator-task-state-');
-    const { base, agent } = await serverWithAgent(dataDir);
-    const submitted = await post(base, '/v1/tasks', { session_id: 'late_writer', capability: 'slow.work', parameters: {} });
-    const taskId = submitted.body.task_id as string;
-    const orchestrated = post(base, '/v1/orchestrate', { session_id: 'late_writer', capability: 'slow.work', parameters: {} });
-    await waitFor(() => agent.held === 2, 'the remote agent to hold both tasks');
-    const stream = await follow(`${base}/v1/tasks/${taskId}/events`);
-    await waitFor(() => stream.events.length >= 1, 'the current state on the stream');
+  describeSqliteOnly('with a second writer on orchestrator.db (SQLite store only: the test opens the file itself)', () => {
+    it('a final state another writer recorded stands: the late outcome is not written and callers see the stored state', async () => {
+      const dataDir = tempDir('orchestrator-task-state-');
+      const { base, agent } = await serverWithAgent(dataDir);
+      const submitted = await post(base, '/v1/tasks', { session_id: 'late_writer', capability: 'slow.work', parameters: {} });
+      const taskId = submitted.body.task_id as string;
+      const orchestrated = post(base, '/v1/orchestrate', { session_id: 'late_writer', capability: 'slow.work', parameters: {} });
+      await waitFor(() => agent.held === 2, 'the remote agent to hold both tasks');
+      const stream = await follow(`${base}/v1/tasks/${taskId}/events`);
+      await waitFor(() => stream.events.length >= 1, 'the current state on the stream');
 
-    // Another process closes every running REQUEST, as restart recovery in a CLI used to.
-    const db = new Database(join(dataDir, 'orchestrator.db'));
-    try {
+      // Another process closes every running REQUEST, as restart recovery in a CLI used to.
+      const db = new Database(join(dataDir, 'orchestrator.db'));
+      try {
+        db.pragma('busy_timeout = 5000');
+        const closed = db
+          .prepare(
+            "UPDATE contracts SET status = 'failed', error = 'closed elsewhere', completed_at = ? WHERE status = 'in_progress' AND contract_type = 'REQUEST'",
+          )
+          .run(new Date().toISOString());
+        expect(closed.changes).toBe(2);
+      } finally {
+        db.close();
+      }
+      agent.release();
+
+      const answer = await orchestrated;
+      expect(answer).toMatchObject({ status: 200, body: { success: false, error: 'closed elsewhere', data: null } });
+      await waitFor(() => stream.ended, 'the event stream to end');
+      expect(stream.events.at(-1)).toMatchObject({
+        event: 'state',
+        data: { task_id: taskId, status: 'failed', error: 'closed elsewhere' },
+      });
+      for (const id of [taskId, answer.body.contract_id as string]) {
+        expect(await get(base, `/v1/contracts/${id}`)).toMatchObject({ status: 'failed', error: 'closed elsewhere', result: null });
+        const tree = await get(base, `/v1/contracts/${id}/tree`);
+        expect(tree.response).toBeNull();
+      }
+    }, 180_000);
+
+    it('when the store refuses to close a task: its event stream ends with an error event, orchestrate and cancel answer 503, and a restart closes it', async () => {
+      const dataDir = tempDir('orchestrator-task-state-');
+      let { server, base, agent } = await serverWithAgent(dataDir);
+
+      const submitted = await post(base, '/v1/tasks', { session_id: 'refused_close', capability: 'slow.work', parameters: {} });
+      expect(submitted.status).toBe(202);
+      const streamed = submitted.body.task_id as string;
+      const toCancel = (await post(base, '/v1/tasks', { session_id: 'refused_close', capability: 'slow.work', parameters: {} })).body
+        .task_id as string;
+      await waitFor(() => agent.held === 2, 'the remote agent to hold both tasks');
+      const stream = await follow(`${base}/v1/tasks/${streamed}/events`);
+      expect(stream.status).toBe(200);
+      await waitFor(() => stream.events.length >= 1, 'the current state on the stream');
+      expect(stream.events[0]).toMatchObject({ event: 'state', data: { task_id: streamed, status: 'working' } });
+
+      // The store refuses every UPDATE of a contract from now on, as a full disk would.
+      const db = new Database(join(dataDir, 'orchestrator.db'));
       db.pragma('busy_timeout = 5000');
-      const closed = db
-        .prepare(
-          "UPDATE contracts SET status = 'failed', error = 'closed elsewhere', completed_at = ? WHERE status = 'in_progress' AND contract_type = 'REQUEST'",
-        )
-        .run(new Date().toISOString());
-      expect(closed.changes).toBe(2);
-    } finally {
+      db.exec("CREATE TRIGGER refuse_close BEFORE UPDATE ON contracts BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+
+      const orchestrated = post(base, '/v1/orchestrate', { session_id: 'refused_close', capability: 'slow.work', parameters: {} });
+      await waitFor(() => agent.held === 3, 'the remote agent to hold the synchronous task');
+      agent.release();
+
+      await waitFor(() => stream.ended, 'the event stream to end');
+      const last = stream.events.at(-1)!;
+      expect(last).toMatchObject({ event: 'error', data: { task_id: streamed, error: expect.stringContaining('could not be recorded') } });
+      expect(JSON.stringify(stream.events)).not.toContain('disk full');
+
+      const answer = await orchestrated;
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject({ statusCode: 503, message: expect.stringContaining('could not be recorded') });
+
+      // The second submitted task was released too; its outcome was refused the same way. A new one to cancel:
+      const cancelled = (await post(base, '/v1/tasks', { session_id: 'refused_close', capability: 'slow.work', parameters: {} })).body
+        .task_id as string;
+      await waitFor(() => agent.held === 1, 'the remote agent to hold the task to cancel');
+      const cancel = await post(base, `/v1/tasks/${cancelled}/cancel`, {});
+      expect(cancel.status).toBe(503);
+      expect(cancel.body.message).toEqual(expect.stringContaining('could not be recorded'));
+      expect((await get(base, '/v1/health')).status).toBe('healthy');
+
+      // A store that refuses the REQUEST too: nothing runs, the caller gets 503 at once.
+      db.exec("CREATE TRIGGER refuse_request BEFORE INSERT ON contracts BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+      const calls = agent.calls;
+      for (const path of ['/v1/orchestrate', '/v1/tasks']) {
+        const refused = await post(base, path, { session_id: 'refused_request', capability: 'slow.work', parameters: {} });
+        expect({ path, status: refused.status, message: refused.body.message }).toEqual({
+          path,
+          status: 503,
+          message: 'The task could not be recorded: the contract store refused the write; try again later',
+        });
+      }
+      expect(agent.calls).toBe(calls);
+      db.exec('DROP TRIGGER refuse_request');
+
+      db.exec('DROP TRIGGER refuse_close');
       db.close();
-    }
-    agent.release();
+      agent.holding = false;
+      const after = await post(base, '/v1/orchestrate', { session_id: 'refused_close', capability: 'slow.work', parameters: {} });
+      expect(after).toMatchObject({ status: 200, body: { success: true } });
 
-    const answer = await orchestrated;
-    expect(answer).toMatchObject({ status: 200, body: { success: false, error: 'closed elsewhere', data: null } });
-    await waitFor(() => stream.ended, 'the event stream to end');
-    expect(stream.events.at(-1)).toMatchObject({ event: 'state', data: { task_id: taskId, status: 'failed', error: 'closed elsewhere' } });
-    for (const id of [taskId, answer.body.contract_id as string]) {
-      expect(await get(base, `/v1/contracts/${id}`)).toMatchObject({ status: 'failed', error: 'closed elsewhere', result: null });
-      const tree = await get(base, `/v1/contracts/${id}/tree`);
-      expect(tree.response).toBeNull();
-    }
-  }, 180_000);
-
-  it('when the store refuses to close a task: its event stream ends with an error event, orchestrate and cancel answer 503, and a restart closes it', async () => {
-    const dataDir = tempDir('orchestrator-task-state-');
-    let { server, base, agent } = await serverWithAgent(dataDir);
-
-    const submitted = await post(base, '/v1/tasks', { session_id: 'refused_close', capability: 'slow.work', parameters: {} });
-    expect(submitted.status).toBe(202);
-    const streamed = submitted.body.task_id as string;
-    const toCancel = (await post(base, '/v1/tasks', { session_id: 'refused_close', capability: 'slow.work', parameters: {} })).body
-      .task_id as string;
-    await waitFor(() => agent.held === 2, 'the remote agent to hold both tasks');
-    const stream = await follow(`${base}/v1/tasks/${streamed}/events`);
-    expect(stream.status).toBe(200);
-    await waitFor(() => stream.events.length >= 1, 'the current state on the stream');
-    expect(stream.events[0]).toMatchObject({ event: 'state', data: { task_id: streamed, status: 'working' } });
-
-    // The store refuses every UPDATE of a contract from now on, as a full disk would.
-    const db = new Database(join(dataDir, 'orchestrator.db'));
-    db.pragma('busy_timeout = 5000');
-    db.exec("CREATE TRIGGER refuse_close BEFORE UPDATE ON contracts BEGIN SELECT RAISE(ABORT, 'disk full'); END");
-
-    const orchestrated = post(base, '/v1/orchestrate', { session_id: 'refused_close', capability: 'slow.work', parameters: {} });
-    await waitFor(() => agent.held === 3, 'the remote agent to hold the synchronous task');
-    agent.release();
-
-    await waitFor(() => stream.ended, 'the event stream to end');
-    const last = stream.events.at(-1)!;
-    expect(last).toMatchObject({ event: 'error', data: { task_id: streamed, error: expect.stringContaining('could not be recorded') } });
-    expect(JSON.stringify(stream.events)).not.toContain('disk full');
-
-    const answer = await orchestrated;
-    expect(answer.status).toBe(503);
-    expect(answer.body).toMatchObject({ statusCode: 503, message: expect.stringContaining('could not be recorded') });
-
-    // The second submitted task was released too; its outcome was refused the same way. A new one to cancel:
-    const cancelled = (await post(base, '/v1/tasks', { session_id: 'refused_close', capability: 'slow.work', parameters: {} })).body
-      .task_id as string;
-    await waitFor(() => agent.held === 1, 'the remote agent to hold the task to cancel');
-    const cancel = await post(base, `/v1/tasks/${cancelled}/cancel`, {});
-    expect(cancel.status).toBe(503);
-    expect(cancel.body.message).toEqual(expect.stringContaining('could not be recorded'));
-    expect((await get(base, '/v1/health')).status).toBe('healthy');
-
-    // A store that refuses the REQUEST too: nothing runs, the caller gets 503 at once.
-    db.exec("CREATE TRIGGER refuse_request BEFORE INSERT ON contracts BEGIN SELECT RAISE(ABORT, 'disk full'); END");
-    const calls = agent.calls;
-    for (const path of ['/v1/orchestrate', '/v1/tasks']) {
-      const refused = await post(base, path, { session_id: 'refused_request', capability: 'slow.work', parameters: {} });
-      expect({ path, status: refused.status, message: refused.body.message }).toEqual({
-        path,
-        status: 503,
-        message: 'The task could not be recorded: the contract store refused the write; try again later',
-      });
-    }
-    expect(agent.calls).toBe(calls);
-    db.exec('DROP TRIGGER refuse_request');
-
-    db.exec('DROP TRIGGER refuse_close');
-    db.close();
-    agent.holding = false;
-    const after = await post(base, '/v1/orchestrate', { session_id: 'refused_close', capability: 'slow.work', parameters: {} });
-    expect(after).toMatchObject({ status: 200, body: { success: true } });
-
-    // The refused tasks stay in_progress in the store until the next start closes them.
-    for (const id of [streamed, toCancel, cancelled]) expect((await get(base, `/v1/contracts/${id}`)).status).toBe('in_progress');
-    expect(await server.stop()).toBe(0);
-    server = await startServerProcess({ DATA_DIR: dataDir, TRACE_URL: undefined, MEMAGENT_URL: undefined });
-    servers.push(server);
-    base = server.url;
-    for (const id of [streamed, toCancel, cancelled]) {
-      expect(await get(base, `/v1/contracts/${id}`)).toMatchObject({
-        status: 'failed',
-        error: 'orchestrator restarted before the task finished',
-      });
-    }
-  }, 180_000);
+      // The refused tasks stay in_progress in the store until the next start closes them.
+      for (const id of [streamed, toCancel, cancelled]) expect((await get(base, `/v1/contracts/${id}`)).status).toBe('in_progress');
+      expect(await server.stop()).toBe(0);
+      server = await startServerProcess({ DATA_DIR: dataDir, TRACE_URL: undefined, MEMAGENT_URL: undefined });
+      servers.push(server);
+      base = server.url;
+      for (const id of [streamed, toCancel, cancelled]) {
+        expect(await get(base, `/v1/contracts/${id}`)).toMatchObject({
+          status: 'failed',
+          error: 'orchestrator restarted before the task finished',
+        });
+      }
+    }, 180_000);
+  });
 });

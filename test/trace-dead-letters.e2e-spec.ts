@@ -5,6 +5,7 @@ import { json, startServer, type RealServer, type RecordedRequest } from './util
 import { ROOT } from './utils/server-process.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { waitFor } from './utils/wait-for.js';
+import { testStoreEnv } from './utils/test-database.js';
 
 /**
  * Trace events that cannot be delivered do not wedge the outbox: they are set aside as dead letters
@@ -61,12 +62,13 @@ interface CliResult {
 }
 
 /** Runs the built `outbox` command line (`node dist/cli/outbox.js`) against a data dir. */
-function outboxCli(dataDir: string, ...args: string[]): Promise<CliResult> {
+async function outboxCli(dataDir: string, ...args: string[]): Promise<CliResult> {
+  const store = await testStoreEnv(dataDir);
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [`${ROOT}dist/cli/outbox.js`, ...args],
-      { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: dataDir } },
+      { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...store } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });

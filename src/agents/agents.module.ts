@@ -14,7 +14,7 @@ import { McpAgentsModule } from './mcp/mcp-agents.module.js';
 import { McpAgentsRefresher } from './mcp/mcp-agents.refresher.js';
 import { HttpAgentClient } from './remote/http-agent.client.js';
 import { HttpAgentFactory } from './remote/http-agent.factory.js';
-import { SqliteRemoteAgentRepository } from './remote/persistence/sqlite-remote-agent.repository.js';
+import { KyselyRemoteAgentRepository } from './remote/persistence/kysely-remote-agent.repository.js';
 import { RemoteAgentRepository } from './remote/remote-agent.repository.js';
 import { RemoteAgentsHttpModule } from './remote/remote-agents-http.module.js';
 import { RemoteAgentsLivenessMonitor } from './remote/remote-agents.liveness.js';
@@ -44,8 +44,8 @@ import { AgentTargetsModule } from './targets/agent-targets.module.js';
     ExampleAgent,
     HttpAgentClient,
     HttpAgentFactory,
-    SqliteRemoteAgentRepository,
-    { provide: RemoteAgentRepository, useExisting: SqliteRemoteAgentRepository },
+    KyselyRemoteAgentRepository,
+    { provide: RemoteAgentRepository, useExisting: KyselyRemoteAgentRepository },
     RemoteAgentsLivenessMonitor,
     RemoteAgentsService,
     A2aAgentFactory,

@@ -6,7 +6,7 @@ import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { authConfig } from './auth.config.js';
 import { ApiKeyGuard } from './guards/api-key.guard.js';
-import { SqliteApiKeysRepository } from './persistence/sqlite-api-keys.repository.js';
+import { KyselyApiKeysRepository } from './persistence/kysely-api-keys.repository.js';
 
 /**
  * API keys with scopes: the key store (on DatabaseModule's connection), the service that
@@ -16,8 +16,8 @@ import { SqliteApiKeysRepository } from './persistence/sqlite-api-keys.repositor
 @Module({
   imports: [ConfigModule.forFeature(authConfig), DatabaseModule],
   providers: [
-    SqliteApiKeysRepository,
-    { provide: ApiKeysRepository, useExisting: SqliteApiKeysRepository },
+    KyselyApiKeysRepository,
+    { provide: ApiKeysRepository, useExisting: KyselyApiKeysRepository },
     ApiKeysService,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],

@@ -3,4 +3,4 @@ export { Public, Scopes } from './decorators/scopes.decorator.js';
 export type { AuthenticatedRequest } from './guards/api-key.guard.js';
 export type { ApiKeyPrincipal, ApiKeyRecord } from './interfaces/api-key.interface.js';
 // For the `keys` CLI, which works on an opened store without the Nest application.
-export { SqliteApiKeysRepository } from './persistence/sqlite-api-keys.repository.js';
+export { KyselyApiKeysRepository } from './persistence/kysely-api-keys.repository.js';

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SQLITE_BUSY_TIMEOUT_MS } from '../database/index.js';
+import { loadDatabaseConfig, SQLITE_BUSY_TIMEOUT_MS } from '../database/index.js';
 import { parseCommandLine, runCommand, UsageError } from './command-line.js';
-import { existingContractStore } from './contract-store.js';
+import { existingSqliteStore } from './contract-store.js';
 import { formatBytes, prepareOutputFile } from './output-file.js';
 
 /**
@@ -19,6 +19,11 @@ import { formatBytes, prepareOutputFile } from './output-file.js';
  * because of concurrent writes (it would with small steps).
  */
 const USAGE = 'usage: npm run db:backup -- <file> [--force]';
+
+/** db:backup copies the SQLite file; a PostgreSQL store has its own tools. */
+const POSTGRES_BACKUP_HINT =
+  'db:backup copies the embedded SQLite store; DATABASE_URL points at PostgreSQL: back it up with pg_dump ' +
+  '(e.g. pg_dump --format=custom --file=orchestrator.dump "$DATABASE_URL"; restore with pg_restore)';
 
 /** Pages copied per backup step: all of them, in one step (see above). */
 const ALL_PAGES = 0x7fffffff;
@@ -37,7 +42,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'the backup file is missing' : 'one backup file at a time');
 
-  const source = existingContractStore();
+  if (loadDatabaseConfig().postgresUrl !== undefined) throw new UsageError(POSTGRES_BACKUP_HINT);
+  const source = existingSqliteStore();
   const target = resolve(positionals[0]!);
   if (target === source || target.startsWith(`${source}-`)) throw new UsageError(`${target} is the live store itself; choose another file`);
   // A -wal or -shm file left next to the target would be taken as part of it when it is opened.

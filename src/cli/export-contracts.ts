@@ -8,7 +8,7 @@ import type { ContractFilter } from '../contracts/contract.model.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
 import { NdjsonContractsExporter } from '../contracts/export/ndjson-contracts.exporter.js';
 import { parseCommandLine, runCommand, UsageError } from './command-line.js';
-import { existingContractStore } from './contract-store.js';
+import { requireExistingStore } from './contract-store.js';
 import { prepareOutputFile } from './output-file.js';
 
 /**
@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     filter.session_id = values.session;
   }
 
-  existingContractStore();
+  requireExistingStore();
 
   const toStdout = values.out === '-';
   const output = toStdout ? undefined : prepareOutputFile(values.out, values.force === true);

@@ -4,7 +4,7 @@ import { ApiKeysService } from '../auth/api-keys.service.js';
 import { KEY_CACHE_TTL_MS, SCOPES } from '../auth/auth.constants.js';
 import { ApiKeyInputError } from '../auth/errors/api-key-input.error.js';
 import type { ApiKeyRecord } from '../auth/interfaces/api-key.interface.js';
-import { SqliteApiKeysRepository } from '../auth/index.js';
+import { KyselyApiKeysRepository } from '../auth/index.js';
 import { parseScopes } from '../auth/scopes.js';
 import { loadDatabaseConfig, openDatabase } from '../database/index.js';
 import { loadEnvFile, parseCommandLine, UsageError } from './command-line.js';
@@ -105,7 +105,7 @@ async function run(command: Exclude<Command, { name: 'help' }>): Promise<number>
   const agentId = command.name === 'create' ? normalizeKeyAgent(command.agent, scopes) : null;
   const db = await openDatabase(loadDatabaseConfig());
   try {
-    const keys = new ApiKeysService(new SqliteApiKeysRepository(db), { authRequired: false });
+    const keys = new ApiKeysService(new KyselyApiKeysRepository(db), { authRequired: false });
     switch (command.name) {
       case 'create': {
         const { record, key } = await keys.create(keyName, scopes, agentId);

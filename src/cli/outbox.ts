@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import type { Kysely } from 'kysely';
 import type { OutboxRepository, TraceDeadLetter } from '../contracts/contract.repository.js';
-import { SqliteContractRepository } from '../contracts/index.js';
+import { contractRepositoryFor } from '../contracts/index.js';
 import { loadDatabaseConfig, openDatabase, type Database } from '../database/index.js';
 import { parseCommandLine, runCommand, UsageError } from './command-line.js';
-import { existingContractStore } from './contract-store.js';
+import { requireExistingStore } from './contract-store.js';
 
 /**
  * `npm run outbox -- list|requeue`: the Trace events set aside as dead letters (refused for good by
@@ -147,11 +147,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  existingContractStore();
+  requireExistingStore();
   const db: Kysely<Database> = await openDatabase(loadDatabaseConfig());
   try {
     // The repository only: ContractsModule would run restart recovery (closing "interrupted" tasks).
-    const outbox: OutboxRepository = new SqliteContractRepository(db);
+    const outbox: OutboxRepository = contractRepositoryFor(db);
     return command.name === 'list' ? await list(outbox, command) : await requeue(outbox, command.ids);
   } finally {
     await db.destroy();

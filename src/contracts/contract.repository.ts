@@ -117,9 +117,13 @@ export interface DeadLetterSummary {
 export abstract class OutboxRepository {
   /**
    * Up to `limit` events due at `now`, oldest first, such that no earlier undelivered event of the
-   * same session is left out (per-session order is kept).
+   * same session is left out (per-session order is kept). A store shared by several processes
+   * reserves them for the caller until they are delivered, failed, set aside or released.
    */
   abstract claimDue(now: Date, limit: number): Promise<OutboxEvent[]>;
+
+  /** Gives back claimed events that were not attempted (a round cut short): due again at `now`. */
+  abstract releaseClaims(ids: number[], now: Date): Promise<void>;
 
   /** Removes delivered events. */
   abstract markDelivered(ids: number[]): Promise<void>;

@@ -6,7 +6,7 @@ import { contractsConfig } from './contracts.config.js';
 import { ContractsController } from './contracts.controller.js';
 import { ContractsService } from './contracts.service.js';
 import { PythonContractsImporter } from './import/python-contracts.importer.js';
-import { SqliteContractRepository } from './persistence/sqlite/sqlite-contract.repository.js';
+import { contractRepositoryProvider } from './persistence/contract-repository.provider.js';
 import { SessionsController } from './sessions.controller.js';
 
 /**
@@ -18,9 +18,8 @@ import { SessionsController } from './sessions.controller.js';
   imports: [ConfigModule.forFeature(contractsConfig), DatabaseModule],
   controllers: [ContractsController, SessionsController],
   providers: [
-    SqliteContractRepository,
-    { provide: ContractRepository, useExisting: SqliteContractRepository },
-    { provide: OutboxRepository, useExisting: SqliteContractRepository },
+    contractRepositoryProvider,
+    { provide: OutboxRepository, useExisting: ContractRepository },
     ContractsService,
     PythonContractsImporter,
   ],

@@ -38,9 +38,9 @@ describe('ContractsService (ContractsModule on a real SQLite file)', () => {
 
   it('registers one repository under both tokens', async () => {
     await start();
-    const sqlite = moduleRef!.get(SqliteContractRepository);
-    expect(moduleRef!.get(ContractRepository)).toBe(sqlite);
-    expect(moduleRef!.get(OutboxRepository)).toBe(sqlite);
+    const repository = moduleRef!.get(ContractRepository);
+    expect(repository).toBeInstanceOf(SqliteContractRepository);
+    expect(moduleRef!.get(OutboxRepository)).toBe(repository);
   });
 
   it('leaves REQUESTs in_progress alone when the module starts (restart recovery belongs to the server)', async () => {

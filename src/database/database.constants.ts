@@ -12,3 +12,6 @@ export const SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
 /** Size the WAL file is truncated back to after a checkpoint. */
 export const SQLITE_JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** Connections each process keeps to the PostgreSQL store at most. */
+export const POSTGRES_POOL_SIZE = 10;

@@ -11,3 +11,8 @@ export const walUnavailableMessage = (fileName: string, journalMode: unknown): s
 
 export const storeOpenedMessage = (path: string, synchronous: string): string =>
   `Contract store: ${path} (SQLite, WAL, synchronous=${synchronous})`;
+
+export const postgresStoreOpenedMessage = (url: string): string => `Contract store: ${url} (PostgreSQL)`;
+
+export const idleConnectionLostMessage = (cause: string): string =>
+  `PostgreSQL closed an idle connection of the pool (${cause}); it is replaced on demand`;

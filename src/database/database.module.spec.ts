@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { databaseConfig, loadDatabaseConfig } from './database.config.js';
 import { DATABASE, SQLITE_FILE_NAME } from './database.constants.js';
 import { DatabaseModule } from './database.module.js';
+import { redactPostgresUrl } from './postgres/open-postgres-database.js';
 import type { Database } from './database.schema.js';
 import { DATABASE_MIGRATIONS } from './migrations/index.js';
 
@@ -56,5 +57,27 @@ describe('DatabaseModule', () => {
       sqliteSynchronous: 'FULL',
     });
     expect(() => loadDatabaseConfig({ SQLITE_SYNCHRONOUS: 'SOMETIMES' })).toThrow(/SQLITE_SYNCHRONOUS="SOMETIMES"/);
+  });
+
+  it('DATABASE_URL selects PostgreSQL; anything but a postgres:// or postgresql:// URL is refused naming the variable', () => {
+    expect(loadDatabaseConfig({ DATABASE_URL: 'postgres://u:p@db:5432/orchestrator' })).toEqual({
+      dataDir: './data',
+      sqliteSynchronous: 'NORMAL',
+      postgresUrl: 'postgres://u:p@db:5432/orchestrator',
+    });
+    expect(loadDatabaseConfig({ DATABASE_URL: 'postgresql://db/orchestrator?sslmode=require' }).postgresUrl).toBe(
+      'postgresql://db/orchestrator?sslmode=require',
+    );
+    expect(loadDatabaseConfig({ DATABASE_URL: '' })).not.toHaveProperty('postgresUrl');
+    for (const bad of ['mysql://db/x', 'sqlite:./data/orchestrator.db', 'postgres://', 'db.example:5432']) {
+      expect(() => loadDatabaseConfig({ DATABASE_URL: bad })).toThrow(/DATABASE_URL=.*must be a postgres:\/\/ \(or postgresql:\/\/\) URL/);
+    }
+  });
+
+  it('names the store it opened, with the PostgreSQL password hidden', () => {
+    expect(redactPostgresUrl('postgres://orchestrator:s3cr%40t@db.example:5432/orchestrator')).toBe(
+      'postgres://orchestrator:***@db.example:5432/orchestrator',
+    );
+    expect(redactPostgresUrl('postgres://db.example/orchestrator')).toBe('postgres://db.example/orchestrator');
   });
 });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { testStoreEnv } from './test-database.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = `${ROOT}dist/main.js`;
@@ -20,6 +21,12 @@ function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const merged: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete merged[key];
   return merged;
+}
+
+/** `env` with the store of its DATA_DIR (a database of its own on a PostgreSQL run), unless it names one. */
+async function withStore(env: Record<string, string | undefined>): Promise<Record<string, string | undefined>> {
+  if (env.DATA_DIR === undefined || 'DATABASE_URL' in env) return env;
+  return { ...(await testStoreEnv(env.DATA_DIR)), ...env };
 }
 
 export interface ServerProcessOptions {
@@ -43,7 +50,7 @@ export async function startServerProcess(
     limit === undefined ? [process.execPath, [MAIN]] : ['prlimit', [`--nofile=${limit}:${limit}`, '--', process.execPath, MAIN]];
   const child = spawn(command, args, {
     cwd: ROOT,
-    env: childEnv(env),
+    env: childEnv(await withStore(env)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -94,7 +101,7 @@ export interface ExitedProcess {
  */
 export async function runServerProcessUntilExit(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<ExitedProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm test does it first)`);
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: childEnv(await withStore(env)), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let listened = false;
   const onData = (chunk: Buffer) => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
+import { dropTestDatabase, testStoreEnv } from './test-database.js';
 
 export interface TestApp {
   app: INestApplication;
@@ -25,6 +26,7 @@ export interface TestAppOptions {
 
 const MANAGED_ENV = [
   'DATA_DIR',
+  'DATABASE_URL',
   'TRACE_URL',
   'MEMAGENT_URL',
   'MEMAGENT_TIMEOUT_MS',
@@ -46,12 +48,15 @@ const MANAGED_ENV = [
 ];
 
 /**
- * The real AppModule, configured as `main.ts` configures it, on a temporary data dir. Every e2e
+ * The real AppModule, configured as `main.ts` configures it, on a temporary data dir (and, on a
+ * PostgreSQL run, a fresh database: see test-database.ts). Every e2e
  * spec starts its apps through this and closes them in `afterAll`/`afterEach`.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = options.env?.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'orchestrator-e2e-'));
-  const env: Record<string, string | undefined> = { LOG_LEVEL: 'error', ...options.env, DATA_DIR: dataDir };
+  // The store of this data dir (on a PostgreSQL run, its own database), unless the spec names one.
+  const store = options.env !== undefined && 'DATABASE_URL' in options.env ? {} : await testStoreEnv(dataDir);
+  const env: Record<string, string | undefined> = { LOG_LEVEL: 'error', ...store, ...options.env, DATA_DIR: dataDir };
   const saved = new Map<string, string | undefined>();
   for (const key of new Set([...MANAGED_ENV, ...Object.keys(env)])) {
     saved.set(key, process.env[key]);
@@ -76,7 +81,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
           closed = true;
           await app.close();
         }
-        if (!keepData && !options.env?.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
+        if (!keepData && !options.env?.DATA_DIR) {
+          rmSync(dataDir, { recursive: true, force: true });
+          await dropTestDatabase(dataDir);
+        }
       },
     };
   } finally {

@@ -25,11 +25,26 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  */
 export class WriteBatcher<DB> {
   readonly #db: Kysely<DB>;
+  readonly #begin: ((trx: Transaction<DB>) => Promise<void>) | undefined;
   #queue: Job<DB>[] = [];
   #draining = false;
 
-  constructor(db: Kysely<DB>) {
+  /** `begin` runs first in every transaction the batcher opens (e.g. to take a lock for the whole batch). */
+  constructor(db: Kysely<DB>, begin?: (trx: Transaction<DB>) => Promise<void>) {
     this.#db = db;
+    this.#begin = begin;
+  }
+
+  #transaction<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    const begin = this.#begin;
+    return this.#db.transaction().execute(
+      begin === undefined
+        ? work
+        : async (trx) => {
+            await begin(trx);
+            return work(trx);
+          },
+    );
   }
 
   run<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
@@ -62,7 +77,7 @@ export class WriteBatcher<DB> {
       // is rolled back and the batch runs again with a savepoint per write, so that it fails alone.
       const values: unknown[] = [];
       try {
-        await this.#db.transaction().execute(async (trx) => {
+        await this.#transaction(async (trx) => {
           for (const job of batch) values.push(await job.work(trx));
         });
         return values.map((value) => ({ ok: true, value }));
@@ -77,7 +92,7 @@ export class WriteBatcher<DB> {
   async #commitIsolated(batch: Job<DB>[]): Promise<Outcome[]> {
     const outcomes: Array<Outcome | undefined> = batch.map(() => undefined);
     try {
-      await this.#db.transaction().execute(async (trx) => {
+      await this.#transaction(async (trx) => {
         if (batch.length === 1) {
           outcomes[0] = { ok: true, value: await batch[0].work(trx) };
           return;

@@ -8,6 +8,7 @@ import { contractParentIndexMigration } from './0005-contract-parent-index.migra
 import { storeCountersMigration } from './0006-store-counters.migration.js';
 import { traceDeadLettersMigration } from './0007-trace-dead-letters.migration.js';
 import { apiKeyAgentMigration } from './0008-api-key-agent.migration.js';
+import { postgresByteOrderTextMigration } from './0009-postgres-byte-order-text.migration.js';
 
 /**
  * Every migration of the store (all modules' tables), by name. Names sort in the order they must run; add new ones
@@ -22,6 +23,7 @@ export const DATABASE_MIGRATIONS: Readonly<Record<string, Migration>> = Object.f
   '0006_store_counters': storeCountersMigration,
   '0007_trace_dead_letters': traceDeadLettersMigration,
   '0008_api_key_agent': apiKeyAgentMigration,
+  '0009_postgres_byte_order_text': postgresByteOrderTextMigration,
 });
 
 /** Static, in-code migration provider (no file-system scanning, so it works from `dist/` and in tests). */

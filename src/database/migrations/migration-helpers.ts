@@ -1,12 +1,13 @@
-import { PostgresAdapter, type CreateTableBuilder, type Kysely } from 'kysely';
+import { sql, type ColumnDataType, type CreateTableBuilder, type Expression, type Kysely } from 'kysely';
+import { databaseDialect } from '../database-dialect.js';
 
 /**
  * Helpers that keep migrations portable. The schema builder covers almost everything; the one thing
  * that differs between SQLite and PostgreSQL is an auto-incrementing integer key.
  */
 
-function isPostgres(db: Kysely<any>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
+export function isPostgres(db: Kysely<any>): boolean {
+  return databaseDialect(db) === 'postgres';
 }
 
 /**
@@ -34,4 +35,12 @@ export async function inTransaction(db: Kysely<any>, run: (db: Kysely<any>) => P
   } else {
     await db.transaction().execute(run);
   }
+}
+
+/**
+ * The type of a text column that is sorted or compared: byte order on both stores (`text` on SQLite,
+ * `text collate "C"` on PostgreSQL; see migration 0009).
+ */
+export function textColumnType(db: Kysely<any>): ColumnDataType | Expression<unknown> {
+  return isPostgres(db) ? sql`text collate "C"` : 'text';
 }

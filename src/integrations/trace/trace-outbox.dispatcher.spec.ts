@@ -54,6 +54,9 @@ class InMemoryOutbox extends OutboxRepository {
     return added;
   }
 
+  /** Claims reserve nothing here (one dispatcher), so there is nothing to give back. */
+  async releaseClaims(): Promise<void> {}
+
   async claimDue(now: Date, limit: number): Promise<OutboxEvent[]> {
     this.claimCalls++;
     this.claimLimits.push(limit);

@@ -188,6 +188,7 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
     const queues = [...sessions.values()];
 
     const delivered: number[] = [];
+    const attempted = new Set<number>();
     const failures: Promise<void>[] = [];
     let failed = 0;
     let next = 0;
@@ -200,6 +201,7 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
         const queue = queues[next++];
         for (const event of queue) {
           if (!this.running || traceDown) break;
+          attempted.add(event.id);
           const result = await this.client.send(event);
           if (result.ok) {
             delivered.push(event.id);
@@ -227,6 +229,17 @@ export class TraceOutboxDispatcher implements OnApplicationBootstrap, BeforeAppl
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+
+    // Events the round did not get to (Trace down, shutdown, a failed event ahead of them) are given
+    // back, so that a store shared with other processes does not hold them until the claim expires.
+    const untouched = events.filter((event) => !attempted.has(event.id)).map((event) => event.id);
+    if (untouched.length > 0) {
+      failures.push(
+        this.outbox.releaseClaims(untouched, new Date()).catch((error: unknown) => {
+          this.logger.error(IntegrationsMessages.dispatcherMarkFailed(errorText(error)));
+        }),
+      );
+    }
 
     for (let i = 0; i < delivered.length; i += DELIVERED_CHUNK) {
       try {

@@ -1,18 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { DATABASE } from '../../../database/index.js';
-import type {
-  Contract,
-  ContractFilter,
-  ContractStats,
-  ContractStatus,
-  OutboxEvent,
-  Page,
-  PageRequest,
-  SessionFilter,
-  SessionSummary,
-  TaskOutcome,
-  TraceEventType,
+import {
+  CONTRACT_STATUSES,
+  type Contract,
+  type ContractFilter,
+  type ContractStats,
+  type ContractStatus,
+  type OutboxEvent,
+  type Page,
+  type PageRequest,
+  type SessionFilter,
+  type SessionSummary,
+  type TaskOutcome,
+  type TraceEventType,
 } from '../../contract.model.js';
 import {
   ContractRepository,
@@ -101,8 +102,9 @@ type Db = Kysely<ContractsTables>;
 type Executor = Kysely<ContractsTables> | Transaction<ContractsTables>;
 
 /**
- * The contract store and the Trace outbox on SQLite (through Kysely, so the same code is the basis of
- * a PostgreSQL adapter). Registered under both ContractRepository and OutboxRepository.
+ * The contract store and the Trace outbox on SQLite, through Kysely: PostgresContractRepository extends
+ * it, changing only what several processes on one database need (the protected hooks below and the
+ * outbox claim). One instance serves both ContractRepository and OutboxRepository.
  *
  * Statements that run on every task are compiled once (PreparedQuery) and their SQLite statements are
  * cached by the connection (StatementCachingDatabase). Filtered lists compile once per filter shape
@@ -138,7 +140,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   constructor(@Inject(DATABASE) db: Db) {
     this.#db = db;
-    this.#writes = new WriteBatcher(db);
+    this.#writes = new WriteBatcher(db, (trx) => this.beginContractWrite(trx));
     this.#deadLetters = new SqliteTraceDeadLetters(db);
 
     const insertContract = (p: <K extends keyof ContractValues>(name: K) => ContractValues[K]) =>
@@ -321,6 +323,29 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   // ---------------------------------------------------------------------------------------------
   // Writes
 
+  /**
+   * Runs first in every transaction that writes contracts, sessions or their counters. Nothing to do
+   * on SQLite, whose transactions are serialised by the file lock anyway.
+   */
+  protected async beginContractWrite(_trx: Transaction<ContractsTables>): Promise<void> {}
+
+  /** A transaction that writes contracts, sessions or their counters, outside the task path's group commit. */
+  protected contractWrite<T>(work: (trx: Transaction<ContractsTables>) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute(async (trx) => {
+      await this.beginContractWrite(trx);
+      return work(trx);
+    });
+  }
+
+  /**
+   * The `contract_type` operand of the query that closes interrupted REQUESTs. On SQLite a unary `+`
+   * keeps the planner from using the contract_type index (half the table) instead of the status
+   * index (the few in_progress rows): this runs at every start, on any store size.
+   */
+  protected interruptedContractType(): RawBuilder<string> {
+    return sql<string>`+contract_type`;
+  }
+
   async insertRequest(request: Contract, options: WriteOptions): Promise<void> {
     const row = contractToRow(request);
     await this.#writes.run(async (trx) => {
@@ -368,7 +393,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   async importContracts(contracts: Contract[]): Promise<number> {
     if (contracts.length === 0) return 0;
     const rows = contracts.map(contractToRow);
-    return this.#db.transaction().execute(async (trx) => {
+    return this.contractWrite(async (trx) => {
       // Per session touched by this call: inserted count and time span (bounded by the call's size).
       const sessions = new Map<string, SessionUpsertValues>();
       const byStatus = new Map<string, number>();
@@ -398,14 +423,12 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   }
 
   async failInterrupted(error: string, completedAt: string): Promise<number> {
-    return this.#db.transaction().execute(async (trx) => {
+    return this.contractWrite(async (trx) => {
       const result = await trx
         .updateTable('contracts')
         .set({ status: 'failed' satisfies ContractStatus, error, completed_at: completedAt })
         .where('status', '=', 'in_progress' satisfies ContractStatus)
-        // Unary `+` keeps SQLite from using the contract_type index (half the table) instead of the
-        // status index (the few in_progress rows): this runs at every start, on any store size.
-        .where(sql<string>`+contract_type`, '=', 'REQUEST')
+        .where(this.interruptedContractType(), '=', 'REQUEST')
         .executeTakeFirst();
       const closed = Number(result.numUpdatedRows);
       if (closed > 0) await this.#moveStatus(trx, 'in_progress', 'failed', closed);
@@ -465,7 +488,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   }
 
   async deleteExpiredSessions(updatedBefore: string, maxSessions: number, maxContracts: number): Promise<RetentionBatch> {
-    return this.#db.transaction().execute(async (trx) => {
+    return this.contractWrite(async (trx) => {
       const expired = await trx
         .selectFrom('sessions as s')
         .select(['s.session_id', 's.contract_count'])
@@ -681,18 +704,20 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   async stats(): Promise<ContractStats> {
     const { rows } = await this.#db.executeQuery(this.#readCounters.bind({}));
+    const counts = new Map<string, number>();
+    for (const { name, value } of rows) counts.set(name, Number(value));
+    // Statuses in the model's order (not the table's, which differs between stores and with history);
+    // those no contract has any more are left out, as a grouped count would.
     const by_status: ContractStats['by_status'] = {};
-    let total_sessions = 0;
-    let total_contracts = 0;
-    for (const { name, value } of rows) {
-      const count = Number(value);
-      if (name === STORE_COUNTER.sessions) total_sessions = count;
-      else if (name === STORE_COUNTER.contracts) total_contracts = count;
-      // Statuses no contract has any more are left out, as a grouped count would.
-      else if (name.startsWith(STORE_COUNTER.statusPrefix) && count > 0)
-        by_status[name.slice(STORE_COUNTER.statusPrefix.length) as ContractStatus] = count;
+    for (const status of CONTRACT_STATUSES) {
+      const count = counts.get(STORE_COUNTER.statusPrefix + status) ?? 0;
+      if (count > 0) by_status[status] = count;
     }
-    return { total_sessions, total_contracts, by_status };
+    return {
+      total_sessions: counts.get(STORE_COUNTER.sessions) ?? 0,
+      total_contracts: counts.get(STORE_COUNTER.contracts) ?? 0,
+      by_status,
+    };
   }
 
   /** Adds the WHERE conditions of a filter shape (equality per filtered column, `seq > after` with a cursor, `<` newest first). */
@@ -713,6 +738,9 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     const { rows } = await this.#db.executeQuery(this.#claimDue.bind({ now: now.getTime(), limit: Math.floor(limit) }));
     return rows.map(rowToOutboxEvent);
   }
+
+  /** Nothing to give back: on SQLite one process delivers, and a claim changes no row. */
+  async releaseClaims(_ids: number[], _now: Date): Promise<void> {}
 
   async markDelivered(ids: number[]): Promise<void> {
     if (ids.length === 0) return;

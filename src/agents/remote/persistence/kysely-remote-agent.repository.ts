@@ -5,9 +5,12 @@ import type { StoredRemoteAgent } from '../remote-agent-registration.js';
 import { RemoteAgentRepository } from '../remote-agent.repository.js';
 import type { RemoteAgentRow, RemoteAgentsTables } from './remote-agents.tables.js';
 
-/** RemoteAgentRepository on the store (table `remote_agents`, migration 0003). */
+/**
+ * RemoteAgentRepository on the store (table `remote_agents`, migration 0003): the same adapter on
+ * SQLite and PostgreSQL, where every process reads the registrations it shares.
+ */
 @Injectable()
-export class SqliteRemoteAgentRepository extends RemoteAgentRepository {
+export class KyselyRemoteAgentRepository extends RemoteAgentRepository {
   constructor(@Inject(DATABASE) private readonly db: Kysely<RemoteAgentsTables>) {
     super();
   }

@@ -21,11 +21,11 @@ function toRecord(row: Pick<Selectable<ApiKeysTable>, (typeof RECORD_COLUMNS)[nu
 }
 
 /**
- * API keys in the store (`api_keys`), through its Kysely instance. Only Kysely's
- * query builder is used, so the adapter also fits a PostgreSQL store.
+ * API keys in the store (`api_keys`), through its Kysely instance: the same adapter on SQLite and
+ * PostgreSQL (only Kysely's query builder is used; text sorts byte-wise on both).
  */
 @Injectable()
-export class SqliteApiKeysRepository extends ApiKeysRepository {
+export class KyselyApiKeysRepository extends ApiKeysRepository {
   constructor(@Inject(DATABASE) private readonly db: Kysely<ApiKeysTables>) {
     super();
   }

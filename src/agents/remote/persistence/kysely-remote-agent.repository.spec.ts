@@ -1,20 +1,19 @@
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { migrateDatabase } from '../../../database/index.js';
-import type { RemoteAgentsTables } from './remote-agents.tables.js';
-import { SqliteRemoteAgentRepository } from './sqlite-remote-agent.repository.js';
+import { storesUnderTest, type StoreUnderTest } from '../../../database/testing/stores-under-test.js';
+import { KyselyRemoteAgentRepository } from './kysely-remote-agent.repository.js';
 
-describe('SqliteRemoteAgentRepository', () => {
-  let db: Kysely<RemoteAgentsTables>;
-  let repository: SqliteRemoteAgentRepository;
+const stores = await storesUnderTest('KyselyRemoteAgentRepository');
+
+describe.each(stores)('KyselyRemoteAgentRepository on %s', (_name: string, store: StoreUnderTest) => {
+  let close: () => Promise<void>;
+  let repository: KyselyRemoteAgentRepository;
 
   beforeEach(async () => {
-    db = new Kysely<RemoteAgentsTables>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
-    await migrateDatabase(db);
-    repository = new SqliteRemoteAgentRepository(db);
+    const opened = await store.open();
+    close = opened.close;
+    repository = new KyselyRemoteAgentRepository(opened.db);
   });
   afterEach(async () => {
-    await db.destroy();
+    await close();
   });
 
   it('inserts, then replaces the registration while keeping registered_at and last_heartbeat', async () => {
@@ -46,16 +45,18 @@ describe('SqliteRemoteAgentRepository', () => {
     expect(await repository.list()).toEqual([second]);
   });
 
-  it('lists by id, deletes, and ignores a heartbeat of an unknown id', async () => {
+  it('lists by id (byte order on both stores), deletes, and ignores a heartbeat of an unknown id', async () => {
     await repository.save({ agent_id: 'b', kind: 'http', registration: {} }, 't');
     await repository.save({ agent_id: 'a', kind: 'a2a', registration: { card: {} } }, 't');
+    await repository.save({ agent_id: 'B_agent', kind: 'http', registration: {} }, 't');
     await repository.recordHeartbeat('nobody', 't2');
     expect((await repository.list()).map((r) => [r.agent_id, r.kind])).toEqual([
+      ['B_agent', 'http'],
       ['a', 'a2a'],
       ['b', 'http'],
     ]);
     expect(await repository.delete('a')).toBe(true);
     expect(await repository.delete('a')).toBe(false);
-    expect((await repository.list()).map((r) => r.agent_id)).toEqual(['b']);
+    expect((await repository.list()).map((r) => r.agent_id)).toEqual(['B_agent', 'b']);
   });
 });

@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { DATABASE } from '../../../database/index.js';
+import type { OutboxEvent } from '../../contract.model.js';
+import { rowToOutboxEvent } from '../contract-row.mapper.js';
+import type { ContractsTables, TraceOutboxRow } from '../contracts.tables.js';
+import { SqliteContractRepository } from '../sqlite/sqlite-contract.repository.js';
+
+/**
+ * Key of the transaction-scoped advisory lock that every transaction writing contracts takes first
+ * (any constant; only this store uses it).
+ */
+export const CONTRACT_WRITE_LOCK_KEY = 0x4f524348;
+
+/**
+ * How long a claimed outbox event is reserved for the process that claimed it. Another process takes
+ * it over only after this, so a process that dies with claimed events delays them by at most this
+ * much; one whose round outlives it may see some of its events delivered twice (delivery is at least
+ * once; Trace dedupes on X-Event-Id).
+ */
+export const OUTBOX_CLAIM_LEASE_MS = 5 * 60_000;
+
+/**
+ * The contract store and the Trace outbox on PostgreSQL, shared by any number of processes. The
+ * queries are the SQLite adapter's (Kysely builds them for either dialect); what differs is how
+ * several processes stay correct together:
+ *
+ * - Every transaction that writes contracts, sessions or their counters first takes one advisory
+ *   lock (`pg_advisory_xact_lock`), held to its commit. Contract `seq` values are then committed in
+ *   the order they are drawn, so a keyset cursor never skips a contract committed late, and counters
+ *   and session rows are always locked in the same order (no deadlock between processes). The task
+ *   path's group commit takes it once per batch.
+ * - Outbox events are claimed with `FOR UPDATE SKIP LOCKED` and reserved for OUTBOX_CLAIM_LEASE_MS
+ *   (their `next_attempt_at` moves past the lease), so each is delivered by one process at a time; a
+ *   claim keeps only the events whose earlier events of the same session it holds as well, so each
+ *   session's events still go out in order whichever process sends them.
+ */
+@Injectable()
+export class PostgresContractRepository extends SqliteContractRepository {
+  readonly #db: Kysely<ContractsTables>;
+
+  constructor(@Inject(DATABASE) db: Kysely<ContractsTables>) {
+    super(db);
+    this.#db = db;
+  }
+
+  protected override async beginContractWrite(trx: Transaction<ContractsTables>): Promise<void> {
+    await sql`select pg_advisory_xact_lock(${sql.lit(CONTRACT_WRITE_LOCK_KEY)})`.execute(trx);
+  }
+
+  /** No index trick is needed on PostgreSQL (and `+text` is not an expression there). */
+  protected override interruptedContractType(): RawBuilder<string> {
+    return sql<string>`contract_type`;
+  }
+
+  /**
+   * Up to `limit` due events, oldest first, with the session-order rule of the SQLite adapter, locked
+   * with SKIP LOCKED and reserved in the same statement. Rows another process is claiming are
+   * skipped; an event is kept only when every earlier event of its session still in the outbox is in
+   * this claim too (else the other process holds one of them, and this session is left to it).
+   */
+  override async claimDue(now: Date, limit: number): Promise<OutboxEvent[]> {
+    if (!(limit >= 1)) return [];
+    const at = now.getTime();
+    const { rows } = await sql<TraceOutboxRow>`
+      with candidates as (
+        select o.id, o.session_id from trace_outbox o
+        where o.next_attempt_at <= ${at}
+          and not exists (
+            select 1 from trace_outbox e
+            where e.session_id = o.session_id and e.id < o.id and e.next_attempt_at > ${at}
+          )
+        order by o.id
+        limit ${Math.floor(limit)}
+        for update skip locked
+      ),
+      claimable as (
+        select c.id from candidates c
+        where not exists (
+          select 1 from trace_outbox e
+          where e.session_id = c.session_id and e.id < c.id and e.id not in (select id from candidates)
+        )
+      )
+      update trace_outbox t set next_attempt_at = ${at + OUTBOX_CLAIM_LEASE_MS}
+      from claimable where t.id = claimable.id
+      returning t.*`.execute(this.#db);
+    return rows.sort((a, b) => Number(a.id) - Number(b.id)).map(rowToOutboxEvent);
+  }
+
+  override async releaseClaims(ids: number[], now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#db
+      .updateTable('trace_outbox')
+      .set({ next_attempt_at: now.getTime() })
+      .where('id', '=', sql<number>`any(${ids})`)
+      .execute();
+  }
+}
