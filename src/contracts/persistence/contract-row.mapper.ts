@@ -86,17 +86,19 @@ export function rowToOutboxEvent(row: OutboxEventFields): OutboxEvent {
   };
 }
 
-/**
- * The `data` object of a Trace event for a contract (SPEC §6), as JSON text. Built from the row, whose
- * JSON columns are already serialized, so a large payload is not serialized a second time.
- */
-export function traceEventDataJson(row: NewContractRow): string {
-  const s = JSON.stringify;
-  return (
-    `{"contract_id":${s(row.contract_id)},"session_id":${s(row.session_id)},` +
-    `"from_agent":${s(row.from_agent)},"to_agent":${s(row.to_agent)},"capability":${s(row.capability ?? null)},` +
-    `"payload":${row.payload},"status":${s(row.status)},"result":${row.result ?? 'null'},` +
-    `"error":${s(row.error ?? null)},"created_at":${s(row.created_at)},` +
-    `"parent_contract_id":${s(row.parent_contract_id ?? null)}}`
-  );
+/** The `data` object of a Trace event for a contract (SPEC §6). */
+export function traceEventData(c: Contract): JsonObject {
+  return {
+    contract_id: c.contract_id,
+    session_id: c.session_id,
+    from_agent: c.from_agent,
+    to_agent: c.to_agent,
+    capability: c.capability ?? null,
+    payload: c.payload,
+    status: c.status,
+    result: c.result ?? null,
+    error: c.error ?? null,
+    created_at: c.created_at,
+    parent_contract_id: c.parent_contract_id ?? null,
+  };
 }

@@ -9,13 +9,13 @@ import { createQueryId, type Compilable, type CompiledQuery } from 'kysely';
  * compiles into ordinary bound parameters; a name may be used more than once.
  */
 export class PreparedQuery<P extends object, R> {
-  readonly #compiled: CompiledQuery<R>;
+  private readonly compiled: CompiledQuery<R>;
   /** Per bound parameter: the name of the value to put there, or a constant compiled into the query. */
-  readonly #bindings: ReadonlyArray<{ name: keyof P } | { value: unknown }>;
+  private readonly bindings: ReadonlyArray<{ name: keyof P } | { value: unknown }>;
 
   private constructor(compiled: CompiledQuery<R>, bindings: ReadonlyArray<{ name: keyof P } | { value: unknown }>) {
-    this.#compiled = compiled;
-    this.#bindings = bindings;
+    this.compiled = compiled;
+    this.bindings = bindings;
   }
 
   /**
@@ -46,12 +46,12 @@ export class PreparedQuery<P extends object, R> {
 
   /** The compiled query with `values` bound, ready for `db.executeQuery()` (or a transaction's). */
   bind(values: P): CompiledQuery<R> {
-    const parameters = this.#bindings.map((b) => ('name' in b ? values[b.name] : b.value));
-    return { query: this.#compiled.query, sql: this.#compiled.sql, parameters, queryId: createQueryId() };
+    const parameters = this.bindings.map((b) => ('name' in b ? values[b.name] : b.value));
+    return { query: this.compiled.query, sql: this.compiled.sql, parameters, queryId: createQueryId() };
   }
 
   get sql(): string {
-    return this.#compiled.sql;
+    return this.compiled.sql;
   }
 }
 

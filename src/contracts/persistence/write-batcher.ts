@@ -24,20 +24,20 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * a transaction that was rolled back before the next run: it must only touch the database.
  */
 export class WriteBatcher<DB> {
-  readonly #db: Kysely<DB>;
-  readonly #begin: ((trx: Transaction<DB>) => Promise<void>) | undefined;
-  #queue: Job<DB>[] = [];
-  #draining = false;
+  private readonly db: Kysely<DB>;
+  private readonly begin: ((trx: Transaction<DB>) => Promise<void>) | undefined;
+  private queue: Job<DB>[] = [];
+  private draining = false;
 
   /** `begin` runs first in every transaction the batcher opens (e.g. to take a lock for the whole batch). */
   constructor(db: Kysely<DB>, begin?: (trx: Transaction<DB>) => Promise<void>) {
-    this.#db = db;
-    this.#begin = begin;
+    this.db = db;
+    this.begin = begin;
   }
 
-  #transaction<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-    const begin = this.#begin;
-    return this.#db.transaction().execute(
+  private transaction<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    const begin = this.begin;
+    return this.db.transaction().execute(
       begin === undefined
         ? work
         : async (trx) => {
@@ -49,35 +49,35 @@ export class WriteBatcher<DB> {
 
   run<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.#draining) {
-        this.#draining = true;
-        setImmediate(() => void this.#drain());
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.drain());
       }
     });
   }
 
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MAX_WRITES_PER_COMMIT);
-      const outcomes = await this.#commit(batch);
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_WRITES_PER_COMMIT);
+      const outcomes = await this.commit(batch);
       batch.forEach((job, i) => {
         const outcome = outcomes[i];
         if (outcome.ok) job.resolve(outcome.value);
         else job.reject(outcome.error);
       });
     }
-    this.#draining = false;
+    this.draining = false;
   }
 
-  async #commit(batch: Job<DB>[]): Promise<Outcome[]> {
+  private async commit(batch: Job<DB>[]): Promise<Outcome[]> {
     if (batch.length > 1) {
       // First without savepoints: inside a savepoint SQLite copies every page a write touches before
       // changing it, which doubles the cost of a task's writes. When any write fails, that transaction
       // is rolled back and the batch runs again with a savepoint per write, so that it fails alone.
       const values: unknown[] = [];
       try {
-        await this.#transaction(async (trx) => {
+        await this.transaction(async (trx) => {
           for (const job of batch) values.push(await job.work(trx));
         });
         return values.map((value) => ({ ok: true, value }));
@@ -85,14 +85,14 @@ export class WriteBatcher<DB> {
         // Rolled back: nothing of the batch was written.
       }
     }
-    return this.#commitIsolated(batch);
+    return this.commitIsolated(batch);
   }
 
   /** One transaction for the batch, each write in its own savepoint (a single write needs none). */
-  async #commitIsolated(batch: Job<DB>[]): Promise<Outcome[]> {
+  private async commitIsolated(batch: Job<DB>[]): Promise<Outcome[]> {
     const outcomes: Array<Outcome | undefined> = batch.map(() => undefined);
     try {
-      await this.#transaction(async (trx) => {
+      await this.transaction(async (trx) => {
         if (batch.length === 1) {
           outcomes[0] = { ok: true, value: await batch[0].work(trx) };
           return;

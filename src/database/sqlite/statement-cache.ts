@@ -13,42 +13,42 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  * connection with a mutex.
  */
 export class StatementCachingDatabase implements SqliteDatabase {
-  readonly #db: BetterSqlite3.Database;
-  readonly #capacity: number;
-  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly db: BetterSqlite3.Database;
+  private readonly capacity: number;
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(db: BetterSqlite3.Database, capacity = 256) {
-    this.#db = db;
-    this.#capacity = capacity;
+    this.db = db;
+    this.capacity = capacity;
   }
 
   prepare(sql: string): SqliteStatement {
-    let statement = this.#statements.get(sql);
+    let statement = this.statements.get(sql);
     if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      if (this.#statements.size >= this.#capacity) {
+      statement = this.db.prepare(sql);
+      if (this.statements.size >= this.capacity) {
         // The oldest entry goes; one still in use is simply prepared again when it comes back.
-        const oldest = this.#statements.keys().next();
-        if (!oldest.done) this.#statements.delete(oldest.value);
+        const oldest = this.statements.keys().next();
+        if (!oldest.done) this.statements.delete(oldest.value);
       }
-      this.#statements.set(sql, statement);
+      this.statements.set(sql, statement);
     }
     return statement as unknown as SqliteStatement;
   }
 
   close(): void {
-    this.#statements.clear();
-    if (!this.#db.open) return;
+    this.statements.clear();
+    if (!this.db.open) return;
     try {
-      this.#db.pragma('optimize');
+      this.db.pragma('optimize');
     } catch {
       // Statistics are an optimisation only; closing matters more.
     }
-    this.#db.close();
+    this.db.close();
   }
 
   /** Number of cached statements (for tests). */
   get size(): number {
-    return this.#statements.size;
+    return this.statements.size;
   }
 }

@@ -37,11 +37,8 @@ export const OUTBOX_CLAIM_LEASE_MS = 5 * 60_000;
  */
 @Injectable()
 export class PostgresContractRepository extends SqliteContractRepository {
-  readonly #db: Kysely<ContractsTables>;
-
   constructor(@Inject(DATABASE) db: Kysely<ContractsTables>) {
     super(db);
-    this.#db = db;
   }
 
   protected override async beginContractWrite(trx: Transaction<ContractsTables>): Promise<void> {
@@ -83,13 +80,13 @@ export class PostgresContractRepository extends SqliteContractRepository {
       )
       update trace_outbox t set next_attempt_at = ${at + OUTBOX_CLAIM_LEASE_MS}
       from claimable where t.id = claimable.id
-      returning t.*`.execute(this.#db);
+      returning t.*`.execute(this.db);
     return rows.sort((a, b) => Number(a.id) - Number(b.id)).map(rowToOutboxEvent);
   }
 
   override async releaseClaims(ids: number[], now: Date): Promise<void> {
     if (ids.length === 0) return;
-    await this.#db
+    await this.db
       .updateTable('trace_outbox')
       .set({ next_attempt_at: now.getTime() })
       .where('id', '=', sql<number>`any(${ids})`)

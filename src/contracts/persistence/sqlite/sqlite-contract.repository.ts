@@ -28,14 +28,7 @@ import {
 import { RequestAlreadyClosedError } from '../../errors/request-already-closed.error.js';
 import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
 import { recordJsonSize, rowJsonSize } from '../../contract-size.js';
-import {
-  contractToRow,
-  rowToContract,
-  rowToOutboxEvent,
-  rowToSession,
-  toNullableJson,
-  traceEventDataJson,
-} from '../contract-row.mapper.js';
+import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession, toNullableJson, traceEventData } from '../contract-row.mapper.js';
 import {
   STORE_COUNTER,
   type ContractRow,
@@ -107,41 +100,38 @@ type Executor = Kysely<ContractsTables> | Transaction<ContractsTables>;
  * outbox claim). One instance serves both ContractRepository and OutboxRepository.
  *
  * Statements that run on every task are compiled once (PreparedQuery) and their SQLite statements are
- * cached by the connection (StatementCachingDatabase). Filtered lists compile once per filter shape
- * (at most 2^6 × 4), lazily. Nothing here grows with the number of contracts.
+ * cached by the connection (StatementCachingDatabase); a list query is compiled when it runs (its
+ * SQLite statement is still cached by its text). Nothing here grows with the number of contracts.
  */
 @Injectable()
 export class SqliteContractRepository implements ContractRepository, OutboxRepository {
-  readonly #db: Db;
+  protected readonly db: Db;
   /** Task writes (insertRequest, completeRequest) go through group commit. */
-  readonly #writes: WriteBatcher<ContractsTables>;
-  readonly #deadLetters: SqliteTraceDeadLetters;
-  readonly #insertContract: PreparedQuery<ContractValues, never>;
-  readonly #importContract: PreparedQuery<ContractValues, never>;
-  readonly #upsertSession: PreparedQuery<SessionUpsertValues, never>;
-  readonly #insertOutbox: PreparedQuery<OutboxInsertValues, never>;
-  readonly #closeRequest: PreparedQuery<CloseRequestValues, never>;
-  readonly #closeRequestToAgent: PreparedQuery<CloseRequestValues, never>;
-  readonly #findById: PreparedQuery<{ contract_id: string }, ContractRow>;
-  readonly #findSession: PreparedQuery<{ session_id: string }, SessionRow>;
-  readonly #listSessions: PreparedQuery<{ limit: number }, SessionRow>;
-  readonly #listSessionsAfter: PreparedQuery<{ limit: number; updated_at: string; session_id: string }, SessionRow>;
-  readonly #claimDue: PreparedQuery<{ now: number; limit: number }, TraceOutboxRow>;
-  readonly #markFailed: PreparedQuery<{ id: number; error: string; next_attempt_at: number }, never>;
-  readonly #deleteOutbox: PreparedQuery<{ id: number }, never>;
-  readonly #addToCounter: PreparedQuery<CounterValues, never>;
-  readonly #addToCounters: PreparedQuery<TwoCounterValues, never>;
-  readonly #countNewSession: PreparedQuery<{ session_id: string; count: number }, never>;
-  readonly #readCounters: PreparedQuery<object, CounterRow>;
-  readonly #readCounter: PreparedQuery<{ name: string }, CounterRow>;
-  /** Page queries by filter shape (+ CURSOR_BIT, NEWEST_FIRST_BIT), count queries by filter shape; filled lazily. */
-  readonly #findRows = new Map<number, PreparedQuery<FindValues, ContractRow>>();
-  readonly #findCount = new Map<number, PreparedQuery<FindValues, { n: number | string | bigint }>>();
+  private readonly writes: WriteBatcher<ContractsTables>;
+  private readonly deadLetters: SqliteTraceDeadLetters;
+  private readonly insertContractQuery: PreparedQuery<ContractValues, never>;
+  private readonly importContract: PreparedQuery<ContractValues, never>;
+  private readonly upsertSession: PreparedQuery<SessionUpsertValues, never>;
+  private readonly insertOutbox: PreparedQuery<OutboxInsertValues, never>;
+  private readonly closeRequest: PreparedQuery<CloseRequestValues, never>;
+  private readonly closeRequestToAgent: PreparedQuery<CloseRequestValues, never>;
+  private readonly findByIdQuery: PreparedQuery<{ contract_id: string }, ContractRow>;
+  private readonly findSessionQuery: PreparedQuery<{ session_id: string }, SessionRow>;
+  private readonly listSessionsQuery: PreparedQuery<{ limit: number }, SessionRow>;
+  private readonly listSessionsAfter: PreparedQuery<{ limit: number; updated_at: string; session_id: string }, SessionRow>;
+  private readonly claimDueQuery: PreparedQuery<{ now: number; limit: number }, TraceOutboxRow>;
+  private readonly markFailedQuery: PreparedQuery<{ id: number; error: string; next_attempt_at: number }, never>;
+  private readonly deleteOutbox: PreparedQuery<{ id: number }, never>;
+  private readonly addToCounter: PreparedQuery<CounterValues, never>;
+  private readonly addToCounters: PreparedQuery<TwoCounterValues, never>;
+  private readonly countNewSession: PreparedQuery<{ session_id: string; count: number }, never>;
+  private readonly readCounters: PreparedQuery<object, CounterRow>;
+  private readonly readCounter: PreparedQuery<{ name: string }, CounterRow>;
 
   constructor(@Inject(DATABASE) db: Db) {
-    this.#db = db;
-    this.#writes = new WriteBatcher(db, (trx) => this.beginContractWrite(trx));
-    this.#deadLetters = new SqliteTraceDeadLetters(db);
+    this.db = db;
+    this.writes = new WriteBatcher(db, (trx) => this.beginContractWrite(trx));
+    this.deadLetters = new SqliteTraceDeadLetters(db);
 
     const insertContract = (p: <K extends keyof ContractValues>(name: K) => ContractValues[K]) =>
       db.insertInto('contracts').values({
@@ -160,14 +150,14 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         metadata: p('metadata'),
         parent_contract_id: p('parent_contract_id'),
       });
-    this.#insertContract = PreparedQuery.prepare<ContractValues, never>(insertContract);
-    this.#importContract = PreparedQuery.prepare<ContractValues, never>((p) =>
+    this.insertContractQuery = PreparedQuery.prepare<ContractValues, never>(insertContract);
+    this.importContract = PreparedQuery.prepare<ContractValues, never>((p) =>
       insertContract(p).onConflict((oc) => oc.column('contract_id').doNothing()),
     );
 
     // created_at = the earliest, updated_at = the latest contract time seen (CASE instead of
     // min()/max(), which are aggregates on PostgreSQL).
-    this.#upsertSession = PreparedQuery.prepare<SessionUpsertValues, never>((p) =>
+    this.upsertSession = PreparedQuery.prepare<SessionUpsertValues, never>((p) =>
       db
         .insertInto('sessions')
         .values({
@@ -195,7 +185,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         ),
     );
 
-    this.#insertOutbox = PreparedQuery.prepare<OutboxInsertValues, never>((p) =>
+    this.insertOutbox = PreparedQuery.prepare<OutboxInsertValues, never>((p) =>
       db.insertInto('trace_outbox').values({
         session_id: p('session_id'),
         event_type: p('event_type'),
@@ -227,20 +217,20 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
           // the same file) never overwrites it.
           .where('status', '=', 'in_progress' satisfies ContractStatus),
       );
-    this.#closeRequest = closeRequest(false);
-    this.#closeRequestToAgent = closeRequest(true);
+    this.closeRequest = closeRequest(false);
+    this.closeRequestToAgent = closeRequest(true);
 
-    this.#findById = PreparedQuery.prepare<{ contract_id: string }, ContractRow>((p) =>
+    this.findByIdQuery = PreparedQuery.prepare<{ contract_id: string }, ContractRow>((p) =>
       db.selectFrom('contracts').selectAll().where('contract_id', '=', p('contract_id')),
     );
 
-    this.#findSession = PreparedQuery.prepare<{ session_id: string }, SessionRow>((p) =>
+    this.findSessionQuery = PreparedQuery.prepare<{ session_id: string }, SessionRow>((p) =>
       db.selectFrom('sessions').selectAll().where('session_id', '=', p('session_id')),
     );
-    this.#listSessions = PreparedQuery.prepare<{ limit: number }, SessionRow>((p) =>
+    this.listSessionsQuery = PreparedQuery.prepare<{ limit: number }, SessionRow>((p) =>
       db.selectFrom('sessions').selectAll().orderBy('updated_at', 'desc').orderBy('session_id', 'desc').limit(p('limit')),
     );
-    this.#listSessionsAfter = PreparedQuery.prepare<{ limit: number; updated_at: string; session_id: string }, SessionRow>((p) =>
+    this.listSessionsAfter = PreparedQuery.prepare<{ limit: number; updated_at: string; session_id: string }, SessionRow>((p) =>
       db
         .selectFrom('sessions')
         .selectAll()
@@ -252,7 +242,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
     // Due events, oldest first, leaving out every event that has an earlier event of its session
     // still waiting (not due): Trace sees each session's events in order.
-    this.#claimDue = PreparedQuery.prepare<{ now: number; limit: number }, TraceOutboxRow>((p) =>
+    this.claimDueQuery = PreparedQuery.prepare<{ now: number; limit: number }, TraceOutboxRow>((p) =>
       db
         .selectFrom('trace_outbox as o')
         .selectAll('o')
@@ -272,7 +262,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         .orderBy('o.id')
         .limit(p('limit')),
     );
-    this.#markFailed = PreparedQuery.prepare<{ id: number; error: string; next_attempt_at: number }, never>((p) =>
+    this.markFailedQuery = PreparedQuery.prepare<{ id: number; error: string; next_attempt_at: number }, never>((p) =>
       db
         .updateTable('trace_outbox')
         .set((eb) => ({
@@ -282,16 +272,16 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         }))
         .where('id', '=', p('id')),
     );
-    this.#deleteOutbox = PreparedQuery.prepare<{ id: number }, never>((p) => db.deleteFrom('trace_outbox').where('id', '=', p('id')));
+    this.deleteOutbox = PreparedQuery.prepare<{ id: number }, never>((p) => db.deleteFrom('trace_outbox').where('id', '=', p('id')));
 
     // Counters (store_counters) change in the transaction of the write they count.
-    this.#addToCounter = PreparedQuery.prepare<CounterValues, never>((p) =>
+    this.addToCounter = PreparedQuery.prepare<CounterValues, never>((p) =>
       db
         .insertInto('store_counters')
         .values({ name: p('name'), value: p('delta') })
         .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('store_counters.value', '+', eb.ref('excluded.value')) }))),
     );
-    this.#addToCounters = PreparedQuery.prepare<TwoCounterValues, never>((p) =>
+    this.addToCounters = PreparedQuery.prepare<TwoCounterValues, never>((p) =>
       db
         .insertInto('store_counters')
         .values([
@@ -301,7 +291,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('store_counters.value', '+', eb.ref('excluded.value')) }))),
     );
     // After the session upsert: the session is new iff its count is exactly what this write added.
-    this.#countNewSession = PreparedQuery.prepare<{ session_id: string; count: number }, never>((p) =>
+    this.countNewSession = PreparedQuery.prepare<{ session_id: string; count: number }, never>((p) =>
       db
         .insertInto('store_counters')
         .columns(['name', 'value'])
@@ -314,8 +304,8 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         )
         .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('store_counters.value', '+', eb.ref('excluded.value')) }))),
     );
-    this.#readCounters = PreparedQuery.prepare<object, CounterRow>(() => db.selectFrom('store_counters').select(['name', 'value']));
-    this.#readCounter = PreparedQuery.prepare<{ name: string }, CounterRow>((p) =>
+    this.readCounters = PreparedQuery.prepare<object, CounterRow>(() => db.selectFrom('store_counters').select(['name', 'value']));
+    this.readCounter = PreparedQuery.prepare<{ name: string }, CounterRow>((p) =>
       db.selectFrom('store_counters').select(['name', 'value']).where('name', '=', p('name')),
     );
   }
@@ -331,7 +321,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   /** A transaction that writes contracts, sessions or their counters, outside the task path's group commit. */
   protected contractWrite<T>(work: (trx: Transaction<ContractsTables>) => Promise<T>): Promise<T> {
-    return this.#db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => {
       await this.beginContractWrite(trx);
       return work(trx);
     });
@@ -348,9 +338,9 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   async insertRequest(request: Contract, options: WriteOptions): Promise<void> {
     const row = contractToRow(request);
-    await this.#writes.run(async (trx) => {
-      await this.#insertWithSession(trx, row, true);
-      if (options.outbox) await this.#enqueue(trx, 'contract.request', row, options);
+    await this.writes.run(async (trx) => {
+      await this.insertWithSession(trx, row, true);
+      if (options.outbox) await this.enqueue(trx, 'contract.request', request, options);
     });
   }
 
@@ -366,18 +356,18 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       to_agent: outcome.to_agent ?? null,
       metadata: outcome.metadata === undefined ? null : JSON.stringify(outcome.metadata),
     };
-    await this.#writes.run(async (trx) => {
-      const close = outcome.to_agent === undefined ? this.#closeRequest : this.#closeRequestToAgent;
+    await this.writes.run(async (trx) => {
+      const close = outcome.to_agent === undefined ? this.closeRequest : this.closeRequestToAgent;
       const { numAffectedRows } = await trx.executeQuery(close.bind(closed));
       if (!numAffectedRows) {
-        const { rows } = await trx.executeQuery(this.#findById.bind({ contract_id: request.contract_id }));
+        const { rows } = await trx.executeQuery(this.findByIdQuery.bind({ contract_id: request.contract_id }));
         const stored = rows[0] === undefined ? undefined : rowToContract(rows[0]);
         if (stored?.contract_type !== 'REQUEST') throw new RequestNotFoundError(request.contract_id);
         throw new RequestAlreadyClosedError(stored);
       }
-      await this.#moveStatus(trx, request.status, outcome.status, 1);
-      await this.#insertWithSession(trx, row, false);
-      if (options.outbox) await this.#enqueue(trx, 'contract.response', row, options);
+      await this.moveStatus(trx, request.status, outcome.status, 1);
+      await this.insertWithSession(trx, row, false);
+      if (options.outbox) await this.enqueue(trx, 'contract.response', response, options);
     });
     return {
       ...request,
@@ -399,7 +389,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       const byStatus = new Map<string, number>();
       let inserted = 0;
       for (const row of rows) {
-        const result = await trx.executeQuery(this.#importContract.bind(row as ContractValues));
+        const result = await trx.executeQuery(this.importContract.bind(row as ContractValues));
         if (!result.numAffectedRows) continue;
         inserted += 1;
         byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + 1);
@@ -413,11 +403,11 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         }
       }
       for (const session of sessions.values()) {
-        await trx.executeQuery(this.#upsertSession.bind(session));
-        await trx.executeQuery(this.#countNewSession.bind({ session_id: session.session_id, count: session.count }));
+        await trx.executeQuery(this.upsertSession.bind(session));
+        await trx.executeQuery(this.countNewSession.bind({ session_id: session.session_id, count: session.count }));
       }
-      if (inserted > 0) await this.#addCounter(trx, STORE_COUNTER.contracts, inserted);
-      for (const [status, count] of byStatus) await this.#addCounter(trx, STORE_COUNTER.statusPrefix + status, count);
+      if (inserted > 0) await this.addCounter(trx, STORE_COUNTER.contracts, inserted);
+      for (const [status, count] of byStatus) await this.addCounter(trx, STORE_COUNTER.statusPrefix + status, count);
       return inserted;
     });
   }
@@ -431,31 +421,31 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
         .where(this.interruptedContractType(), '=', 'REQUEST')
         .executeTakeFirst();
       const closed = Number(result.numUpdatedRows);
-      if (closed > 0) await this.#moveStatus(trx, 'in_progress', 'failed', closed);
+      if (closed > 0) await this.moveStatus(trx, 'in_progress', 'failed', closed);
       return closed;
     });
   }
 
   /** `newSession`: the session may not exist yet (a first REQUEST); a RESPONSE's session always does. */
-  async #insertWithSession(trx: Executor, row: NewContractRow, newSession: boolean): Promise<void> {
-    await trx.executeQuery(this.#insertContract.bind(row as ContractValues));
+  private async insertWithSession(trx: Executor, row: NewContractRow, newSession: boolean): Promise<void> {
+    await trx.executeQuery(this.insertContractQuery.bind(row as ContractValues));
     await trx.executeQuery(
-      this.#upsertSession.bind({ session_id: row.session_id, count: 1, created_at: row.created_at, updated_at: row.created_at }),
+      this.upsertSession.bind({ session_id: row.session_id, count: 1, created_at: row.created_at, updated_at: row.created_at }),
     );
     await trx.executeQuery(
-      this.#addToCounters.bind({ a: STORE_COUNTER.contracts, a_delta: 1, b: STORE_COUNTER.statusPrefix + row.status, b_delta: 1 }),
+      this.addToCounters.bind({ a: STORE_COUNTER.contracts, a_delta: 1, b: STORE_COUNTER.statusPrefix + row.status, b_delta: 1 }),
     );
-    if (newSession) await trx.executeQuery(this.#countNewSession.bind({ session_id: row.session_id, count: 1 }));
+    if (newSession) await trx.executeQuery(this.countNewSession.bind({ session_id: row.session_id, count: 1 }));
   }
 
-  async #addCounter(trx: Executor, name: string, delta: number): Promise<void> {
-    await trx.executeQuery(this.#addToCounter.bind({ name, delta }));
+  private async addCounter(trx: Executor, name: string, delta: number): Promise<void> {
+    await trx.executeQuery(this.addToCounter.bind({ name, delta }));
   }
 
   /** `count` contracts changed status from `from` to `to`. */
-  async #moveStatus(trx: Executor, from: string, to: string, count: number): Promise<void> {
+  private async moveStatus(trx: Executor, from: string, to: string, count: number): Promise<void> {
     await trx.executeQuery(
-      this.#addToCounters.bind({
+      this.addToCounters.bind({
         a: STORE_COUNTER.statusPrefix + from,
         a_delta: -count,
         b: STORE_COUNTER.statusPrefix + to,
@@ -468,23 +458,23 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
    * Keeps the `trace_outbox` counter (undelivered events) right: call it in the transaction of every
    * statement that adds (`delta` > 0) or removes (`delta` < 0) outbox rows.
    */
-  async #countOutbox(trx: Executor, delta: number): Promise<void> {
-    if (delta !== 0) await this.#addCounter(trx, STORE_COUNTER.traceOutbox, delta);
+  private async countOutbox(trx: Executor, delta: number): Promise<void> {
+    if (delta !== 0) await this.addCounter(trx, STORE_COUNTER.traceOutbox, delta);
   }
 
-  async #enqueue(trx: Executor, eventType: TraceEventType, row: NewContractRow, options: WriteOptions): Promise<void> {
+  private async enqueue(trx: Executor, eventType: TraceEventType, contract: Contract, options: WriteOptions): Promise<void> {
     const now = Date.now();
     await trx.executeQuery(
-      this.#insertOutbox.bind({
-        session_id: row.session_id,
+      this.insertOutbox.bind({
+        session_id: contract.session_id,
         event_type: eventType,
-        data: traceEventDataJson(row),
+        data: JSON.stringify(traceEventData(contract)),
         next_attempt_at: now,
         created_at: new Date(now).toISOString(),
         traceparent: options.traceparent ?? null,
       }),
     );
-    await this.#countOutbox(trx, 1);
+    await this.countOutbox(trx, 1);
   }
 
   async deleteExpiredSessions(updatedBefore: string, maxSessions: number, maxContracts: number): Promise<RetentionBatch> {
@@ -524,11 +514,11 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
           .execute();
         const { numDeletedRows } = await trx.deleteFrom('contracts').where('seq', 'in', doomed).executeTakeFirst();
         const count = Number(numDeletedRows);
-        for (const { status, n } of byStatus) await this.#addCounter(trx, STORE_COUNTER.statusPrefix + status, -Number(n));
-        await this.#addCounter(trx, STORE_COUNTER.contracts, -count);
+        for (const { status, n } of byStatus) await this.addCounter(trx, STORE_COUNTER.statusPrefix + status, -Number(n));
+        await this.addCounter(trx, STORE_COUNTER.contracts, -count);
         if (whole) {
           await trx.deleteFrom('sessions').where('session_id', '=', session_id).execute();
-          await this.#addCounter(trx, STORE_COUNTER.sessions, -1);
+          await this.addCounter(trx, STORE_COUNTER.sessions, -1);
           deleted.sessions += 1;
         } else {
           await trx
@@ -548,7 +538,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   // Reads
 
   async findById(contractId: string): Promise<Contract | undefined> {
-    const { rows } = await this.#db.executeQuery(this.#findById.bind({ contract_id: contractId }));
+    const { rows } = await this.db.executeQuery(this.findByIdQuery.bind({ contract_id: contractId }));
     return rows[0] === undefined ? undefined : sizedContract(rows[0]);
   }
 
@@ -556,7 +546,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     const children: Contract[] = [];
     // Bound the statement's parameter count; the tree endpoint asks level by level.
     for (let i = 0; i < parentIds.length; i += CHILDREN_BATCH) {
-      const rows = await this.#db
+      const rows = await this.db
         .selectFrom('contracts')
         .selectAll()
         .where('parent_contract_id', 'in', parentIds.slice(i, i + CHILDREN_BATCH))
@@ -574,11 +564,11 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
     const values = { limit: limit + 1, after: after?.seq ?? 0 } as FindValues;
     const shape = filterShape(filter, values);
-    const rowsQuery = this.#rowsQuery(shape | (after === undefined ? 0 : CURSOR_BIT) | (newestFirst ? NEWEST_FIRST_BIT : 0));
-    const [{ rows }, known] = await Promise.all([this.#db.executeQuery(rowsQuery.bind(values)), this.#knownTotal(filter, shape)]);
+    const rowsQuery = this.pageQuery(shape | (after === undefined ? 0 : CURSOR_BIT) | (newestFirst ? NEWEST_FIRST_BIT : 0));
+    const [{ rows }, known] = await Promise.all([this.db.executeQuery(rowsQuery.bind(values)), this.knownTotal(filter, shape)]);
     // A total the store does not keep is counted on the first page and carried by the cursors after it.
     const carried = known === undefined ? after?.total : undefined;
-    const total = known ?? carried ?? (await this.#count(shape, values));
+    const total = known ?? carried ?? (await this.countMatching(shape, values));
 
     const maxBytes = page.maxBytes ?? Number.POSITIVE_INFINITY;
     const items: Contract[] = [];
@@ -602,32 +592,30 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   }
 
   /** The number of contracts matching a filter when a counter holds it (no filter, session only, status only). */
-  async #knownTotal(filter: ContractFilter, shape: number): Promise<number | undefined> {
-    if (shape === 0) return this.#counter(STORE_COUNTER.contracts);
+  private async knownTotal(filter: ContractFilter, shape: number): Promise<number | undefined> {
+    if (shape === 0) return this.counter(STORE_COUNTER.contracts);
     if (shape === SESSION_ONLY) {
-      const { rows } = await this.#db.executeQuery(this.#findSession.bind({ session_id: filter.session_id! }));
+      const { rows } = await this.db.executeQuery(this.findSessionQuery.bind({ session_id: filter.session_id! }));
       return Number(rows[0]?.contract_count ?? 0);
     }
-    if (shape === STATUS_ONLY) return this.#counter(STORE_COUNTER.statusPrefix + filter.status!);
+    if (shape === STATUS_ONLY) return this.counter(STORE_COUNTER.statusPrefix + filter.status!);
     return undefined;
   }
 
-  async #count(shape: number, values: FindValues): Promise<number> {
-    const countQuery = cached(this.#findCount, shape, () =>
-      PreparedQuery.prepare<FindValues, { n: number | string | bigint }>((p) =>
-        this.#whereShape(
-          this.#db.selectFrom('contracts').select((eb) => eb.fn.countAll().as('n')),
-          shape,
-          p,
-        ),
+  private async countMatching(shape: number, values: FindValues): Promise<number> {
+    const countQuery = PreparedQuery.prepare<FindValues, { n: number | string | bigint }>((p) =>
+      this.whereShape(
+        this.db.selectFrom('contracts').select((eb) => eb.fn.countAll().as('n')),
+        shape,
+        p,
       ),
     );
-    const counted = await this.#db.executeQuery(countQuery.bind(values));
+    const counted = await this.db.executeQuery(countQuery.bind(values));
     return Number(counted.rows[0]?.n ?? 0);
   }
 
-  async #counter(name: string): Promise<number> {
-    const { rows } = await this.#db.executeQuery(this.#readCounter.bind({ name }));
+  private async counter(name: string): Promise<number> {
+    const { rows } = await this.db.executeQuery(this.readCounter.bind({ name }));
     return Number(rows[0]?.value ?? 0);
   }
 
@@ -635,28 +623,26 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     const batchSize = checkLimit(options.batchSize ?? DEFAULT_SCAN_BATCH_SIZE);
     const values = { limit: batchSize, after: 0 } as FindValues;
     // The page query of `find` after a cursor: seq starts at 1, so `seq > 0` is the first page.
-    const query = this.#rowsQuery(filterShape(filter, values) | CURSOR_BIT);
+    const query = this.pageQuery(filterShape(filter, values) | CURSOR_BIT);
     for (;;) {
-      const { rows } = await this.#db.executeQuery(query.bind(values));
+      const { rows } = await this.db.executeQuery(query.bind(values));
       if (rows.length > 0) yield rows.map(rowToContract);
       if (rows.length < batchSize) return;
       values.after = Number(rows[rows.length - 1]!.seq);
     }
   }
 
-  /** The page query (`limit` rows, oldest first unless NEWEST_FIRST_BIT) of a filter shape, compiled once per shape. */
-  #rowsQuery(shape: number): PreparedQuery<FindValues, ContractRow> {
-    return cached(this.#findRows, shape, () =>
-      PreparedQuery.prepare<FindValues, ContractRow>((p) =>
-        this.#whereShape(this.#db.selectFrom('contracts').selectAll(), shape, p)
-          .orderBy('seq', shape & NEWEST_FIRST_BIT ? 'desc' : 'asc')
-          .limit(p('limit')),
-      ),
+  /** The page query (`limit` rows, oldest first unless NEWEST_FIRST_BIT) of a filter shape. */
+  private pageQuery(shape: number): PreparedQuery<FindValues, ContractRow> {
+    return PreparedQuery.prepare<FindValues, ContractRow>((p) =>
+      this.whereShape(this.db.selectFrom('contracts').selectAll(), shape, p)
+        .orderBy('seq', shape & NEWEST_FIRST_BIT ? 'desc' : 'asc')
+        .limit(p('limit')),
     );
   }
 
   async findSession(sessionId: string): Promise<SessionSummary | undefined> {
-    const { rows } = await this.#db.executeQuery(this.#findSession.bind({ session_id: sessionId }));
+    const { rows } = await this.db.executeQuery(this.findSessionQuery.bind({ session_id: sessionId }));
     return rows[0] === undefined ? undefined : rowToSession(rows[0]);
   }
 
@@ -668,16 +654,18 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     let total: number;
     if (prefix === undefined) {
       const rowsQuery =
-        after === undefined ? this.#listSessions.bind({ limit: limit + 1 }) : this.#listSessionsAfter.bind({ limit: limit + 1, ...after });
-      [{ rows }, total] = await Promise.all([this.#db.executeQuery(rowsQuery), this.#counter(STORE_COUNTER.sessions)]);
+        after === undefined
+          ? this.listSessionsQuery.bind({ limit: limit + 1 })
+          : this.listSessionsAfter.bind({ limit: limit + 1, ...after });
+      [{ rows }, total] = await Promise.all([this.db.executeQuery(rowsQuery), this.counter(STORE_COUNTER.sessions)]);
     } else {
       // substr rather than LIKE: the same exact, case-sensitive match on SQLite and PostgreSQL, no escaping.
       const startsWith = sql<string>`substr(session_id, 1, ${prefix.length})`;
-      let rowsQuery = this.#db.selectFrom('sessions').selectAll().where(startsWith, '=', prefix);
+      let rowsQuery = this.db.selectFrom('sessions').selectAll().where(startsWith, '=', prefix);
       if (after !== undefined) {
         rowsQuery = rowsQuery.where((eb) => eb(eb.refTuple('updated_at', 'session_id'), '<', eb.tuple(after.updated_at, after.session_id)));
       }
-      const countQuery = this.#db
+      const countQuery = this.db
         .selectFrom('sessions')
         .select((eb) => eb.fn.countAll().as('n'))
         .where(startsWith, '=', prefix);
@@ -703,7 +691,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   }
 
   async stats(): Promise<ContractStats> {
-    const { rows } = await this.#db.executeQuery(this.#readCounters.bind({}));
+    const { rows } = await this.db.executeQuery(this.readCounters.bind({}));
     const counts = new Map<string, number>();
     for (const { name, value } of rows) counts.set(name, Number(value));
     // Statuses in the model's order (not the table's, which differs between stores and with history);
@@ -721,7 +709,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   }
 
   /** Adds the WHERE conditions of a filter shape (equality per filtered column, `seq > after` with a cursor, `<` newest first). */
-  #whereShape<Q extends { where: (...args: any[]) => Q }>(query: Q, shape: number, p: FindParam): Q {
+  private whereShape<Q extends { where: (...args: any[]) => Q }>(query: Q, shape: number, p: FindParam): Q {
     let q = query;
     FILTER_COLUMNS.forEach((column, i) => {
       if (shape & (1 << i)) q = q.where(column, '=', p(column));
@@ -735,7 +723,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   async claimDue(now: Date, limit: number): Promise<OutboxEvent[]> {
     if (!(limit >= 1)) return [];
-    const { rows } = await this.#db.executeQuery(this.#claimDue.bind({ now: now.getTime(), limit: Math.floor(limit) }));
+    const { rows } = await this.db.executeQuery(this.claimDueQuery.bind({ now: now.getTime(), limit: Math.floor(limit) }));
     return rows.map(rowToOutboxEvent);
   }
 
@@ -746,16 +734,16 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     if (ids.length === 0) return;
     // One prepared statement per id in one transaction: an `IN (…)` list would give every batch size
     // its own SQL text (and its own cached statement).
-    await this.#db.transaction().execute(async (trx) => {
+    await this.db.transaction().execute(async (trx) => {
       let deleted = 0;
-      for (const id of ids) deleted += Number((await trx.executeQuery(this.#deleteOutbox.bind({ id }))).numAffectedRows ?? 0);
-      await this.#countOutbox(trx, -deleted);
+      for (const id of ids) deleted += Number((await trx.executeQuery(this.deleteOutbox.bind({ id }))).numAffectedRows ?? 0);
+      await this.countOutbox(trx, -deleted);
     });
   }
 
   async markFailed(id: number, error: string, nextAttemptAt: Date): Promise<void> {
-    await this.#db.executeQuery(
-      this.#markFailed.bind({ id, error: error.slice(0, MAX_LAST_ERROR_LENGTH), next_attempt_at: nextAttemptAt.getTime() }),
+    await this.db.executeQuery(
+      this.markFailedQuery.bind({ id, error: error.slice(0, MAX_LAST_ERROR_LENGTH), next_attempt_at: nextAttemptAt.getTime() }),
     );
   }
 
@@ -763,26 +751,26 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     // Events are written in time order, so the oldest is the one with the lowest id (an index lookup,
     // where min(created_at) would scan the whole backlog).
     const [pending, oldest] = await Promise.all([
-      this.#counter(STORE_COUNTER.traceOutbox),
-      this.#db.selectFrom('trace_outbox').select('created_at').orderBy('id').limit(1).executeTakeFirst(),
+      this.counter(STORE_COUNTER.traceOutbox),
+      this.db.selectFrom('trace_outbox').select('created_at').orderBy('id').limit(1).executeTakeFirst(),
     ]);
     return { pending, oldest_created_at: oldest?.created_at ?? null };
   }
 
   moveToDeadLetter(id: number, reason: DeadLetterReason): Promise<boolean> {
-    return this.#deadLetters.moveToDeadLetter(id, reason);
+    return this.deadLetters.moveToDeadLetter(id, reason);
   }
 
   deadLetterSummary(): Promise<DeadLetterSummary> {
-    return this.#deadLetters.deadLetterSummary();
+    return this.deadLetters.deadLetterSummary();
   }
 
   listDeadLetters(limit: number, afterId?: number): Promise<TraceDeadLetter[]> {
-    return this.#deadLetters.listDeadLetters(limit, afterId);
+    return this.deadLetters.listDeadLetters(limit, afterId);
   }
 
   requeueDeadLetters(ids: readonly number[] | 'all', now: Date): Promise<number[]> {
-    return this.#deadLetters.requeueDeadLetters(ids, now);
+    return this.deadLetters.requeueDeadLetters(ids, now);
   }
 }
 
@@ -813,15 +801,6 @@ function filterShape(filter: ContractFilter, values: FindValues): number {
 /** The contract of a row, with its JSON size recorded (response budgets). */
 function sizedContract(row: ContractRow): Contract {
   return recordJsonSize(rowToContract(row), rowJsonSize(row));
-}
-
-function cached<V>(map: Map<number, V>, key: number, create: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = create();
-    map.set(key, value);
-  }
-  return value;
 }
 
 function checkLimit(limit: number): number {

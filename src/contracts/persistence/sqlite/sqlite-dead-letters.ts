@@ -14,14 +14,14 @@ const REQUEUE_BATCH = 500;
  * exactly one of the two tables.
  */
 export class SqliteTraceDeadLetters {
-  readonly #db: Kysely<ContractsTables>;
+  private readonly db: Kysely<ContractsTables>;
 
   constructor(db: Kysely<ContractsTables>) {
-    this.#db = db;
+    this.db = db;
   }
 
   async moveToDeadLetter(id: number, reason: DeadLetterReason): Promise<boolean> {
-    return this.#db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => {
       const moved = await trx
         .insertInto('trace_dead_letters')
         .columns([
@@ -65,20 +65,20 @@ export class SqliteTraceDeadLetters {
   async deadLetterSummary(): Promise<DeadLetterSummary> {
     // The count comes from the store counters, kept in the transactions that move events, not a scan.
     const [counted, oldest] = await Promise.all([
-      this.#db
+      this.db
         .selectFrom('store_counters')
         .select('value as n')
         .where('name', '=', STORE_COUNTER.traceDeadLetters)
         .executeTakeFirst()
         .then((row) => row ?? { n: 0 }),
-      this.#db.selectFrom('trace_dead_letters').select('dead_at').orderBy('dead_at').limit(1).executeTakeFirst(),
+      this.db.selectFrom('trace_dead_letters').select('dead_at').orderBy('dead_at').limit(1).executeTakeFirst(),
     ]);
     return { count: Number(counted.n), oldest_dead_at: oldest?.dead_at ?? null };
   }
 
   async listDeadLetters(limit: number, afterId = 0): Promise<TraceDeadLetter[]> {
     if (!(limit >= 1)) return [];
-    const rows = await this.#db
+    const rows = await this.db
       .selectFrom('trace_dead_letters')
       .selectAll()
       .where('id', '>', afterId)
@@ -92,10 +92,10 @@ export class SqliteTraceDeadLetters {
     const moved: number[] = [];
     if (ids === 'all') {
       for (;;) {
-        const batch = await this.#db.selectFrom('trace_dead_letters').select('id').orderBy('id').limit(REQUEUE_BATCH).execute();
+        const batch = await this.db.selectFrom('trace_dead_letters').select('id').orderBy('id').limit(REQUEUE_BATCH).execute();
         if (batch.length === 0) return moved;
         moved.push(
-          ...(await this.#requeue(
+          ...(await this.requeue(
             batch.map((r) => Number(r.id)),
             now,
           )),
@@ -103,13 +103,13 @@ export class SqliteTraceDeadLetters {
       }
     }
     const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += REQUEUE_BATCH) moved.push(...(await this.#requeue(unique.slice(i, i + REQUEUE_BATCH), now)));
+    for (let i = 0; i < unique.length; i += REQUEUE_BATCH) moved.push(...(await this.requeue(unique.slice(i, i + REQUEUE_BATCH), now)));
     return moved;
   }
 
   /** Moves the dead letters among `ids` (at most REQUEUE_BATCH) back to the outbox, due at `now`. */
-  async #requeue(ids: number[], now: Date): Promise<number[]> {
-    return this.#db.transaction().execute(async (trx) => {
+  private async requeue(ids: number[], now: Date): Promise<number[]> {
+    return this.db.transaction().execute(async (trx) => {
       const found = await trx.selectFrom('trace_dead_letters').select('id').where('id', 'in', ids).orderBy('id').execute();
       if (found.length === 0) return [];
       const present = found.map((r) => Number(r.id));
