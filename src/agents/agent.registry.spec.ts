@@ -100,7 +100,7 @@ describe('AgentRegistry', () => {
     registry.register(definition('a'));
     registry.setStatus('a', 'offline');
     expect(routedTo()).toBe('unavailable');
-    registry.heartbeat('a');
+    registry.setStatus('a', 'available', new Date().toISOString());
     expect(routedTo()).toBe('a');
     expect(registry.get('a')?.state.last_heartbeat).toEqual(expect.any(String));
   });

@@ -127,22 +127,14 @@ export class AgentRegistry {
     this.changed(agent);
   }
 
-  /** Marks a remote agent online (`available`) or `offline`; false when unknown. */
-  setStatus(agentId: string, status: 'available' | 'offline'): boolean {
+  /** Marks a remote agent online (`available`; `heartbeatAt`: it sent a heartbeat) or `offline`; false when unknown. */
+  setStatus(agentId: string, status: 'available' | 'offline', heartbeatAt?: string): boolean {
     const agent = this.agents.get(agentId);
     if (!agent) return false;
+    if (heartbeatAt !== undefined) agent.state.last_heartbeat = heartbeatAt;
     if (agent.state.status === status) return true;
     agent.state.status = status;
     this.changed(agent);
-    return true;
-  }
-
-  /** Records a heartbeat: the agent is online again. False when unknown. */
-  heartbeat(agentId: string, at = new Date().toISOString()): boolean {
-    const agent = this.agents.get(agentId);
-    if (!agent) return false;
-    agent.state.last_heartbeat = at;
-    this.setStatus(agentId, 'available');
     return true;
   }
 

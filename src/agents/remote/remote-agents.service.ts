@@ -166,7 +166,7 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
     if (agent.definition.kind === 'local') throw new ConflictException(RemoteAgentsMessages.localHeartbeat(agentId));
     const at = new Date().toISOString();
     this.liveness.seen(agentId, 'heartbeat');
-    this.registry.heartbeat(agentId, at);
+    this.registry.setStatus(agentId, 'available', at);
     await this.repository.recordHeartbeat(agentId, at);
     return { agent_id: agentId, last_heartbeat: at };
   }
