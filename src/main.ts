@@ -6,6 +6,7 @@ import { Logger as PinoLoggerService } from 'nestjs-pino';
 import { loadAppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
+import { connectionBudgetMessage, outboundConnectionBudget } from './common/http/connection-budget.js';
 import { logLevelsFrom } from './common/logging/log-levels.js';
 import { installGracefulShutdown } from './common/shutdown/graceful-shutdown.js';
 import { loadShutdownConfig } from './common/shutdown/shutdown.config.js';
@@ -36,6 +37,7 @@ async function bootstrap(): Promise<void> {
   });
   const address = app.getHttpServer().address() as AddressInfo;
   Logger.log(`Agent Orchestrator listening on http://${config.host}:${address.port} (dashboard at /ui, docs at /docs)`, 'Bootstrap');
+  Logger.log(connectionBudgetMessage(outboundConnectionBudget()), 'Bootstrap');
 }
 
 try {

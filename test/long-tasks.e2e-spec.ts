@@ -162,6 +162,7 @@ describe('Long tasks: many slow agent calls in flight at once', () => {
       const registered = await post('/v1/agents', agent.registration('agent_bounded', { max_concurrency: 100_000 }));
       expect(registered.status).toBe(201);
       expect(await registered.json()).toMatchObject({ max_concurrency: 100_000, effective_max_concurrency: 750 });
+      expect(server.output()).toContain('Calls to agents in flight at once: at most 750, bound by file descriptors (ulimit -n 1000)');
       expect(server.output()).toContain(
         "Agent 'agent_bounded': max_concurrency 100000 is more calls than this process can hold connections for",
       );

@@ -1,4 +1,4 @@
-import { outboundConnectionBudget, RESERVED_FILE_DESCRIPTORS } from './connection-budget.js';
+import { connectionBudgetMessage, outboundConnectionBudget, RESERVED_FILE_DESCRIPTORS } from './connection-budget.js';
 
 const machine =
   (files: string | null, ports: string | null) =>
@@ -33,5 +33,12 @@ describe('outboundConnectionBudget', () => {
     expect(outboundConnectionBudget(machine(null, null)).limit).toBeNull();
     expect(outboundConnectionBudget(machine(limits('unlimited'), null)).limit).toBeNull();
     expect(outboundConnectionBudget(machine(null, '1024 1123')).limit).toBe(100);
+  });
+
+  it('says at start-up what bounds the calls in flight', () => {
+    expect(connectionBudgetMessage({ limit: 750, boundBy: 'file descriptors (ulimit -n 1000)' })).toBe(
+      "Calls to agents in flight at once: at most 750, bound by file descriptors (ulimit -n 1000); an agent's max_concurrency above it is lowered to it",
+    );
+    expect(connectionBudgetMessage({ limit: null, boundBy: 'nothing this process can read' })).toContain('only by each agent');
   });
 });

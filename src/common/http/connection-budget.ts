@@ -56,3 +56,10 @@ function ephemeralPorts(read: ReadText): number | null {
 function positive(n: number): number | null {
   return Number.isSafeInteger(n) && n > 0 ? n : null;
 }
+
+/** The start-up line that says how many calls to agents this process can have in flight. */
+export function connectionBudgetMessage(budget: ConnectionBudget): string {
+  return budget.limit === null
+    ? "Calls to agents in flight at once: bounded only by each agent's max_concurrency"
+    : `Calls to agents in flight at once: at most ${budget.limit}, bound by ${budget.boundBy}; an agent's max_concurrency above it is lowered to it`;
+}
