@@ -7,7 +7,7 @@ import type { ApiKeyRecord } from '../auth/interfaces/api-key.interface.js';
 import { KyselyApiKeysRepository } from '../auth/index.js';
 import { parseScopes } from '../auth/scopes.js';
 import { loadDatabaseConfig, openDatabase } from '../database/index.js';
-import { loadEnvFile, parseCommandLine, UsageError } from './command-line.js';
+import { loadEnvFile, parseCommandLine, textTable, UsageError } from './command-line.js';
 
 /**
  * `npm run keys -- create|list|revoke`: manages the API keys in `${DATA_DIR}/orchestrator.db`, while
@@ -87,15 +87,7 @@ function table(keys: ApiKeyRecord[]): string {
     k.last_used_at ?? '-',
     k.revoked_at ?? '-',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return textTable(header, rows);
 }
 
 async function run(command: Exclude<Command, { name: 'help' }>): Promise<number> {

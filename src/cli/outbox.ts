@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { OutboxRepository, TraceDeadLetter } from '../contracts/contract.repository.js';
 import { contractRepositoryFor } from '../contracts/index.js';
 import { loadDatabaseConfig, openDatabase, type Database } from '../database/index.js';
-import { parseCommandLine, runCommand, UsageError } from './command-line.js';
+import { parseCommandLine, runCommand, textTable, UsageError } from './command-line.js';
 import { requireExistingStore } from './contract-store.js';
 
 /**
@@ -100,15 +100,7 @@ function table(letters: TraceDeadLetter[]): string {
       error.length > TABLE_ERROR_CHARS ? `${error.slice(0, TABLE_ERROR_CHARS - 1)}…` : error,
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return textTable(header, rows);
 }
 
 async function list(outbox: OutboxRepository, command: Extract<Command, { name: 'list' }>): Promise<number> {
