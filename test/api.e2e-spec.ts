@@ -189,6 +189,7 @@ describe('REST API (SPEC §4)', () => {
         metadata: {
           intent: 'pairing',
           traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/),
+          context: { k: 1 },
           attempts: [
             { agent_id: 'agent_example_001', started_at: expect.stringMatching(ISO_Z), duration_ms: expect.any(Number), error: null },
           ],

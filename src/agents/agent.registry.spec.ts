@@ -9,6 +9,7 @@ const capability = (name: string): RegisteredCapability => ({
   parameters: {},
   input_schema: {},
   validate: (parameters) => Promise.resolve({ ok: true, value: parameters }),
+  resumable: true,
 });
 
 function definition(agent_id: string, kind: AgentKind = 'http', max_concurrency: number | null = null, caps = ['work']): AgentDefinition {

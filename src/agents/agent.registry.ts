@@ -93,6 +93,16 @@ export class AgentRegistry {
   }
 
   /**
+   * Whether an interrupted task of the capability may run again: some agent provides it and every
+   * provider's capability is resumable, since a task may land on any of them and a handler that opted
+   * out must never run twice.
+   */
+  resumable(capabilityName: string): boolean {
+    const providers = this.index.providers(capabilityName);
+    return providers.length > 0 && providers.every((agent) => agent.definition.capabilities.get(capabilityName)?.resumable !== false);
+  }
+
+  /**
    * The provider in service with a free slot and the fewest attempts in flight, leaving out the agents in
    * `exclude` (those a task already failed on). `unknown` when no agent outside `exclude` provides it.
    */

@@ -87,6 +87,7 @@ export class AgentsExplorer implements OnModuleInit {
         parameters: parameterTypesOf(schema),
         input_schema: schema,
         validate: inputValidatorOf(meta.input),
+        resumable: meta.resumable !== false,
       });
       const fn = (instance as Record<string, Handler>)[method];
       handlers.set(meta.name, fn.bind(instance));

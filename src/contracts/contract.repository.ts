@@ -1,6 +1,7 @@
 import type {
   Contract,
   ContractFilter,
+  JsonObject,
   ContractStats,
   OutboxEvent,
   Page,
@@ -42,8 +43,24 @@ export abstract class ContractRepository {
   /** Inserts contracts as they are (import). Contracts whose id exists already are skipped. Returns how many were added. */
   abstract importContracts(contracts: Contract[]): Promise<number>;
 
-  /** Closes REQUESTs left `in_progress` (by a crash) as failed. Returns how many were closed. */
-  abstract failInterrupted(error: string, completedAt: string): Promise<number>;
+  /**
+   * The REQUESTs `in_progress`, oldest first, in batches of at most `batchSize` (restart recovery):
+   * one keyset page per batch, as `scan` reads, so memory is bounded by one batch on any store size.
+   */
+  abstract scanInProgressRequests(options?: ScanOptions): AsyncIterable<Contract[]>;
+
+  /**
+   * Closes those of `contractIds` that are REQUESTs still `in_progress` (a crash interrupted them) as
+   * failed with `error`. Returns how many were closed.
+   */
+  abstract failInterrupted(contractIds: readonly string[], error: string, completedAt: string): Promise<number>;
+
+  /**
+   * Appends `attempt` to `metadata.attempts` of a REQUEST still `in_progress` (an attempt a crash cut
+   * short) and returns the REQUEST as stored now; returns undefined, writing nothing, when no such
+   * REQUEST is `in_progress`.
+   */
+  abstract recordInterruptedAttempt(contractId: string, attempt: JsonObject): Promise<Contract | undefined>;
 
   abstract findById(contractId: string): Promise<Contract | undefined>;
 

@@ -1,4 +1,5 @@
-import type { Contract } from '../contracts/contract.model.js';
+import { traceparentFrom } from '../common/tracing/traceparent.js';
+import type { Contract, JsonObject } from '../contracts/contract.model.js';
 import type { WriteOptions } from '../contracts/contract.repository.js';
 
 /** Where a task sits in a chain of delegations. */
@@ -23,4 +24,26 @@ export interface AcceptedTask {
   parentSignal?: AbortSignal;
   /** Sub-tasks this task has started (refused ones included), bounded by DELEGATION_MAX_CHILDREN. */
   children: number;
+}
+
+/**
+ * The task of a top-level REQUEST as recorded (to run it again): its parameters are the REQUEST's
+ * payload, its context and trace context those kept in its metadata. `traceOutbox`: whether its
+ * contracts get Trace outbox events (the Trace dispatcher is enabled).
+ */
+export function acceptedTaskFrom(request: Contract, traceOutbox: boolean): AcceptedTask {
+  const { context, traceparent } = request.metadata;
+  return {
+    request,
+    capability: request.capability ?? '',
+    parameters: request.payload as Record<string, unknown>,
+    context: isObject(context) ? context : {},
+    outbox: { outbox: traceOutbox, traceparent: traceparentFrom(traceparent) },
+    lineage: NO_LINEAGE,
+    children: 0,
+  };
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -87,15 +87,24 @@ export class AttemptRunner {
     }
   }
 
-  /** Runs the task's attempts, starting on `first` when it has a slot already. Never rejects. */
-  async run(target: AttemptTarget, first: AgentPlacement | undefined): Promise<TaskAttempts> {
+  /**
+   * Runs the task's attempts, starting on `first` when it has a slot already. `priorAttempts`: those
+   * an earlier run made (a task run again after a restart); they come first in the returned attempts
+   * and count toward TASK_MAX_ATTEMPTS: a task that made them all already fails without running.
+   * Never rejects.
+   */
+  async run(target: AttemptTarget, first: AgentPlacement | undefined, priorAttempts: readonly JsonObject[] = []): Promise<TaskAttempts> {
     const { task, signal } = target;
-    const attempts: JsonObject[] = [];
+    const attempts: JsonObject[] = [...priorAttempts];
     const tried = new Set<string>();
     let agentId = task.request.to_agent;
+    if (attempts.length >= this.config.maxAttempts) {
+      first?.slot.release('unused');
+      return { result: { success: false, error: OrchestratorMessages.attemptsExhausted(this.config.maxAttempts) }, agentId, attempts };
+    }
     let next = first;
     let result: AttemptResult | undefined;
-    for (let n = 1; ; n++) {
+    for (let n = attempts.length + 1; ; n++) {
       if (!next) {
         // After a transport failure, only agents the task has not failed on. When the scheduler refuses
         // (none left is a 404), that failure stays the task's outcome.
@@ -111,7 +120,7 @@ export class AttemptRunner {
       agentId = slot.agent.definition.agent_id;
       target.onAgent(agentId);
       // Only submitted tasks have a stream: no view is built for the others.
-      if (n === 1 && this.events.has(task.request.contract_id)) {
+      if (n === priorAttempts.length + 1 && this.events.has(task.request.contract_id)) {
         this.events.publish(task.request.contract_id, 'state', taskView({ ...task.request, to_agent: agentId }, 'working'));
       }
       this.lifecycle.started({

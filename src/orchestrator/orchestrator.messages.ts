@@ -45,5 +45,11 @@ export const OrchestratorMessages = {
   taskNotFound: (taskId: string) => `Task '${taskId}' not found`,
   interruptedTasksClosed: (count: number) =>
     `Closed ${count} REQUEST contract${count === 1 ? '' : 's'} left in_progress by a previous run as failed`,
+  interruptedTasksResumed: (count: number) =>
+    `Running ${count} submitted task${count === 1 ? '' : 's'} left in_progress by a previous run again`,
+  resumeFailed: (taskId: string, error: unknown) =>
+    `Task ${taskId} left in_progress by a previous run could not be run again: ${error instanceof Error ? error.message : String(error)}`,
+  interruptedAttempt: () => 'orchestrator restarted before the attempt finished; the task runs again',
+  attemptsExhausted: (max: number) => `The task was not run again: it already made ${max} attempts (TASK_MAX_ATTEMPTS=${max})`,
   threw: (value: unknown) => (value instanceof Error ? value.message || value.name : `Agent threw ${String(value)}`),
 };

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, NotFoundException, type BeforeApplicationSh
 import type { ConfigType } from '@nestjs/config';
 import { CAPABILITY_NAME_PATTERN } from '../agents/agents.constants.js';
 import type { DelegationResult, TaskContext } from '../agents/interfaces/task-context.interface.js';
-import type { JsonObject, JsonValue } from '../contracts/contract.model.js';
+import type { Contract, JsonObject, JsonValue } from '../contracts/contract.model.js';
 import { ORCHESTRATOR_AGENT_ID } from '../contracts/contract.model.js';
 import type { AcceptedTask, Lineage } from './accepted-task.js';
 import { AttemptRunner, type AgentPlacement } from './attempt-runner.js';
@@ -55,14 +55,35 @@ export class OrchestratorService implements BeforeApplicationShutdown {
   async submit(request: OrchestrateRequestDto, traceparent?: string): Promise<string> {
     this.inFlight.checkAccepting();
     const { placement, agentId } = await this.attempts.placeOrQueue(request.capability, request.parameters ?? {});
-    const task = await this.recordRequest(placement, () => this.recorder.recordRequest(request, traceparent, agentId));
+    const task = await this.recordRequest(placement, () => this.recorder.recordRequest(request, traceparent, agentId, undefined, true));
     const taskId = task.request.contract_id;
-    this.events.open(taskId);
-    this.events.publish(taskId, 'state', taskView(task.request, 'submitted'));
     this.inFlight.inBackground(
-      this.run(task, placement).catch((error: unknown) => this.logger.error(OrchestratorMessages.backgroundTaskFailed(taskId, error))),
+      this.runInBackground(task, placement).catch((error: unknown) =>
+        this.logger.error(OrchestratorMessages.backgroundTaskFailed(taskId, error)),
+      ),
     );
     return taskId;
+  }
+
+  /**
+   * Runs again a task whose REQUEST is recorded and still `in_progress` but that runs nowhere (a
+   * restart interrupted it): as a submitted task in flight here (its event stream, cancellation,
+   * delegation, drain at shutdown), waiting in the capability's queue like any task. Its outcome is
+   * recorded with `metadata.attempts` = `priorAttempts`, then this run's; the prior ones count toward
+   * TASK_MAX_ATTEMPTS. Resolves with the outcome; rejects when the store refuses to record it, and
+   * with 503 once shutdown began (nothing is run then).
+   */
+  async runAgain(request: Contract, priorAttempts: JsonObject[]): Promise<OrchestrateResponseDto> {
+    this.inFlight.checkAccepting();
+    const done = this.runInBackground(this.recorder.acceptedTask(request), undefined, priorAttempts);
+    // Shutdown waits for it; the caller gets its failure.
+    this.inFlight.inBackground(done.catch(() => undefined));
+    return done;
+  }
+
+  /** Checked before work that would start a task: false once shutdown began. */
+  isAccepting(): boolean {
+    return this.inFlight.isAccepting();
   }
 
   /**
@@ -126,8 +147,24 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     }
   }
 
+  /** Opens the task's event stream (state `submitted`) and runs it. */
+  private runInBackground(
+    task: AcceptedTask,
+    first: AgentPlacement | undefined,
+    priorAttempts?: readonly JsonObject[],
+  ): Promise<OrchestrateResponseDto> {
+    const taskId = task.request.contract_id;
+    this.events.open(taskId);
+    this.events.publish(taskId, 'state', taskView(task.request, 'submitted'));
+    return this.run(task, first, priorAttempts);
+  }
+
   /** Runs the task's attempts as a task in flight and commits the outcome (SPEC §5 steps 2-3). */
-  private run(task: AcceptedTask, first: AgentPlacement | undefined): Promise<OrchestrateResponseDto> {
+  private run(
+    task: AcceptedTask,
+    first: AgentPlacement | undefined,
+    priorAttempts?: readonly JsonObject[],
+  ): Promise<OrchestrateResponseDto> {
     return this.inFlight.track(task, async (running) => {
       const target = {
         task,
@@ -135,7 +172,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
         onAgent: (agentId: string) => (running.agentId = agentId),
         contextFor: (agentId: string) => this.contextFor(running, agentId),
       };
-      return this.recorder.recordOutcome(task, await this.attempts.run(target, first));
+      return this.recorder.recordOutcome(task, await this.attempts.run(target, first, priorAttempts));
     });
   }
 

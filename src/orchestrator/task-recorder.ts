@@ -6,7 +6,7 @@ import { ORCHESTRATOR_AGENT_ID } from '../contracts/contract.model.js';
 import { ContractRepository } from '../contracts/contract.repository.js';
 import { RequestAlreadyClosedError } from '../contracts/errors/request-already-closed.error.js';
 import { TraceOutboxDispatcher } from '../integrations/trace/trace-outbox.dispatcher.js';
-import { NO_LINEAGE, type AcceptedTask, type Lineage } from './accepted-task.js';
+import { acceptedTaskFrom, NO_LINEAGE, type AcceptedTask, type Lineage } from './accepted-task.js';
 import type { TaskAttempts } from './attempt-runner.js';
 import type { OrchestrateRequestDto } from './dto/orchestrate-request.dto.js';
 import type { OrchestrateResponseDto } from './dto/orchestrate-response.dto.js';
@@ -38,16 +38,23 @@ export class TaskRecorder {
     private readonly lifecycle: TaskLifecycle,
   ) {}
 
-  /** Commits the REQUEST of a task (SPEC §5 step 1); 503 when the store refuses it. */
+  /**
+   * Commits the REQUEST of a task (SPEC §5 step 1); 503 when the store refuses it. `submitted`: the
+   * task runs in the background (`submit`) and so may run again after a restart; its REQUEST says so
+   * and, like any REQUEST, keeps a non-empty context, so that the task can be rebuilt from it.
+   */
   async recordRequest(
     request: Pick<OrchestrateRequestDto, 'session_id' | 'capability' | 'parameters' | 'context' | 'intent'>,
     traceparent: string | undefined,
     toAgent: string,
     delegation?: Delegation,
+    submitted = false,
   ): Promise<AcceptedTask> {
     const trace = traceparentFrom(traceparent);
     const outbox = { outbox: this.trace.enabled, traceparent: trace };
     const metadata: JsonObject = request.intent === undefined ? { traceparent: trace } : { intent: request.intent, traceparent: trace };
+    if (submitted) metadata.submitted = true;
+    if (request.context !== undefined && Object.keys(request.context).length > 0) metadata.context = request.context as JsonObject;
     const parameters = request.parameters ?? {};
     const contract: Contract = {
       contract_id: newUlid(),
@@ -82,6 +89,11 @@ export class TaskRecorder {
       parentSignal: delegation?.parentSignal,
       children: 0,
     };
+  }
+
+  /** The task of a top-level REQUEST recorded earlier, to run it again (see acceptedTaskFrom). */
+  acceptedTask(request: Contract): AcceptedTask {
+    return acceptedTaskFrom(request, this.trace.enabled);
   }
 
   /**
@@ -153,7 +165,7 @@ export class TaskRecorder {
   /**
    * The store refused to record a task's outcome (disk full, database busy beyond the busy timeout):
    * logs it, ends the task's event stream with an `error` event, and returns the 503 for the caller.
-   * The REQUEST stays `in_progress` in the store; the next start closes it as interrupted.
+   * The REQUEST stays `in_progress` in the store; the next start runs it again or closes it as interrupted.
    */
   private notRecorded(taskId: string, failure: unknown): ServiceUnavailableException {
     this.logger.error(OrchestratorMessages.outcomeNotRecordedCause(taskId, failure));

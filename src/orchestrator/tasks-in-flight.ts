@@ -39,6 +39,10 @@ export class TasksInFlight {
     if (!this.accepting) throw new RetryLaterException(OrchestratorMessages.shuttingDown(), RETRY_AFTER_SHUTDOWN_S);
   }
 
+  isAccepting(): boolean {
+    return this.accepting;
+  }
+
   stopAccepting(): void {
     this.accepting = false;
   }

@@ -160,6 +160,7 @@ export class A2aAgentFactory {
         input_schema: {},
         // The card describes no input schema: a skill takes any parameters object.
         validate: acceptAnyParameters,
+        resumable: true,
       });
     }
 

@@ -6,6 +6,12 @@ export interface CapabilityOptions {
   description: string;
   /** A class-validator DTO class; parameters are validated against it before the handler runs. */
   input?: Type<object>;
+  /**
+   * Whether a task of this capability that a crash interrupted may run again at the next start
+   * (default true: tasks are run at least once, so a handler may see the same `ctx.task_id` twice).
+   * false: such a task is failed instead, and the handler never runs twice for one task.
+   */
+  resumable?: boolean;
 }
 
 export interface AgentOptions {

@@ -15,6 +15,11 @@ export interface RegisteredCapability {
   readonly input_schema: Record<string, unknown>;
   /** Validates (and converts) the parameters before the agent runs. */
   validate(parameters: Record<string, unknown>): Promise<InputValidation>;
+  /**
+   * Whether an interrupted task of it may run again after a restart (`@Capability({ resumable })`;
+   * always true for remote agents, which cannot opt out).
+   */
+  readonly resumable: boolean;
 }
 
 export type AgentKind = 'local' | 'http' | 'a2a' | 'mcp';

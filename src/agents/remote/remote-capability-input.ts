@@ -95,6 +95,7 @@ export function compileRemoteCapabilities(capabilities: readonly RemoteCapabilit
       parameters: capability.parameters ?? parameterTypesOf(schema ?? {}),
       input_schema: schema ?? {},
       validate: validatorOf(validate),
+      resumable: true,
     });
   }
   return compiled;

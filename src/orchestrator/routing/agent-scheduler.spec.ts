@@ -17,7 +17,14 @@ function definition(agent_id: string, max_concurrency: number | null): AgentDefi
     capabilities: new Map([
       [
         'work',
-        { name: 'work', description: '', parameters: {}, input_schema: {}, validate: (p) => Promise.resolve({ ok: true, value: p }) },
+        {
+          name: 'work',
+          description: '',
+          parameters: {},
+          input_schema: {},
+          validate: (p) => Promise.resolve({ ok: true, value: p }),
+          resumable: true,
+        },
       ],
     ]),
     execute: () => Promise.resolve({}),

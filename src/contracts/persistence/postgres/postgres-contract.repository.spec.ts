@@ -113,7 +113,21 @@ describeWithPostgres('PostgresContractRepository (on the PostgreSQL server of TE
         const batches: Contract[][] = [];
         for await (const batch of store.scan({ session_id: 'Zeta' }, { batchSize: 2 })) batches.push(batch);
         seen.push(batches);
-        seen.push(await store.failInterrupted('orchestrator restarted before the task finished', '2026-02-01T00:00:00.000Z'));
+        const inProgress: Contract[][] = [];
+        for await (const batch of store.scanInProgressRequests({ batchSize: 4 })) inProgress.push(batch);
+        seen.push(inProgress);
+        const interrupted = inProgress.flat().map((c) => c.contract_id);
+        seen.push(
+          await store.recordInterruptedAttempt(interrupted[0]!, { agent_id: 'a', started_at: null, duration_ms: null, error: 'lost' }),
+        );
+        seen.push(
+          await store.failInterrupted(
+            [...interrupted, requests[0]!.contract_id],
+            'orchestrator restarted before the task finished',
+            '2026-02-01T00:00:00.000Z',
+          ),
+        );
+        seen.push(await store.recordInterruptedAttempt(interrupted[0]!, { error: 'too late' }));
         const claimed = await store.claimDue(new Date(Date.now() + 1000), 5);
         seen.push(claimed.map(withoutTime));
         await store.markDelivered([claimed[0]!.id]);

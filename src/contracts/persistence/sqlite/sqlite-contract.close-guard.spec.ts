@@ -11,8 +11,8 @@ describe('SqliteContractRepository: a final state is final', () => {
   it.each<[string, (id: string) => Promise<void>, ContractStatus]>([
     [
       'failed by restart recovery',
-      async () => {
-        await store.repo.failInterrupted('orchestrator restarted before the task finished', nextTime());
+      async (id) => {
+        await store.repo.failInterrupted([id], 'orchestrator restarted before the task finished', nextTime());
       },
       'failed',
     ],
@@ -66,7 +66,7 @@ describe('SqliteContractRepository: a final state is final', () => {
   it('a late writer in the same group commit as other writes fails alone', async () => {
     const closed = makeRequest();
     await store.repo.insertRequest(closed, { outbox: false });
-    await store.repo.failInterrupted('orchestrator restarted before the task finished', nextTime());
+    await store.repo.failInterrupted([closed.contract_id], 'orchestrator restarted before the task finished', nextTime());
     const reopened = makeRequest();
     await store.repo.insertRequest(reopened, { outbox: false });
 

@@ -645,14 +645,13 @@ describe('SqliteContractRepository', () => {
     });
   });
 
-  describe('failInterrupted and stats', () => {
-    it('closes only in_progress REQUESTs as failed', async () => {
+  describe('restart recovery and stats', () => {
+    it('lists the in_progress REQUESTs oldest first in batches, and closes those named as failed', async () => {
       const open1 = makeRequest();
       const open2 = makeRequest({ session_id: 'session_b' });
+      const open3 = makeRequest();
       const done = makeRequest();
-      await store.repo.insertRequest(open1, { outbox: false });
-      await store.repo.insertRequest(open2, { outbox: false });
-      await store.repo.insertRequest(done, { outbox: false });
+      for (const request of [open1, open2, open3, done]) await store.repo.insertRequest(request, { outbox: false });
       await store.repo.completeRequest(
         done,
         { status: 'completed', result: {}, error: null, completed_at: nextTime() },
@@ -664,8 +663,13 @@ describe('SqliteContractRepository', () => {
       // A RESPONSE never counts as interrupted, even with an odd status.
       await store.repo.importContracts([makeResponse(open1, { status: 'in_progress', contract_id: 'odd-response' })]);
 
+      const batches: string[][] = [];
+      for await (const batch of store.repo.scanInProgressRequests({ batchSize: 2 })) batches.push(batch.map((c) => c.contract_id));
+      expect(batches).toEqual([[open1.contract_id, open2.contract_id], [open3.contract_id]]);
+
       const at = nextTime();
-      expect(await store.repo.failInterrupted('orchestrator restarted before the task finished', at)).toBe(2);
+      const named = [open1.contract_id, open2.contract_id, done.contract_id, 'odd-response', 'unknown'];
+      expect(await store.repo.failInterrupted(named, 'orchestrator restarted before the task finished', at)).toBe(2);
       for (const id of [open1.contract_id, open2.contract_id]) {
         expect(await store.repo.findById(id)).toMatchObject({
           status: 'failed',
@@ -673,15 +677,43 @@ describe('SqliteContractRepository', () => {
           completed_at: at,
         });
       }
+      expect(await store.repo.findById(open3.contract_id)).toMatchObject({ status: 'in_progress' });
       expect(await store.repo.findById(done.contract_id)).toMatchObject({ status: 'completed', error: null });
       expect(await store.repo.findById('odd-response')).toMatchObject({ status: 'in_progress' });
-      expect(await store.repo.failInterrupted('again', nextTime())).toBe(0);
+      expect(await store.repo.failInterrupted(named, 'again', nextTime())).toBe(0);
+      expect(await store.repo.failInterrupted([], 'again', nextTime())).toBe(0);
 
       expect(await store.repo.stats()).toEqual({
         total_sessions: 2,
-        total_contracts: 5,
-        by_status: { failed: 2, completed: 2, in_progress: 1 },
+        total_contracts: 6,
+        by_status: { failed: 2, completed: 2, in_progress: 2 },
       });
+    });
+
+    it('appends an interrupted attempt only to a REQUEST still in_progress', async () => {
+      const open = makeRequest({ metadata: { traceparent: 'tp', attempts: [{ agent_id: 'a', error: 'first' }] } });
+      const fresh = makeRequest();
+      const done = makeRequest();
+      for (const request of [open, fresh, done]) await store.repo.insertRequest(request, { outbox: false });
+      const response = makeResponse(done);
+      await store.repo.completeRequest(done, { status: 'completed', result: {}, error: null, completed_at: nextTime() }, response, {
+        outbox: false,
+      });
+      const lost = { agent_id: 'b', started_at: null, duration_ms: null, error: 'lost' };
+
+      const updated = await store.repo.recordInterruptedAttempt(open.contract_id, lost);
+      expect(updated).toMatchObject({ contract_id: open.contract_id, status: 'in_progress' });
+      expect(updated!.metadata).toEqual({ traceparent: 'tp', attempts: [{ agent_id: 'a', error: 'first' }, lost] });
+      expect((await store.repo.findById(open.contract_id))!.metadata).toEqual(updated!.metadata);
+      expect((await store.repo.recordInterruptedAttempt(fresh.contract_id, lost))!.metadata).toEqual({
+        ...fresh.metadata,
+        attempts: [lost],
+      });
+
+      for (const id of [done.contract_id, response.contract_id, 'unknown']) {
+        expect(await store.repo.recordInterruptedAttempt(id, lost)).toBeUndefined();
+      }
+      expect((await store.repo.findById(done.contract_id))!.metadata).toEqual(done.metadata);
     });
 
     it('stats of an empty store', async () => {

@@ -11,6 +11,7 @@ import {
   type Page,
   type PageRequest,
   type SessionFilter,
+  type JsonObject,
   type SessionSummary,
   type TaskOutcome,
   type TraceEventType,
@@ -328,7 +329,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   }
 
   /**
-   * The `contract_type` operand of the query that closes interrupted REQUESTs. On SQLite a unary `+`
+   * The `contract_type` operand of the query that lists the REQUESTs `in_progress`. On SQLite a unary `+`
    * keeps the planner from using the contract_type index (half the table) instead of the status
    * index (the few in_progress rows): this runs at every start, on any store size.
    */
@@ -412,17 +413,43 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     });
   }
 
-  async failInterrupted(error: string, completedAt: string): Promise<number> {
+  async failInterrupted(contractIds: readonly string[], error: string, completedAt: string): Promise<number> {
+    if (contractIds.length === 0) return 0;
     return this.contractWrite(async (trx) => {
-      const result = await trx
-        .updateTable('contracts')
-        .set({ status: 'failed' satisfies ContractStatus, error, completed_at: completedAt })
-        .where('status', '=', 'in_progress' satisfies ContractStatus)
-        .where(this.interruptedContractType(), '=', 'REQUEST')
-        .executeTakeFirst();
-      const closed = Number(result.numUpdatedRows);
+      let closed = 0;
+      // Bound the statement's parameter count.
+      for (let i = 0; i < contractIds.length; i += CHILDREN_BATCH) {
+        const result = await trx
+          .updateTable('contracts')
+          .set({ status: 'failed' satisfies ContractStatus, error, completed_at: completedAt })
+          .where('contract_id', 'in', contractIds.slice(i, i + CHILDREN_BATCH))
+          .where('status', '=', 'in_progress' satisfies ContractStatus)
+          .where('contract_type', '=', 'REQUEST')
+          .executeTakeFirst();
+        closed += Number(result.numUpdatedRows);
+      }
       if (closed > 0) await this.moveStatus(trx, 'in_progress', 'failed', closed);
       return closed;
+    });
+  }
+
+  async recordInterruptedAttempt(contractId: string, attempt: JsonObject): Promise<Contract | undefined> {
+    // Read and written in one contract-write transaction: on PostgreSQL its lock keeps completeRequest
+    // of another process from closing the REQUEST in between.
+    return this.contractWrite(async (trx) => {
+      const { rows } = await trx.executeQuery(this.findByIdQuery.bind({ contract_id: contractId }));
+      const row = rows[0];
+      if (row === undefined || row.contract_type !== 'REQUEST' || row.status !== 'in_progress') return undefined;
+      const stored = rowToContract(row);
+      const prior = Array.isArray(stored.metadata.attempts) ? stored.metadata.attempts : [];
+      const metadata: JsonObject = { ...stored.metadata, attempts: [...prior, attempt] };
+      await trx
+        .updateTable('contracts')
+        .set({ metadata: JSON.stringify(metadata) })
+        .where('contract_id', '=', contractId)
+        .where('status', '=', 'in_progress' satisfies ContractStatus)
+        .execute();
+      return { ...stored, metadata };
     });
   }
 
@@ -629,6 +656,25 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       if (rows.length > 0) yield rows.map(rowToContract);
       if (rows.length < batchSize) return;
       values.after = Number(rows[rows.length - 1]!.seq);
+    }
+  }
+
+  async *scanInProgressRequests(options: ScanOptions = {}): AsyncGenerator<Contract[]> {
+    const batchSize = checkLimit(options.batchSize ?? DEFAULT_SCAN_BATCH_SIZE);
+    let after = 0;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('contracts')
+        .selectAll()
+        .where('status', '=', 'in_progress' satisfies ContractStatus)
+        .where(this.interruptedContractType(), '=', 'REQUEST')
+        .where('seq', '>', after)
+        .orderBy('seq')
+        .limit(batchSize)
+        .execute();
+      if (rows.length > 0) yield rows.map(rowToContract);
+      if (rows.length < batchSize) return;
+      after = Number(rows[rows.length - 1]!.seq);
     }
   }
 

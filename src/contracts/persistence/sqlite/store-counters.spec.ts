@@ -99,8 +99,10 @@ describe('store counters', () => {
     expect(await store.repo.importContracts(imported)).toBe(0);
     await expectCountersRight();
 
-    expect(await store.repo.failInterrupted('restarted', nextTime())).toBe(2);
-    expect(await store.repo.failInterrupted('restarted', nextTime())).toBe(0);
+    const stillRunning: string[] = [];
+    for await (const batch of store.repo.scanInProgressRequests()) stillRunning.push(...batch.map((c) => c.contract_id));
+    expect(await store.repo.failInterrupted(stillRunning, 'restarted', nextTime())).toBe(2);
+    expect(await store.repo.failInterrupted(stillRunning, 'restarted', nextTime())).toBe(0);
     await expectCountersRight();
 
     const events = await store.repo.claimDue(new Date(Date.now() + 60_000), 3);
