@@ -261,7 +261,7 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
       }
     }, 180_000);
 
-    it('when the store refuses to close a task: its event stream ends with an error event, orchestrate and cancel answer 503, and a restart closes it', async () => {
+    it('when the store refuses to close a task: its event stream ends with an error event, orchestrate and cancel answer 503, and a restart runs it again', async () => {
       const dataDir = tempDir('orchestrator-task-state-');
       let { server, base, agent } = await serverWithAgent(dataDir);
 
@@ -323,17 +323,28 @@ describe('Task state belongs to the server (issue 11 §5, §10)', () => {
       const after = await post(base, '/v1/orchestrate', { session_id: 'refused_close', capability: 'slow.work', parameters: {} });
       expect(after).toMatchObject({ status: 200, body: { success: true } });
 
-      // The refused tasks stay in_progress in the store until the next start closes them.
+      // The refused tasks stay in_progress in the store until the next start, which runs them again
+      // (submitted tasks run at least once).
       for (const id of [streamed, toCancel, cancelled]) expect((await get(base, `/v1/contracts/${id}`)).status).toBe('in_progress');
       expect(await server.stop()).toBe(0);
       server = await startServerProcess({ DATA_DIR: dataDir, TRACE_URL: undefined, MEMAGENT_URL: undefined });
       servers.push(server);
       base = server.url;
       for (const id of [streamed, toCancel, cancelled]) {
-        expect(await get(base, `/v1/contracts/${id}`)).toMatchObject({
-          status: 'failed',
-          error: 'orchestrator restarted before the task finished',
-        });
+        const request = await waitFor(async () => {
+          const stored = await get(base, `/v1/contracts/${id}`);
+          return stored.status === 'in_progress' ? undefined : stored;
+        }, `task ${id} to run again`);
+        expect(request).toMatchObject({ status: 'completed', error: null });
+        expect((request.metadata as Json).attempts).toEqual([
+          {
+            agent_id: 'agent_slow',
+            started_at: null,
+            duration_ms: null,
+            error: 'the orchestrator stopped before the outcome of this attempt was recorded; the task runs again',
+          },
+          { agent_id: 'agent_slow', started_at: expect.any(String), duration_ms: expect.any(Number), error: null },
+        ]);
       }
     }, 180_000);
   });

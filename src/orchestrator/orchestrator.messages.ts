@@ -49,7 +49,7 @@ export const OrchestratorMessages = {
     `Running ${count} submitted task${count === 1 ? '' : 's'} left in_progress by a previous run again`,
   resumeFailed: (taskId: string, error: unknown) =>
     `Task ${taskId} left in_progress by a previous run could not be run again: ${error instanceof Error ? error.message : String(error)}`,
-  interruptedAttempt: () => 'orchestrator restarted before the attempt finished; the task runs again',
+  interruptedAttempt: () => 'the orchestrator stopped before the outcome of this attempt was recorded; the task runs again',
   attemptsExhausted: (max: number) => `The task was not run again: it already made ${max} attempts (TASK_MAX_ATTEMPTS=${max})`,
   threw: (value: unknown) => (value instanceof Error ? value.message || value.name : `Agent threw ${String(value)}`),
 };

@@ -54,7 +54,8 @@ export class TaskRecorder {
     const outbox = { outbox: this.trace.enabled, traceparent: trace };
     const metadata: JsonObject = request.intent === undefined ? { traceparent: trace } : { intent: request.intent, traceparent: trace };
     if (submitted) metadata.submitted = true;
-    if (request.context !== undefined && Object.keys(request.context).length > 0) metadata.context = request.context as JsonObject;
+    // `context: null` is accepted as no context.
+    if (request.context != null && Object.keys(request.context).length > 0) metadata.context = request.context as JsonObject;
     const parameters = request.parameters ?? {};
     const contract: Contract = {
       contract_id: newUlid(),
