@@ -65,8 +65,12 @@ export class InterruptedTasksRecovery implements OnApplicationBootstrap, BeforeA
     }
   }
 
-  /** Shutdown stops starting interrupted tasks; those running are drained with the others. */
+  /**
+   * Shutdown stops starting interrupted tasks (those not started yet stay `in_progress` for the next
+   * start); those running are drained with the others.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    this.orchestrator.stopAccepting();
     await this.resuming;
   }
 
