@@ -221,6 +221,8 @@ describe('Restart recovery after kill -9 of the server process', () => {
     expect(rerun[1]!.body).toMatchObject({ parameters: { n: 1 }, context: { caller: 1 } });
     expect(await contract(syncId)).toMatchObject({ status: 'failed', error: INTERRUPTED });
     expect(executionsOf(syncId)).toBe(1);
+    expect(server!.output()).toContain('Closed 1 REQUEST contract left in_progress by a previous run as failed');
+    expect(server!.output()).toContain('Running 4 submitted tasks left in_progress by a previous run again');
     expect(await server!.stop()).toBe(0);
   }, 120_000);
 
