@@ -121,6 +121,15 @@ describe('AgentRegistry', () => {
     expect(registry.route('other')).toEqual({ kind: 'unknown' });
   });
 
+  it('a capability is resumable only while some agent provides it and every provider is resumable', () => {
+    expect(registry.resumable('work')).toBe(false);
+    registry.register(definition('a'));
+    expect(registry.resumable('work')).toBe(true);
+    registry.register({ ...definition('b', 'local'), capabilities: new Map([['work', { ...capability('work'), resumable: false }]]) });
+    expect(registry.resumable('work')).toBe(false);
+    expect(registry.resumable('other')).toBe(false);
+  });
+
   it('tells listeners when a slot frees up', () => {
     const a = registry.register(definition('a', 'http', 1));
     const seen: string[] = [];
