@@ -66,8 +66,8 @@ interface OutboxInsertValues {
   created_at: string;
   traceparent: string | null;
 }
-/** Parents per statement when children are looked up. */
-const CHILDREN_BATCH = 500;
+/** Ids per `in (…)` list (children looked up, REQUESTs closed): bounds a statement's parameter count. */
+const IDS_PER_STATEMENT = 500;
 
 interface CloseRequestValues {
   contract_id: string;
@@ -417,12 +417,11 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
     if (contractIds.length === 0) return 0;
     return this.contractWrite(async (trx) => {
       let closed = 0;
-      // Bound the statement's parameter count.
-      for (let i = 0; i < contractIds.length; i += CHILDREN_BATCH) {
+      for (let i = 0; i < contractIds.length; i += IDS_PER_STATEMENT) {
         const result = await trx
           .updateTable('contracts')
           .set({ status: 'failed' satisfies ContractStatus, error, completed_at: completedAt })
-          .where('contract_id', 'in', contractIds.slice(i, i + CHILDREN_BATCH))
+          .where('contract_id', 'in', contractIds.slice(i, i + IDS_PER_STATEMENT))
           .where('status', '=', 'in_progress' satisfies ContractStatus)
           .where('contract_type', '=', 'REQUEST')
           .executeTakeFirst();
@@ -572,11 +571,11 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   async findChildren(parentIds: readonly string[]): Promise<Contract[]> {
     const children: Contract[] = [];
     // Bound the statement's parameter count; the tree endpoint asks level by level.
-    for (let i = 0; i < parentIds.length; i += CHILDREN_BATCH) {
+    for (let i = 0; i < parentIds.length; i += IDS_PER_STATEMENT) {
       const rows = await this.db
         .selectFrom('contracts')
         .selectAll()
-        .where('parent_contract_id', 'in', parentIds.slice(i, i + CHILDREN_BATCH))
+        .where('parent_contract_id', 'in', parentIds.slice(i, i + IDS_PER_STATEMENT))
         .orderBy('seq')
         .execute();
       for (const row of rows) children.push(sizedContract(row));
