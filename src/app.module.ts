@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { ConditionalModule, ConfigModule } from '@nestjs/config';
 import { AgentsModule } from './agents/agents.module.js';
 import { appConfig } from './app.config.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -13,6 +13,10 @@ import { OrchestratorModule } from './orchestrator/orchestrator.module.js';
 import { SecurityModule } from './security/security.module.js';
 import { A2aServerModule } from './protocols/a2a/a2a-server.module.js';
 import { McpServerModule } from './protocols/mcp/mcp-server.module.js';
+import { TaskWorkerModule } from './worker/task-worker.module.js';
+
+/** WORKER_IN_PROCESS=true with REDIS_URL: the API process also runs tasks off the queue. */
+const runsWorkerInProcess = (env: NodeJS.ProcessEnv) => Boolean(env.REDIS_URL) && ['true', '1'].includes(env.WORKER_IN_PROCESS ?? '');
 
 @Module({
   imports: [
@@ -32,6 +36,7 @@ import { McpServerModule } from './protocols/mcp/mcp-server.module.js';
     AuthModule,
     // The web page at /ui; it reads everything through the API above.
     DashboardModule,
+    ConditionalModule.registerWhen(TaskWorkerModule, runsWorkerInProcess, { debug: false }),
   ],
 })
 export class AppModule {}

@@ -11,10 +11,13 @@ import { logLevelsFrom } from './common/logging/log-levels.js';
 import { installGracefulShutdown } from './common/shutdown/graceful-shutdown.js';
 import { loadShutdownConfig } from './common/shutdown/shutdown.config.js';
 import { OrchestratorService } from './orchestrator/orchestrator.service.js';
+import { loadQueueConfig } from './queue/queue.config.js';
+import { TaskWorker } from './worker/task-worker.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadAppConfig();
   const shutdownConfig = loadShutdownConfig();
+  const queueConfig = loadQueueConfig();
   const app = await NestFactory.create(AppModule, {
     bodyParser: false,
     abortOnError: false,
@@ -38,6 +41,11 @@ async function bootstrap(): Promise<void> {
   const address = app.getHttpServer().address() as AddressInfo;
   Logger.log(`Agent Orchestrator listening on http://${config.host}:${address.port} (dashboard at /ui, docs at /docs)`, 'Bootstrap');
   Logger.log(connectionBudgetMessage(outboundConnectionBudget()), 'Bootstrap');
+  if (queueConfig.redisUrl !== undefined) {
+    Logger.log(`Tasks run on workers of the task queue at ${new URL(queueConfig.redisUrl).host}`, 'Bootstrap');
+    // WORKER_IN_PROCESS: this process is one of them too (AppModule imports the worker then).
+    if (queueConfig.workerInProcess) app.get(TaskWorker).start();
+  }
 }
 
 try {

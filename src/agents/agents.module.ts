@@ -19,6 +19,8 @@ import { RemoteAgentRepository } from './remote/remote-agent.repository.js';
 import { RemoteAgentsHttpModule } from './remote/remote-agents-http.module.js';
 import { RemoteAgentsLivenessMonitor } from './remote/remote-agents.liveness.js';
 import { RemoteAgentsService } from './remote/remote-agents.service.js';
+import { RemoteAgentsSync } from './remote/remote-agents.sync.js';
+import { databaseConfig } from '../database/database.config.js';
 import { AgentTargetsModule } from './targets/agent-targets.module.js';
 
 /**
@@ -31,6 +33,7 @@ import { AgentTargetsModule } from './targets/agent-targets.module.js';
   imports: [
     DiscoveryModule,
     ConfigModule.forFeature(agentsConfig),
+    ConfigModule.forFeature(databaseConfig),
     DatabaseModule,
     AgentTargetsModule,
     RemoteAgentsHttpModule,
@@ -48,10 +51,11 @@ import { AgentTargetsModule } from './targets/agent-targets.module.js';
     { provide: RemoteAgentRepository, useExisting: KyselyRemoteAgentRepository },
     RemoteAgentsLivenessMonitor,
     RemoteAgentsService,
+    RemoteAgentsSync,
     A2aAgentFactory,
     A2aAgentRegistrar,
     McpAgentsRefresher,
   ],
-  exports: [AgentRegistry, AgentsService],
+  exports: [AgentRegistry, AgentsService, RemoteAgentsSync],
 })
 export class AgentsModule {}

@@ -76,15 +76,25 @@ export class AttemptRunner {
    */
   async placeOrQueue(capability: string, parameters: Record<string, unknown>): Promise<{ placement?: AgentPlacement; agentId: string }> {
     const slot = this.scheduler.tryAcquire(capability);
+    if (!slot) return { agentId: await this.check(capability, parameters) };
     try {
-      const agent = slot?.agent ?? this.registry.providers(capability)[0];
-      if (!agent) throw new NotFoundException(OrchestratorMessages.noAgent(capability));
-      const input = await this.validate(slot?.capability ?? agent.definition.capabilities.get(capability)!, parameters);
-      return { placement: slot && { slot, input }, agentId: agent.definition.agent_id };
+      return { placement: { slot, input: await this.validate(slot.capability, parameters) }, agentId: slot.agent.definition.agent_id };
     } catch (error) {
-      slot?.release('unused');
+      slot.release('unused');
       throw error;
     }
+  }
+
+  /**
+   * The agent a task's REQUEST names, found without taking a slot: the first that provides the
+   * capability, whose input rules check the parameters (404 when none provides it, 400 when invalid).
+   * For a task that will wait in the queue or run in another process.
+   */
+  async check(capability: string, parameters: Record<string, unknown>): Promise<string> {
+    const agent = this.registry.providers(capability)[0];
+    if (!agent) throw new NotFoundException(OrchestratorMessages.noAgent(capability));
+    await this.validate(agent.definition.capabilities.get(capability)!, parameters);
+    return agent.definition.agent_id;
   }
 
   /**

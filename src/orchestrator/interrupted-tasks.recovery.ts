@@ -5,6 +5,7 @@ import { ContractRepository } from '../contracts/contract.repository.js';
 import { INTERRUPTED_TASK_ERROR } from '../contracts/contracts.constants.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
 import { OrchestratorService } from './orchestrator.service.js';
+import { TaskDistribution } from './task-distribution.js';
 
 /** REQUESTs read (and those to fail closed) per batch. */
 const RECOVERY_BATCH_SIZE = 500;
@@ -44,9 +45,13 @@ export class InterruptedTasksRecovery implements OnApplicationBootstrap, BeforeA
     private readonly contracts: ContractRepository,
     private readonly registry: AgentRegistry,
     private readonly orchestrator: OrchestratorService,
+    private readonly distribution: TaskDistribution,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // With workers the task queue owns the tasks in flight: a task whose worker died runs again on
+    // another, and no process may take another's live tasks for interrupted ones.
+    if (this.distribution.enabled) return;
     const failedAt = new Date().toISOString();
     const toResume: Resumable[] = [];
     let closed = 0;

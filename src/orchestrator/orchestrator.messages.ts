@@ -38,6 +38,10 @@ export const OrchestratorMessages = {
     `Task ${taskId} finished but its outcome could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
   closedElsewhere: (taskId: string, stored: string, outcome: string) =>
     `Task ${taskId} was already ${stored} in the store; its ${outcome} outcome was not recorded`,
+  notQueued: () => 'The task could not be put on the task queue (Redis refused it); try again later',
+  notQueuedCause: (taskId: string, error: unknown) =>
+    `Task ${taskId} could not be queued: ${error instanceof Error ? error.message : String(error)}`,
+  workerStopped: () => 'the worker running the task stopped before it finished; the task runs again',
   cancelled: () => 'Task cancelled',
   cancelledByShutdown: () => 'Task cancelled: the orchestrator shut down before it finished',
   shuttingDown: () => 'The orchestrator is shutting down and takes no new tasks; try again later',

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { ConditionalModule, ConfigModule } from '@nestjs/config';
 import { AgentsModule } from '../agents/agents.module.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
 import { IntegrationsModule } from '../integrations/integrations.module.js';
+import { TaskQueueModule } from '../queue/task-queue.module.js';
 import { AttemptRunner } from './attempt-runner.js';
 import { orchestratorConfig } from './orchestrator.config.js';
 import { OrchestratorController } from './orchestrator.controller.js';
@@ -10,6 +11,8 @@ import { OrchestratorService } from './orchestrator.service.js';
 import { TaskEventsService } from './events/task-events.service.js';
 import { InterruptedTasksRecovery } from './interrupted-tasks.recovery.js';
 import { AgentScheduler } from './routing/agent-scheduler.js';
+import { QueuedTaskRunner } from './queued-task-runner.js';
+import { TaskDistribution } from './task-distribution.js';
 import { TaskLifecycle } from './task-lifecycle.js';
 import { TaskRecorder } from './task-recorder.js';
 import { TasksInFlight } from './tasks-in-flight.js';
@@ -22,20 +25,29 @@ import { TasksService } from './tasks.service.js';
  * restart recovery of tasks a crash interrupted (server only: no CLI imports this module).
  */
 @Module({
-  imports: [ConfigModule.forFeature(orchestratorConfig), AgentsModule, ContractsModule, IntegrationsModule],
+  imports: [
+    ConfigModule.forFeature(orchestratorConfig),
+    AgentsModule,
+    ContractsModule,
+    IntegrationsModule,
+    // With REDIS_URL, tasks go to workers through the BullMQ task queue (TaskDistribution).
+    ConditionalModule.registerWhen(TaskQueueModule, (env) => Boolean(env.REDIS_URL), { debug: false }),
+  ],
   controllers: [OrchestratorController, TasksController],
   providers: [
     AgentScheduler,
     AttemptRunner,
     InterruptedTasksRecovery,
     OrchestratorService,
+    QueuedTaskRunner,
     StatusService,
+    TaskDistribution,
     TaskEventsService,
     TaskLifecycle,
     TaskRecorder,
     TasksInFlight,
     TasksService,
   ],
-  exports: [OrchestratorService, AgentScheduler, TaskLifecycle, TasksService, TaskEventsService],
+  exports: [OrchestratorService, AgentScheduler, QueuedTaskRunner, TaskLifecycle, TasksService, TaskEventsService],
 })
 export class OrchestratorModule {}

@@ -11,6 +11,7 @@ import type { OrchestrateResponseDto } from './dto/orchestrate-response.dto.js';
 import { TaskEventsService } from './events/task-events.service.js';
 import { orchestratorConfig } from './orchestrator.config.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
+import { TaskDistribution } from './task-distribution.js';
 import { TaskRecorder } from './task-recorder.js';
 import { taskView } from './task-view.js';
 import { TasksInFlight, type RunningTask } from './tasks-in-flight.js';
@@ -29,6 +30,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     private readonly recorder: TaskRecorder,
     private readonly inFlight: TasksInFlight,
     private readonly events: TaskEventsService,
+    private readonly distribution: TaskDistribution,
     @Inject(orchestratorConfig.KEY) private readonly config: ConfigType<typeof orchestratorConfig>,
   ) {}
 
@@ -40,6 +42,10 @@ export class OrchestratorService implements BeforeApplicationShutdown {
    */
   async orchestrate(request: OrchestrateRequestDto, traceparent?: string): Promise<OrchestrateResponseDto> {
     this.inFlight.checkAccepting();
+    if (this.distribution.enabled) {
+      const agentId = await this.attempts.check(request.capability, request.parameters ?? {});
+      return this.distribution.runElsewhere(await this.recorder.recordRequest(request, traceparent, agentId));
+    }
     const first = await this.attempts.place(request.capability, request.parameters ?? {});
     const task = await this.recordRequest(first, () =>
       this.recorder.recordRequest(request, traceparent, first.slot.agent.definition.agent_id),
@@ -54,6 +60,14 @@ export class OrchestratorService implements BeforeApplicationShutdown {
    */
   async submit(request: OrchestrateRequestDto, traceparent?: string): Promise<string> {
     this.inFlight.checkAccepting();
+    if (this.distribution.enabled) {
+      const agentId = await this.attempts.check(request.capability, request.parameters ?? {});
+      const task = await this.recorder.recordRequest(request, traceparent, agentId, undefined, true);
+      this.events.open(task.request.contract_id);
+      this.events.publish(task.request.contract_id, 'state', taskView(task.request, 'submitted'));
+      await this.distribution.dispatch(task);
+      return task.request.contract_id;
+    }
     const { placement, agentId } = await this.attempts.placeOrQueue(request.capability, request.parameters ?? {});
     const task = await this.recordRequest(placement, () => this.recorder.recordRequest(request, traceparent, agentId, undefined, true));
     const taskId = task.request.contract_id;
@@ -110,8 +124,10 @@ export class OrchestratorService implements BeforeApplicationShutdown {
    * Cancels a task that is queued or running: its `ctx.signal` fires and, unless it finishes first, its
    * REQUEST ends `cancelled`. Resolves once the outcome is committed; false when the task was not running.
    */
-  cancel(taskId: string): Promise<boolean> {
-    return this.inFlight.cancel(taskId);
+  async cancel(taskId: string): Promise<boolean> {
+    if (await this.inFlight.cancel(taskId)) return true;
+    // With workers, it may wait in the queue or run in another process.
+    return this.distribution.enabled ? this.distribution.cancel(taskId) : false;
   }
 
   /** Tasks accepted and not finished (queued or running). */

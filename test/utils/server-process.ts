@@ -5,6 +5,7 @@ import { testStoreEnv } from './test-database.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = `${ROOT}dist/main.js`;
+const WORKER = `${ROOT}dist/worker.js`;
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -43,11 +44,32 @@ export async function startServerProcess(
   timeoutMs = 30_000,
   options: ServerProcessOptions = {},
 ): Promise<ServerProcess> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm test does it first)`);
+  const started = await startProcess(MAIN, env, timeoutMs, options, /listening on http:\/\/[^:]+:(\d+)/);
+  return { ...started, url: `http://127.0.0.1:${started.ready[1]}` };
+}
+
+/** A task-queue worker (`dist/worker.js`): it has no URL. */
+export type WorkerProcess = Omit<ServerProcess, 'url'>;
+
+/** Starts the built worker (`dist/worker.js`) as a child process and waits until it takes tasks. */
+export async function startWorkerProcess(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<WorkerProcess> {
+  const { ready: _ready, ...worker } = await startProcess(WORKER, env, timeoutMs, {}, /Worker taking tasks/);
+  return worker;
+}
+
+/** Spawns `entry` and resolves once its output matches `ready`. */
+async function startProcess(
+  entry: string,
+  env: Record<string, string | undefined>,
+  timeoutMs: number,
+  options: ServerProcessOptions,
+  ready: RegExp,
+): Promise<WorkerProcess & { ready: RegExpExecArray }> {
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build (npm test does it first)`);
   const limit = options.openFiles;
   // prlimit execs the command: the child's pid stays the server's.
   const [command, args] =
-    limit === undefined ? [process.execPath, [MAIN]] : ['prlimit', [`--nofile=${limit}:${limit}`, '--', process.execPath, MAIN]];
+    limit === undefined ? [process.execPath, [entry]] : ['prlimit', [`--nofile=${limit}:${limit}`, '--', process.execPath, entry]];
   const child = spawn(command, args, {
     cwd: ROOT,
     env: childEnv(await withStore(env)),
@@ -55,26 +77,26 @@ export async function startServerProcess(
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on http:\/\/[^:]+:(\d+)/.exec(output);
-      if (match) {
+      const found = ready.exec(output);
+      if (found) {
         clearTimeout(timer);
-        resolve(`http://127.0.0.1:${match[1]}`);
+        resolve(found);
       }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening:\n${output}`));
+      reject(new Error(`${entry} exited with ${code} before it started:\n${output}`));
     });
   });
   return {
     child,
-    url,
+    ready: match,
     output: () => output,
     async kill9() {
       child.kill('SIGKILL');

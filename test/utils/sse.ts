@@ -25,9 +25,12 @@ export async function listening(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** A real Server-Sent Events client over node:http that parses `id`, `event` and JSON `data` fields. */
-export async function openSse(server: Server, path: string, headers: Record<string, string> = {}): Promise<SseStream> {
-  const base = await listening(server);
+/**
+ * A real Server-Sent Events client over node:http that parses `id`, `event` and JSON `data` fields.
+ * `server`: the app's server, or the base URL of a server process.
+ */
+export async function openSse(server: Server | string, path: string, headers: Record<string, string> = {}): Promise<SseStream> {
+  const base = typeof server === 'string' ? server : await listening(server);
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${base}${path}`, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
       const events: SseEvent[] = [];

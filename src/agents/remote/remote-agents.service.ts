@@ -68,6 +68,8 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
   private readonly logger = new Logger('RemoteAgents');
   /** Registrations and deregistrations run one at a time, so that the store and the registry agree. */
   private mutations: Promise<unknown> = Promise.resolve();
+  /** The stored registrations this process has put in its registry (kind and registration as JSON), by id. */
+  private readonly applied = new Map<string, string>();
 
   constructor(
     private readonly registry: AgentRegistry,
@@ -89,6 +91,26 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
       if (await this.restore(stored)) restored += 1;
     }
     if (restored > 0) this.logger.log(RemoteAgentsMessages.restored(restored));
+  }
+
+  /**
+   * Brings the registry in line with the stored registrations when other processes share the store
+   * (API replicas and workers on one PostgreSQL database): agents registered or replaced elsewhere are
+   * restored here, those deregistered elsewhere leave the registry.
+   */
+  resync(): Promise<void> {
+    return this.serialized(async () => {
+      const stored = await this.repository.list();
+      for (const agent of stored) if (this.applied.get(agent.agent_id) !== appliedKey(agent)) await this.restore(agent);
+      const ids = new Set(stored.map((agent) => agent.agent_id));
+      for (const agentId of this.applied.keys()) {
+        if (ids.has(agentId)) continue;
+        this.applied.delete(agentId);
+        this.registry.deregister(agentId);
+        this.liveness.forget(agentId);
+        this.mcpAgents.forget(agentId);
+      }
+    });
   }
 
   /**
@@ -153,6 +175,7 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
       const created = this.registry.get(agentId) === undefined;
       const stored = await this.repository.save({ agent_id: agentId, kind, registration }, new Date().toISOString());
       const agent = this.upsert(definition, stored);
+      this.applied.set(agentId, appliedKey(stored));
       this.liveness.seen(agentId, 'registration');
       this.logger.log(RemoteAgentsMessages.registered(agentId, definition.endpoint ?? '', created));
       return { created, agent: this.agents.toMetadata(agent) };
@@ -177,6 +200,7 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
       this.assertRemote(agentId);
       const stored = await this.repository.delete(agentId);
       const registered = this.registry.deregister(agentId);
+      this.applied.delete(agentId);
       this.liveness.forget(agentId);
       this.mcpAgents.forget(agentId);
       if (!stored && !registered) throw new NotFoundException(RemoteAgentsMessages.notFound(agentId));
@@ -190,6 +214,8 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
    */
   private async restore(stored: StoredRemoteAgent): Promise<boolean> {
     const { agent_id: agentId } = stored;
+    // Tried once per stored version: one that is refused is not tried (and logged) again until it changes.
+    this.applied.set(agentId, appliedKey(stored));
     if (stored.kind !== 'http' && stored.kind !== 'a2a' && stored.kind !== 'mcp') return false;
     if (this.registry.get(agentId)?.definition.kind === 'local') {
       this.logger.warn(RemoteAgentsMessages.restoreSkippedLocal(agentId));
@@ -262,4 +288,9 @@ export class RemoteAgentsService implements OnApplicationBootstrap {
     this.mutations = result.catch(() => undefined);
     return result;
   }
+}
+
+/** What identifies one stored version of a registration. */
+function appliedKey(stored: StoredRemoteAgent): string {
+  return JSON.stringify([stored.kind, stored.registration]);
 }

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { JsonObject } from '../../contracts/contract.model.js';
 
 /** `error`: the task's outcome could not be recorded; the stream ends with it. */
@@ -17,6 +17,16 @@ export interface TaskEventSubscription {
   /** The task reached its final state already; nothing more will come. */
   readonly ended: boolean;
   unsubscribe(): void;
+}
+
+/**
+ * Carries task events between processes when tasks run on workers (REDIS_URL): what a process publishes
+ * goes out through it, numbered there, and comes back to every process (this one included) to feed
+ * the streams.
+ */
+export interface TaskEventRelay {
+  publishEvent(taskId: string, type: TaskEventType, data: JsonObject, final: boolean): Promise<void>;
+  onEvent(listener: (event: TaskEvent & { task_id: string; final: boolean }) => void): () => void;
 }
 
 interface Channel {
@@ -44,6 +54,17 @@ export class TaskEventsService implements OnModuleDestroy {
   /** Finished, retained streams by time they ended (insertion order), for expiry. */
   private readonly finished = new Map<string, number>();
   private sweeper?: NodeJS.Timeout;
+  private relay?: TaskEventRelay;
+  private readonly logger = new Logger(TaskEventsService.name);
+
+  /**
+   * From now on events are published through `relay`, and the streams of this process are fed from it:
+   * an API replica streams the events of a task that a worker runs.
+   */
+  relayThrough(relay: TaskEventRelay): void {
+    this.relay = relay;
+    relay.onEvent((event) => this.receive(event.task_id, event, event.final));
+  }
 
   /** Starts a task's stream (submitted tasks); it is kept a while after the task ends, for late and reconnecting clients. */
   open(taskId: string): void {
@@ -60,7 +81,27 @@ export class TaskEventsService implements OnModuleDestroy {
   publish(taskId: string, type: TaskEventType, data: JsonObject, final = false): void {
     const channel = this.channels.get(taskId);
     if (!channel || channel.ended) return;
-    const event: TaskEvent = { id: channel.nextId++, type, data };
+    if (this.relay) {
+      // Added here when it comes back numbered, as in every other process.
+      this.relay
+        .publishEvent(taskId, type, data, final)
+        .catch((error: unknown) => this.logger.error(`Task ${taskId}: event not relayed: ${String(error)}`));
+      return;
+    }
+    this.append(taskId, channel, { id: channel.nextId, type, data }, final);
+  }
+
+  /** An event relayed from whichever process published it; opens the task's stream here when needed. */
+  private receive(taskId: string, event: TaskEvent, final: boolean): void {
+    this.open(taskId);
+    const channel = this.channels.get(taskId)!;
+    if (channel.ended || event.id < channel.nextId) return;
+    this.append(taskId, channel, { id: event.id, type: event.type, data: event.data }, final);
+  }
+
+  private append(taskId: string, channel: Channel, event: TaskEvent, final: boolean): void {
+    const { type } = event;
+    channel.nextId = event.id + 1;
     channel.events.push(event);
     if (type === 'state') channel.lastStateIndex = channel.events.length - 1;
     if (channel.events.length > MAX_EVENTS_PER_TASK) this.trim(channel);

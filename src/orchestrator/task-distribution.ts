@@ -1,0 +1,149 @@
+import { Injectable, Logger, Optional, ServiceUnavailableException, type OnModuleInit } from '@nestjs/common';
+import type { Contract, JsonObject } from '../contracts/contract.model.js';
+import { ContractRepository } from '../contracts/contract.repository.js';
+import { TaskQueue } from '../queue/task-queue.js';
+import { TaskSignals } from '../queue/task-signals.js';
+import type { AcceptedTask } from './accepted-task.js';
+import type { OrchestrateResponseDto } from './dto/orchestrate-response.dto.js';
+import { TaskEventsService } from './events/task-events.service.js';
+import { OrchestratorMessages } from './orchestrator.messages.js';
+import { TaskRecorder } from './task-recorder.js';
+import { TasksInFlight } from './tasks-in-flight.js';
+
+/** How often a caller waiting for a task on a worker reads its REQUEST, in case an event was missed. */
+const OUTCOME_POLL_MS = 1000;
+/** How long a cancellation request is remembered for a task no process has started yet. */
+const CANCEL_REMEMBERED_MS = 60_000;
+/** How long `cancel` waits for the worker running the task to record its cancellation. */
+const CANCEL_WAIT_MS = 15_000;
+
+/**
+ * Hands tasks to workers through the BullMQ task queue when REDIS_URL is set (`enabled`), and follows
+ * them there: the outcome a synchronous caller waits for, cancellation of a task that runs in another
+ * process. Without REDIS_URL it is not enabled and tasks run in the process that accepted them.
+ */
+@Injectable()
+export class TaskDistribution implements OnModuleInit {
+  private readonly logger = new Logger(TaskDistribution.name);
+  /** Tasks a caller cancelled before any process here started them, with when that is forgotten. */
+  private readonly cancelRequested = new Map<string, number>();
+
+  constructor(
+    private readonly contracts: ContractRepository,
+    private readonly events: TaskEventsService,
+    private readonly inFlight: TasksInFlight,
+    private readonly recorder: TaskRecorder,
+    @Optional() private readonly queue?: TaskQueue,
+    @Optional() private readonly signals?: TaskSignals,
+  ) {}
+
+  get enabled(): boolean {
+    return this.queue !== undefined;
+  }
+
+  onModuleInit(): void {
+    if (!this.signals) return;
+    this.events.relayThrough(this.signals);
+    this.signals.onCancel((taskId) => this.cancelRequestedFor(taskId));
+  }
+
+  /**
+   * Puts a task whose REQUEST is committed on the queue. When the queue refuses it, the REQUEST is
+   * closed as failed and the caller gets 503: nothing is acknowledged that no worker will run.
+   */
+  async dispatch(task: AcceptedTask): Promise<void> {
+    const taskId = task.request.contract_id;
+    try {
+      await this.queue!.enqueue(taskId);
+    } catch (error) {
+      this.logger.error(OrchestratorMessages.notQueuedCause(taskId, error));
+      const message = OrchestratorMessages.notQueued();
+      await this.recorder.recordOutcome(task, { result: { success: false, error: message }, agentId: task.request.to_agent, attempts: [] });
+      throw new ServiceUnavailableException(message);
+    }
+  }
+
+  /** Runs a task on a worker and answers as `orchestrate` does, once its outcome is recorded. */
+  async runElsewhere(task: AcceptedTask): Promise<OrchestrateResponseDto> {
+    const taskId = task.request.contract_id;
+    this.events.open(taskId);
+    await this.dispatch(task);
+    const closed = await this.outcome(taskId);
+    return {
+      success: closed.status === 'completed',
+      data: closed.result as OrchestrateResponseDto['data'],
+      error: closed.error,
+      contract_id: taskId,
+      agent_id: closed.to_agent,
+      timestamp: closed.completed_at ?? new Date().toISOString(),
+    };
+  }
+
+  /**
+   * Cancels a task that runs in another process or still waits in the queue; resolves once its outcome
+   * is recorded (or after CANCEL_WAIT_MS). False when the task is not in progress.
+   */
+  async cancel(taskId: string): Promise<boolean> {
+    if (await this.queue!.removeWaiting(taskId)) {
+      const request = await this.contracts.findById(taskId);
+      if (request?.status !== 'in_progress') return false;
+      await this.recordCancelled(request);
+      return true;
+    }
+    await this.signals!.requestCancel(taskId);
+    return (await this.outcome(taskId, CANCEL_WAIT_MS)) !== undefined;
+  }
+
+  /** Records a task that no agent ran as cancelled. */
+  async recordCancelled(request: Contract): Promise<void> {
+    await this.recorder.recordOutcome(this.recorder.acceptedTask(request), {
+      result: { success: false, error: OrchestratorMessages.cancelled(), cancelled: true },
+      agentId: request.to_agent,
+      attempts: Array.isArray(request.metadata.attempts) ? (request.metadata.attempts as JsonObject[]) : [],
+    });
+  }
+
+  /** True once when a caller cancelled the task before this process started it (a worker then records it cancelled without running it). */
+  takeCancelRequest(taskId: string): boolean {
+    const expires = this.cancelRequested.get(taskId);
+    this.cancelRequested.delete(taskId);
+    return expires !== undefined && expires > Date.now();
+  }
+
+  /** The task's REQUEST once it is closed: waits for its final event, reading the store now and then in case an event was missed. */
+  private outcome(taskId: string): Promise<Contract>;
+  private outcome(taskId: string, timeoutMs: number): Promise<Contract | undefined>;
+  private async outcome(taskId: string, timeoutMs = Number.POSITIVE_INFINITY): Promise<Contract | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const request = await this.contracts.findById(taskId);
+      if (request && request.status !== 'in_progress') return request;
+      if (Date.now() >= deadline) return undefined;
+      await this.finalEventOrTimeout(taskId, Math.min(OUTCOME_POLL_MS, deadline - Date.now()));
+    }
+  }
+
+  private finalEventOrTimeout(taskId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const subscription = this.events.subscribe(taskId, Number.MAX_SAFE_INTEGER, (_event, final) => final && done());
+      if (subscription?.ended) done();
+      function done(): void {
+        clearTimeout(timer);
+        subscription?.unsubscribe();
+        resolve();
+      }
+    });
+  }
+
+  private cancelRequestedFor(taskId: string): void {
+    const running = this.inFlight.get(taskId);
+    if (running) {
+      this.inFlight.cancel(taskId).catch((error: unknown) => this.logger.error(OrchestratorMessages.describe(error)));
+      return;
+    }
+    const now = Date.now();
+    for (const [id, expires] of this.cancelRequested) if (expires <= now) this.cancelRequested.delete(id);
+    this.cancelRequested.set(taskId, now + CANCEL_REMEMBERED_MS);
+  }
+}

@@ -1,0 +1,30 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { ConfigModule, type ConfigType } from '@nestjs/config';
+import { queueConfig } from './queue.config.js';
+import { TASK_QUEUE } from './queue.constants.js';
+import { TaskQueue } from './task-queue.js';
+import { TaskSignals } from './task-signals.js';
+
+/**
+ * The BullMQ task queue on Redis and the pub/sub signals beside it (task events, cancellation).
+ * Imported only when REDIS_URL is set (ConditionalModule in OrchestratorModule).
+ */
+@Module({
+  imports: [
+    ConfigModule.forFeature(queueConfig),
+    BullModule.forRootAsync({
+      imports: [ConfigModule.forFeature(queueConfig)],
+      inject: [queueConfig.KEY],
+      // `maxRetriesPerRequest: null`: a worker's commands wait for Redis to come back instead of failing.
+      useFactory: (config: ConfigType<typeof queueConfig>) => ({
+        connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+        prefix: config.keyPrefix,
+      }),
+    }),
+    BullModule.registerQueue({ name: TASK_QUEUE }),
+  ],
+  providers: [TaskQueue, TaskSignals],
+  exports: [TaskQueue, TaskSignals],
+})
+export class TaskQueueModule {}

@@ -1,0 +1,274 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createTempPostgresDatabase,
+  postgresReachable,
+  reportPostgresSkipped,
+  type TempPostgresDatabase,
+} from '../src/database/testing/temp-postgres-database.js';
+import {
+  createTempRedisPrefix,
+  redisReachable,
+  reportRedisSkipped,
+  TEST_REDIS_URL,
+  type TempRedisPrefix,
+} from '../src/queue/testing/temp-redis-prefix.js';
+import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
+import { startServerProcess, startWorkerProcess, type ServerProcess, type WorkerProcess } from './utils/server-process.js';
+import { openSse } from './utils/sse.js';
+import { waitFor } from './utils/wait-for.js';
+
+/**
+ * Issue 13 §2-§3: a cluster of real processes, as `npm run cluster -- --api 2 --workers 2` starts it:
+ * two API replicas (`dist/main.js`) and two workers (`dist/worker.js`) on one PostgreSQL database and
+ * one Redis (its own key prefix), with a real remote agent. Runs whenever both answer (whatever
+ * TEST_DATABASE says) and skips, saying so, when one does not.
+ */
+
+const postgres = await postgresReachable();
+const redis = await redisReachable();
+if (!postgres) reportPostgresSkipped('the cluster of API replicas and workers');
+if (!redis) reportRedisSkipped('the cluster of API replicas and workers');
+const describeCluster = postgres && redis ? describe : describe.skip;
+
+/** How soon a killed worker's tasks run again elsewhere. */
+const STALL_MS = 2_000;
+
+interface Task {
+  task_id: string;
+  status: string;
+  result: Record<string, unknown> | null;
+  error: string | null;
+}
+
+interface Contract {
+  contract_id: string;
+  contract_type: string;
+  status: string;
+  parent_contract_id: string | null;
+  metadata: { attempts?: Array<{ error: string | null }> };
+}
+
+async function call<T>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+describeCluster('a cluster: two API replicas and two workers on PostgreSQL and Redis', () => {
+  let database: TempPostgresDatabase;
+  let keys: TempRedisPrefix;
+  let agent: FakeAgent;
+  let dataDir: string;
+  let apis: ServerProcess[] = [];
+  let workers: WorkerProcess[] = [];
+
+  const env = () => ({
+    DATA_DIR: dataDir,
+    DATABASE_URL: database.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: keys.prefix,
+    WORKER_STALL_MS: String(STALL_MS),
+    TASK_TIMEOUT_MS: '60000',
+  });
+  const startApi = async () => {
+    const api = await startServerProcess(env());
+    apis.push(api);
+    return api;
+  };
+  const startWorker = async () => {
+    const worker = await startWorkerProcess(env());
+    workers.push(worker);
+    return worker;
+  };
+
+  beforeAll(async () => {
+    database = await createTempPostgresDatabase('orch_cluster_');
+    keys = createTempRedisPrefix();
+    dataDir = mkdtempSync(join(tmpdir(), 'orch-cluster-'));
+    agent = await startFakeAgent({ capabilities: ['slow.call', 'quick.call'] });
+    // The first replica migrates the database; the others start on it.
+    await startApi();
+    await Promise.all([startApi(), startWorker(), startWorker()]);
+    const registered = await call(apis[0].url, 'POST', '/v1/agents', agent.registration('agent_remote', { max_concurrency: 1000 }));
+    expect(registered.status).toBe(201);
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([...apis, ...workers].map((process) => process.kill9()));
+    await agent?.close();
+    await database?.drop();
+    await keys?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers a synchronous task on either replica with its result, run by a worker (in-process and remote agents)', async () => {
+    const [a, b] = apis;
+    const local = await call<{ success: boolean; data: unknown; agent_id: string }>(a.url, 'POST', '/v1/orchestrate', {
+      session_id: 'cluster_sync',
+      capability: 'echo',
+      parameters: { text: 'hi' },
+    });
+    expect(local).toMatchObject({ status: 200, body: { success: true, data: { message: 'Echo: hi' }, agent_id: 'agent_example_001' } });
+
+    // Registered on replica a: replica b and the workers read it from the shared store.
+    const remote = await waitFor(async () => {
+      const answer = await call<{ success: boolean; agent_id: string }>(b.url, 'POST', '/v1/orchestrate', {
+        session_id: 'cluster_sync',
+        capability: 'quick.call',
+        parameters: { n: 1 },
+      });
+      return answer.status === 200 ? answer : undefined;
+    }, 'the remote agent known to replica b and the workers');
+    expect(remote.body).toMatchObject({ success: true, agent_id: 'agent_remote' });
+
+    const invalid = await call(b.url, 'POST', '/v1/orchestrate', {
+      session_id: 'cluster_sync',
+      capability: 'echo',
+      parameters: { text: 7 },
+    });
+    expect(invalid.status).toBe(400);
+    const unknown = await call(b.url, 'POST', '/v1/orchestrate', { session_id: 'cluster_sync', capability: 'no.such' });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('reads, streams and cancels through one replica a task submitted to the other', async () => {
+    const [a, b] = apis;
+    agent.behave({ kind: 'slow', delayMs: 60_000 }, 'slow.call');
+    try {
+      const submitted = await call<{ task_id: string; status: string }>(a.url, 'POST', '/v1/tasks', {
+        session_id: 'cluster_cancel',
+        capability: 'slow.call',
+        parameters: { n: 2 },
+      });
+      expect(submitted).toMatchObject({ status: 202, body: { status: 'submitted' } });
+      const taskId = submitted.body.task_id;
+      await waitFor(() => agent.executions.some((execution) => execution.body.task_id === taskId), 'the call at the agent');
+
+      const stream = await openSse(b.url, `/v1/tasks/${taskId}/events`);
+      expect(stream.status).toBe(200);
+      expect(((await stream.nth(1)).data as Task).status).toBe('working');
+      expect((await call<Task>(b.url, 'GET', `/v1/tasks/${taskId}`)).body.status).toBe('working');
+
+      const cancelled = await call<Task>(b.url, 'POST', `/v1/tasks/${taskId}/cancel`);
+      expect(cancelled).toMatchObject({ status: 200, body: { task_id: taskId, status: 'cancelled' } });
+      await stream.ended;
+      expect((stream.events.at(-1)!.data as Task).status).toBe('cancelled');
+      expect((await call<Task>(a.url, 'GET', `/v1/tasks/${taskId}`)).body.status).toBe('cancelled');
+      // The worker's call was aborted: the agent saw its caller go.
+      await waitFor(() => agent.executions.find((execution) => execution.body.task_id === taskId)?.aborted, 'the call aborted');
+    } finally {
+      agent.reset();
+    }
+  });
+
+  it('cancels a task still waiting in the queue, through the other replica', async () => {
+    const [a, b] = apis;
+    // Stop both workers taking tasks: the task stays queued.
+    const stopped = workers.splice(0);
+    await Promise.all(stopped.map((worker) => worker.stop()));
+    try {
+      const submitted = await call<{ task_id: string }>(a.url, 'POST', '/v1/tasks', {
+        session_id: 'cluster_queued',
+        capability: 'echo',
+        parameters: {},
+      });
+      expect(submitted.status).toBe(202);
+      const cancelled = await call<Task>(b.url, 'POST', `/v1/tasks/${submitted.body.task_id}/cancel`);
+      expect(cancelled).toMatchObject({ status: 200, body: { status: 'cancelled' } });
+    } finally {
+      await Promise.all([startWorker(), startWorker()]);
+    }
+    const responses = await call<{ contracts: Contract[] }>(a.url, 'GET', '/v1/contracts?session_id=cluster_queued&contract_type=RESPONSE');
+    expect(responses.body.contracts).toHaveLength(1);
+  }, 60_000);
+
+  it('runs again on the other worker every task a worker killed with -9 had in flight: each ends completed, with one RESPONSE', async () => {
+    const [a] = apis;
+    agent.behave({ kind: 'slow', delayMs: 1_500 }, 'slow.call');
+    try {
+      const count = 20;
+      const ids: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const submitted = await call<{ task_id: string }>(a.url, 'POST', '/v1/tasks', {
+          session_id: `cluster_kill_worker_${i}`,
+          capability: 'slow.call',
+          parameters: { i },
+        });
+        expect(submitted.status).toBe(202);
+        ids.push(submitted.body.task_id);
+      }
+      // Every task has reached the agent: both workers have calls in flight; one of them dies.
+      await waitFor(
+        () => ids.every((id) => agent.executions.some((execution) => execution.body.task_id === id)),
+        'every call at the agent',
+      );
+      await workers[0].kill9();
+      workers.shift();
+
+      const tasks = await waitFor(
+        async () => {
+          const read = await Promise.all(ids.map((id) => call<Task>(a.url, 'GET', `/v1/tasks/${id}`)));
+          return read.every((task) => task.body.status !== 'working' && task.body.status !== 'submitted') ? read : undefined;
+        },
+        'every task finished',
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      expect(tasks.map((task) => task.body.status)).toEqual(ids.map(() => 'completed'));
+
+      let rerun = 0;
+      for (let i = 0; i < count; i++) {
+        const contracts = (await call<{ contracts: Contract[] }>(a.url, 'GET', `/v1/contracts?session_id=cluster_kill_worker_${i}`)).body
+          .contracts;
+        expect(contracts.filter((contract) => contract.contract_type === 'RESPONSE')).toHaveLength(1);
+        const attempts = contracts.find((contract) => contract.contract_type === 'REQUEST')!.metadata.attempts ?? [];
+        if (attempts.length > 1) {
+          rerun += 1;
+          expect(attempts[0].error).toMatch(/worker running the task stopped/);
+          expect(attempts.at(-1)!.error).toBeNull();
+        }
+      }
+      // The killed worker had some of them; its lost attempts are on record.
+      expect(rerun).toBeGreaterThan(0);
+      await startWorker();
+    } finally {
+      agent.reset();
+    }
+  }, 90_000);
+
+  it('finishes every task an API replica acknowledged with 202 before it was killed with -9, readable from the other', async () => {
+    const [a, b] = apis;
+    agent.behave({ kind: 'slow', delayMs: 500 }, 'slow.call');
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const submitted = await call<{ task_id: string }>(b.url, 'POST', '/v1/tasks', {
+          session_id: 'cluster_kill_api',
+          capability: 'slow.call',
+          parameters: { i },
+        });
+        expect(submitted.status).toBe(202);
+        ids.push(submitted.body.task_id);
+      }
+      await b.kill9();
+      apis.splice(1, 1);
+      const tasks = await waitFor(
+        async () => {
+          const read = await Promise.all(ids.map((id) => call<Task>(a.url, 'GET', `/v1/tasks/${id}`)));
+          return read.every((task) => task.body.status === 'completed') ? read : undefined;
+        },
+        'every acknowledged task completed',
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      expect(tasks).toHaveLength(20);
+      const responses = await call<{ total: number }>(a.url, 'GET', '/v1/contracts?session_id=cluster_kill_api&contract_type=RESPONSE');
+      expect(responses.body.total).toBe(20);
+    } finally {
+      agent.reset();
+    }
+  }, 90_000);
+});
