@@ -16,7 +16,7 @@ import { HttpAgentClient } from './remote/http-agent.client.js';
 import { HttpAgentFactory } from './remote/http-agent.factory.js';
 import { KyselyRemoteAgentRepository } from './remote/persistence/kysely-remote-agent.repository.js';
 import { RemoteAgentRepository } from './remote/remote-agent.repository.js';
-import { RemoteAgentsHttpModule } from './remote/remote-agents-http.module.js';
+import { RemoteAgentSockets } from './remote/remote-agent-sockets.js';
 import { RemoteAgentsLivenessMonitor } from './remote/remote-agents.liveness.js';
 import { RemoteAgentsService } from './remote/remote-agents.service.js';
 import { AgentTargetsModule } from './targets/agent-targets.module.js';
@@ -28,14 +28,7 @@ import { AgentTargetsModule } from './targets/agent-targets.module.js';
  * module's providers; discovery walks them all.
  */
 @Module({
-  imports: [
-    DiscoveryModule,
-    ConfigModule.forFeature(agentsConfig),
-    DatabaseModule,
-    AgentTargetsModule,
-    RemoteAgentsHttpModule,
-    McpAgentsModule,
-  ],
+  imports: [DiscoveryModule, ConfigModule.forFeature(agentsConfig), DatabaseModule, AgentTargetsModule, McpAgentsModule],
   controllers: [AgentsController],
   providers: [
     AgentRegistry,
@@ -46,6 +39,7 @@ import { AgentTargetsModule } from './targets/agent-targets.module.js';
     HttpAgentFactory,
     KyselyRemoteAgentRepository,
     { provide: RemoteAgentRepository, useExisting: KyselyRemoteAgentRepository },
+    RemoteAgentSockets,
     RemoteAgentsLivenessMonitor,
     RemoteAgentsService,
     A2aAgentFactory,
