@@ -6,6 +6,7 @@ import { startA2aServer } from './fixtures/a2a-server.js';
 import { gates, ProgressAgent } from './fixtures/coordination-agents.js';
 import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
 import { startServerProcess, type ServerProcess } from './utils/server-process.js';
+import { listening, openSse, type SseStream } from './utils/sse.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
@@ -88,6 +89,39 @@ describe('Long tasks: many slow agent calls in flight at once', () => {
           return body.status === 'working' ? undefined : body;
         }, `task ${id} to be recorded`);
         expect(task).toMatchObject({ status: 'completed' });
+      }
+    }, 180_000);
+
+    it('1 000 clients follow waiting tasks over SSE at once: each stream starts with the state and ends with completed', async () => {
+      const held = gate();
+      agent.behave({ kind: 'hold', until: held.until });
+      await request(t.server)
+        .post('/v1/agents')
+        // A capability of its own: the agent of the test above (now closed) provides slow.call.
+        .send(agent.registration('agent_streamed', { max_concurrency: 100_000, capabilities: [{ name: 'streamed.call' }] }))
+        .expect(201);
+      const ids = await inBatches(1000, 50, async (i) => {
+        const res = await request(t.server)
+          .post('/v1/tasks')
+          .send({ session_id: `streamed_${i % 10}`, capability: 'streamed.call', parameters: { n: i } })
+          .expect(202);
+        return res.body.task_id as string;
+      });
+      await waitFor(() => agent.executions.length >= 1000, '1 000 calls in flight at the agent');
+      await listening(t.server);
+      const streams: SseStream[] = await inBatches(1000, 100, async (i) => {
+        const stream = await openSse(t.server, `/v1/tasks/${ids[i]}/events`);
+        expect(stream.status).toBe(200);
+        expect(await stream.nth(1)).toMatchObject({ event: 'state', data: { task_id: ids[i], status: 'working' } });
+        return stream;
+      });
+      // With every stream open and waiting, the server still answers.
+      expect((await request(t.server).get('/v1/status').expect(200)).body.tasks).toMatchObject({ in_flight: 1000 });
+
+      held.open();
+      await Promise.all(streams.map((stream) => stream.ended));
+      for (const [i, stream] of streams.entries()) {
+        expect(stream.events.at(-1)).toMatchObject({ event: 'state', data: { task_id: ids[i], status: 'completed' } });
       }
     }, 180_000);
 
