@@ -63,7 +63,7 @@ export async function longTasks({ tasks, delayMs, streams = 0, profile = null, n
     let sampling = true;
     let rssPeak = rssBefore;
     const healthMs = [];
-    /** Health latency while every stream is open and no task has finished yet. */
+    /** Health latency from when every stream is open until the first of them ends. */
     const healthWithStreamsMs = [];
     let streamsOpen = false;
     const sampler = (async () => {
@@ -103,7 +103,8 @@ export async function longTasks({ tasks, delayMs, streams = 0, profile = null, n
     const submissionCpuMs = cpuMs(server.pid) - cpuAtStart;
     keepAlive.destroy();
 
-    const followed = streams > 0 ? await followTasks(server, taskIds.slice(0, streams), log) : null;
+    // The last tasks submitted: they are the last to finish, so the streams are all open for a while.
+    const followed = streams > 0 ? await followTasks(server, taskIds.slice(-streams), log) : null;
     if (followed) streamsOpen = true;
     void followed?.firstEnded.then(() => (streamsOpen = false));
 
