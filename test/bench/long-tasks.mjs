@@ -80,6 +80,7 @@ export async function longTasks({ tasks, delayMs, streams = 0, profile = null, n
 
     log(`long tasks: ${tasks} tasks of ${delayMs} ms submitted at once`);
     const keepAlive = new Agent({ keepAlive: true, maxSockets: SUBMIT_CONNECTIONS });
+    await eventLoopLag(server); // resets the server's lag histogram: the next read covers the run
     const started = Date.now();
     const cpuAtStart = cpuMs(server.pid);
     let next = 0;
@@ -118,6 +119,7 @@ export async function longTasks({ tasks, delayMs, streams = 0, profile = null, n
     }
     const doneMs = Date.now() - started;
     const runCpuMs = cpuMs(server.pid) - cpuAtStart;
+    const lag = await eventLoopLag(server);
     sampling = false;
     await sampler;
     const stats = await agent.stats();
@@ -142,6 +144,8 @@ export async function longTasks({ tasks, delayMs, streams = 0, profile = null, n
       health_samples: healthMs.length,
       health_p50_ms: round(percentile(healthMs, 0.5), 2),
       health_p99_ms: round(percentile(healthMs, 0.99), 2),
+      server_event_loop_lag_p99_ms: lag.p99Ms,
+      server_event_loop_lag_max_ms: lag.maxMs,
       ...(followed
         ? {
             streams: followed.ended.length,
@@ -181,4 +185,18 @@ async function followTasks(server, taskIds, log) {
   );
   await sleep(500);
   return { rssBefore, rssWith: server.rssMiB(), ended, firstEnded: Promise.race(ended) };
+}
+
+/**
+ * The server's own event loop lag since the previous read (prom-client's `nodejs_eventloop_lag_*`
+ * gauges, whose histogram is reset at each scrape of /metrics): unlike the health latency seen from
+ * here, it leaves out this process's own delays.
+ */
+async function eventLoopLag(server) {
+  const { body } = await httpJson(`${server.url}/metrics`, { timeoutMs: 30_000 });
+  const gauge = (name) => {
+    const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(typeof body === 'string' ? body : '');
+    return match ? round(Number(match[1]) * 1000, 1) : null;
+  };
+  return { p99Ms: gauge('nodejs_eventloop_lag_p99_seconds'), maxMs: gauge('nodejs_eventloop_lag_max_seconds') };
 }
