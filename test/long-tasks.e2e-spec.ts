@@ -6,6 +6,7 @@ import { startA2aServer } from './fixtures/a2a-server.js';
 import { gates, ProgressAgent } from './fixtures/coordination-agents.js';
 import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
 import { startServerProcess, type ServerProcess } from './utils/server-process.js';
+import { listening, openSse, type SseStream } from './utils/sse.js';
 import { createTestApp, type TestApp } from './utils/test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
@@ -24,6 +25,23 @@ async function inBatches<T>(count: number, concurrency: number, submit: (i: numb
     results.push(...(await Promise.all(batch)));
   }
   return results;
+}
+
+/** Submits `count` tasks of `capability` (POST /v1/tasks, `concurrency` at a time, 10 sessions); resolves with their ids. */
+function submitTasks(
+  server: TestApp['server'],
+  count: number,
+  concurrency: number,
+  capability: string,
+  parameters: (i: number) => Record<string, unknown>,
+): Promise<string[]> {
+  return inBatches(count, concurrency, async (i) => {
+    const res = await request(server)
+      .post('/v1/tasks')
+      .send({ session_id: `${capability.replace(/\W/g, '_')}_${i % 10}`, capability, parameters: parameters(i) })
+      .expect(202);
+    return res.body.task_id as string;
+  });
 }
 
 describe('Long tasks: many slow agent calls in flight at once', () => {
@@ -56,13 +74,7 @@ describe('Long tasks: many slow agent calls in flight at once', () => {
       // Bounded only by what this machine lets one process hold (thousands).
       expect(registered.body.effective_max_concurrency).toBeGreaterThanOrEqual(600);
 
-      const ids = await inBatches(600, 50, async (i) => {
-        const res = await request(t.server)
-          .post('/v1/tasks')
-          .send({ session_id: `long_${i % 10}`, capability: 'slow.call', parameters: { n: i } })
-          .expect(202);
-        return res.body.task_id as string;
-      });
+      const ids = await submitTasks(t.server, 600, 50, 'slow.call', (n) => ({ n }));
       // Every call is at the agent while none has been answered: nothing waits in a connection pool.
       await waitFor(() => agent.executions.length === 600, '600 calls in flight at the agent');
       const during = (await request(t.server).get('/v1/status').expect(200)).body;
@@ -91,14 +103,35 @@ describe('Long tasks: many slow agent calls in flight at once', () => {
       }
     }, 180_000);
 
-    it('2 000 in-process handlers awaiting at once: all run at once, none queued, all complete', async () => {
-      const ids = await inBatches(2000, 100, async (i) => {
-        const res = await request(t.server)
-          .post('/v1/tasks')
-          .send({ session_id: `inproc_${i % 10}`, capability: 'progress.steps', parameters: { gate: 'inproc_many' } })
-          .expect(202);
-        return res.body.task_id as string;
+    it('1 000 clients follow waiting tasks over SSE at once: each stream starts with the state and ends with completed', async () => {
+      const held = gate();
+      agent.behave({ kind: 'hold', until: held.until });
+      await request(t.server)
+        .post('/v1/agents')
+        // A capability of its own: the agent of the test above (now closed) provides slow.call.
+        .send(agent.registration('agent_streamed', { max_concurrency: 100_000, capabilities: [{ name: 'streamed.call' }] }))
+        .expect(201);
+      const ids = await submitTasks(t.server, 1000, 50, 'streamed.call', (n) => ({ n }));
+      await waitFor(() => agent.executions.length >= 1000, '1 000 calls in flight at the agent');
+      await listening(t.server);
+      const streams: SseStream[] = await inBatches(1000, 100, async (i) => {
+        const stream = await openSse(t.server, `/v1/tasks/${ids[i]}/events`);
+        expect(stream.status).toBe(200);
+        expect(await stream.nth(1)).toMatchObject({ event: 'state', data: { task_id: ids[i], status: 'working' } });
+        return stream;
       });
+      // With every stream open and waiting, the server still answers.
+      expect((await request(t.server).get('/v1/status').expect(200)).body.tasks).toMatchObject({ in_flight: 1000 });
+
+      held.open();
+      await Promise.all(streams.map((stream) => stream.ended));
+      for (const [i, stream] of streams.entries()) {
+        expect(stream.events.at(-1)).toMatchObject({ event: 'state', data: { task_id: ids[i], status: 'completed' } });
+      }
+    }, 180_000);
+
+    it('2 000 in-process handlers awaiting at once: all run at once, none queued, all complete', async () => {
+      const ids = await submitTasks(t.server, 2000, 100, 'progress.steps', () => ({ gate: 'inproc_many' }));
       await waitFor(() => gates.waiting('inproc_many') === 2000, '2 000 handlers waiting');
       expect((await request(t.server).get('/v1/status').expect(200)).body.tasks).toMatchObject({ in_flight: 2000, queued: {} });
       gates.open('inproc_many');

@@ -16,7 +16,7 @@ import { HttpAgentClient } from './remote/http-agent.client.js';
 import { HttpAgentFactory } from './remote/http-agent.factory.js';
 import { KyselyRemoteAgentRepository } from './remote/persistence/kysely-remote-agent.repository.js';
 import { RemoteAgentRepository } from './remote/remote-agent.repository.js';
-import { RemoteAgentsHttpModule } from './remote/remote-agents-http.module.js';
+import { RemoteAgentSockets } from './remote/remote-agent-sockets.js';
 import { RemoteAgentsLivenessMonitor } from './remote/remote-agents.liveness.js';
 import { RemoteAgentsService } from './remote/remote-agents.service.js';
 import { RemoteAgentsSync } from './remote/remote-agents.sync.js';
@@ -36,7 +36,6 @@ import { AgentTargetsModule } from './targets/agent-targets.module.js';
     ConfigModule.forFeature(databaseConfig),
     DatabaseModule,
     AgentTargetsModule,
-    RemoteAgentsHttpModule,
     McpAgentsModule,
   ],
   controllers: [AgentsController],
@@ -49,6 +48,7 @@ import { AgentTargetsModule } from './targets/agent-targets.module.js';
     HttpAgentFactory,
     KyselyRemoteAgentRepository,
     { provide: RemoteAgentRepository, useExisting: KyselyRemoteAgentRepository },
+    RemoteAgentSockets,
     RemoteAgentsLivenessMonitor,
     RemoteAgentsService,
     RemoteAgentsSync,

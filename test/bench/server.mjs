@@ -89,6 +89,23 @@ export function rssMiB(pid) {
 }
 
 /**
+ * CPU time (user + system) the process `pid` has used, in ms, from /proc (Linux; null elsewhere). It
+ * counts only that process's work, so it compares builds even when other processes load the machine.
+ */
+export function cpuMs(pid) {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ of Linux's /proc figures; 100 on every mainstream architecture. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
  * Starts `node dist/main.js` with `env` on 127.0.0.1:<free port> and polls `GET /v1/health` until it
  * answers 200. `startMs` is the time from spawn to that first 200.
  *

@@ -1,9 +1,9 @@
-import { HttpService } from '@nestjs/axios';
-import axios from 'axios';
 import { startFakeAgent, type FakeAgent } from '../../../test/fixtures/fake-remote-agent.js';
 import { closedPortUrl, startServer } from '../../../test/utils/http-server.js';
 import { AgentTransportError } from '../errors/agent-transport.error.js';
+import { AgentTargetPolicy } from '../targets/agent-target.policy.js';
 import { HttpAgentClient, isExecuteReply } from './http-agent.client.js';
+import { RemoteAgentSockets } from './remote-agent-sockets.js';
 import { rejection } from '../../common/testing/rejection.js';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -14,7 +14,8 @@ async function until(condition: () => boolean): Promise<void> {
 
 describe('HttpAgentClient (real HTTP server)', () => {
   let agent: FakeAgent;
-  const client = new HttpAgentClient(new HttpService(axios.create({ validateStatus: () => true, maxRedirects: 0 })));
+  const sockets = new RemoteAgentSockets(new AgentTargetPolicy({ allowedHosts: null }));
+  const client = new HttpAgentClient(sockets);
   const task = { task_id: 'T1', session_id: 's1', capability: 'remote.echo', parameters: { text: 'hi' }, context: { k: 1 } };
   const execute = (signal = new AbortController().signal) => client.execute('agent_x', agent.url, task, TRACEPARENT, signal);
 
@@ -22,6 +23,7 @@ describe('HttpAgentClient (real HTTP server)', () => {
     agent = await startFakeAgent();
   });
   afterAll(async () => {
+    sockets.onApplicationShutdown();
     await agent.close();
   });
   afterEach(() => agent.reset());
@@ -100,6 +102,22 @@ describe('HttpAgentClient (real HTTP server)', () => {
       await expect(client.checkHealth(silent.url, 100)).resolves.toMatchObject({ ok: false, reason: 'timed out after 100 ms' });
     } finally {
       await silent.close();
+    }
+  });
+
+  it('checkHealth: a body longer than it reads fails, naming the limit', async () => {
+    const chatty = await startServer((_, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('x'.repeat(128 * 1024));
+    });
+    try {
+      await expect(client.checkHealth(chatty.url, 1000)).resolves.toEqual({
+        ok: false,
+        url: `${chatty.url}/health`,
+        reason: 'failed: the reply is larger than 65536 bytes',
+      });
+    } finally {
+      await chatty.close();
     }
   });
 

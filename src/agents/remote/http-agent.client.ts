@@ -1,12 +1,10 @@
-import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
-import type { AxiosResponse } from 'axios';
-import { firstValueFrom } from 'rxjs';
 import { isPlainObject } from '../../common/validation/plain-object.js';
 import { classifyTransportError, upstreamDetail } from '../../integrations/http/http-errors.js';
 import { AgentTransportError } from '../errors/agent-transport.error.js';
 import { ConnectionUnavailableError } from '../errors/connection-unavailable.error.js';
 import { EXECUTE_PATH, HEALTH_PATH, MAX_REPLY_BYTES, REPLY_EXCERPT_CHARS } from './remote-agents.constants.js';
+import { RemoteAgentSockets, ReplyTooLargeError, type AgentHttpReply } from './remote-agent-sockets.js';
 import { RemoteAgentsMessages } from './remote-agents.messages.js';
 
 /** The body of `POST {endpoint}/execute`. */
@@ -52,9 +50,10 @@ function errorCode(error: unknown): string | undefined {
 
 /** Why a call got no reply, in plain words: `connection refused (ECONNREFUSED)`, `socket hang up`… */
 export function networkReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : '';
-  if (/socket hang up/i.test(message)) return 'the connection was closed before a reply (socket hang up)';
-  if (/maxContentLength/i.test(message)) return `the reply is larger than ${MAX_REPLY_BYTES} bytes`;
+  // Not `instanceof Error`: node:http's errors may come from another realm (vm contexts, test runners).
+  const { message } = (error ?? {}) as { message?: unknown };
+  if (typeof message === 'string' && /socket hang up/i.test(message)) return 'the connection was closed before a reply (socket hang up)';
+  if (error instanceof ReplyTooLargeError) return error.message;
   const code = errorCode(error);
   const known = code === undefined ? undefined : NETWORK_ERRORS[code];
   if (known) return `${known} (${code})`;
@@ -80,11 +79,11 @@ export function isExecuteReply(value: unknown): value is ExecuteReply {
 
 /**
  * The wire protocol of remote HTTP agents: `GET {endpoint}/health` and `POST {endpoint}/execute`.
- * Every status comes back from axios (validateStatus) and the body as text, classified here.
+ * Every status comes back from RemoteAgentSockets with the body as text, classified here.
  */
 @Injectable()
 export class HttpAgentClient {
-  constructor(private readonly http: HttpService) {}
+  constructor(private readonly sockets: RemoteAgentSockets) {}
 
   /**
    * `GET {endpoint}/health` answering 2xx within `timeoutMs`. Never throws; `signal` stops it early
@@ -94,17 +93,12 @@ export class HttpAgentClient {
     const url = `${endpoint}${HEALTH_PATH}`;
     const deadline = AbortSignal.timeout(timeoutMs);
     try {
-      const response = await firstValueFrom(
-        this.http.get<string>(url, {
-          timeout: timeoutMs,
-          signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
-          responseType: 'text',
-          transformResponse: (data: unknown) => data,
-          validateStatus: () => true,
-          maxRedirects: 0,
-          maxContentLength: MAX_HEALTH_BODY_BYTES,
-        }),
-      );
+      const response = await this.sockets.send({
+        method: 'GET',
+        url,
+        signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
+        maxBytes: MAX_HEALTH_BODY_BYTES,
+      });
       if (response.status >= 200 && response.status < 300) return { ok: true, url };
       return { ok: false, url, reason: `answered ${response.status}` };
     } catch (error) {
@@ -128,19 +122,16 @@ export class HttpAgentClient {
   ): Promise<Record<string, unknown>> {
     const url = `${endpoint}${EXECUTE_PATH}`;
     if (signal.aborted) throw signal.reason;
-    let response: AxiosResponse<string>;
+    let response: AgentHttpReply;
     try {
-      response = await firstValueFrom(
-        this.http.post<string>(url, JSON.stringify(request), {
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json', traceparent },
-          signal,
-          responseType: 'text',
-          transformResponse: (data: unknown) => data,
-          validateStatus: () => true,
-          maxRedirects: 0,
-          maxContentLength: MAX_REPLY_BYTES,
-        }),
-      );
+      response = await this.sockets.send({
+        method: 'POST',
+        url,
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', traceparent },
+        body: JSON.stringify(request),
+        signal,
+        maxBytes: MAX_REPLY_BYTES,
+      });
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       const code = errorCode(error);
@@ -150,7 +141,7 @@ export class HttpAgentClient {
       throw new AgentTransportError(RemoteAgentsMessages.unreachable(agentId, 'POST', url, networkReason(error)), { cause: error });
     }
 
-    const text = typeof response.data === 'string' ? response.data : String(response.data ?? '');
+    const text = response.body;
     if (response.status < 200 || response.status >= 300) {
       const detail = upstreamDetail(text);
       throw new AgentTransportError(
