@@ -1,11 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Level, Logger } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
 import { QUIET_PATHS } from './logging.constants.js';
-import { requestIdFor } from './request-id.js';
 
-/** What Express adds to the request that the log line uses. */
-type LoggedRequest = IncomingMessage & { id?: unknown; originalUrl?: string };
+/** What the request line uses: Express's `originalUrl` and the id the observer gave the request. */
+export type LoggedRequest = IncomingMessage & { id?: unknown; originalUrl?: string };
 
 function pathOf(req: LoggedRequest): string {
   const url = req.originalUrl ?? req.url ?? '';
@@ -25,26 +23,35 @@ export function requestLogLevel(req: LoggedRequest, res: ServerResponse, error?:
 }
 
 /**
- * Small serializers on purpose: a request is `{id, method, url}` (no headers, so no credentials and
- * no copy of a header map per request), an answer `{statusCode}`. pino builds the request part when
- * the request arrives, whatever the level, so it must stay cheap.
+ * A request as logs show it: `{id, method, url}`. No headers, so no credentials and no copy of a
+ * header map per request.
  */
-const serializers = {
-  req: (req: LoggedRequest) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
+export function requestFields(req: LoggedRequest): { id: unknown; method: string | undefined; url: string | undefined } {
+  return { id: req.id, method: req.method, url: req.originalUrl ?? req.url };
+}
+
+/**
+ * Serializers of the request-bound loggers (LoggerModule's root): a bound `req` is logged as
+ * requestFields, a `res` as `{statusCode}`.
+ */
+export const httpSerializers = {
+  req: requestFields,
   res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
 };
 
 /**
- * pino-http over the app's root logger: gives each request its id (and the `X-Request-Id` header),
- * binds `req.log` for the logs made while it is handled, and writes one line when the answer is sent
- * (or the client goes away): `{req:{id,method,url}, res:{statusCode}, responseTime, msg}`.
+ * Writes the line of one answered request (or of one the client went away from):
+ * `{req:{id,method,url}, res:{statusCode}, responseTime, msg: 'request completed'}`, and for a 5xx or
+ * a failed response `err` and `msg: 'request errored'`. Nothing is built when the line's level is off.
  */
-export function createHttpLogger(root: Logger): HttpLogger {
-  return pinoHttp({
-    logger: root,
-    genReqId: requestIdFor,
-    customLogLevel: requestLogLevel,
-    wrapSerializers: false,
-    serializers,
-  });
+export function requestLine(root: Logger, req: LoggedRequest, res: ServerResponse, responseTime: number, error?: Error): void {
+  const level = requestLogLevel(req, res, error);
+  if (!root.isLevelEnabled(level)) return;
+  const status = res.statusCode;
+  if (error !== undefined || status >= 500) {
+    const err = error ?? new Error(`failed with status code ${status}`);
+    root[level]({ req: requestFields(req), res: { statusCode: status }, err, responseTime }, 'request errored');
+    return;
+  }
+  root[level]({ req: requestFields(req), res: { statusCode: status }, responseTime }, 'request completed');
 }
