@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { requestLine, type LoggedRequest } from './logging/http-logger.js';
 import { ROOT_LOGGER } from './logging/logging.constants.js';
+import { requestContext } from './logging/request-context.js';
 import { requestIdFor } from './logging/request-id.js';
 import { routeLabel } from './metrics/http-metrics.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -33,20 +33,19 @@ function answered(this: ObservedResponse, error?: Error): void {
 /**
  * Everything observability does per HTTP request, in one Express middleware mounted before anything
  * else that can answer: the request id (`X-Request-Id`, kept from the client when sane), the
- * request's logging context (Nest's `Logger` calls made while it is handled carry `req`), one log
+ * request's logging context (lines written while it is handled carry `req`, see requestMixin), one log
  * line per answer (`{req:{id,method,url}, res:{statusCode}, responseTime, msg}`, at the level of
  * requestLogLevel) and the `http_request_duration_seconds` observation (answers the client abandoned
  * are logged, not timed).
  *
- * One pass and one pair of listeners shared by all responses: the line is built only when its level
- * is enabled, from three fields of the request rather than a copy of it.
+ * One pass and one pair of listeners shared by all responses; no child logger per request. The line
+ * is built only when its level is enabled, from three fields of the request rather than a copy of it.
  */
 @Injectable()
 export class HttpObserverMiddleware {
   constructor(
     @Inject(ROOT_LOGGER) private readonly root: Logger,
     private readonly metrics: MetricsService,
-    private readonly pino: PinoLogger,
   ) {}
 
   readonly use = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
@@ -58,7 +57,7 @@ export class HttpObserverMiddleware {
     observed.observedSince = performance.now();
     res.on('close', answered);
     res.on('error', answered);
-    this.pino.runInContext(next, { bindings: { req: logged } });
+    requestContext.run(logged, next);
   };
 
   /** Called once per response: its log line, and its duration unless the client went away first. */

@@ -32,9 +32,9 @@ import { observabilityConfig } from './observability.config.js';
   imports: [
     ConfigModule.forFeature(observabilityConfig),
     LoggingModule,
-    // Nest's Logger writes through nestjs-pino: the root logger outside requests, the logger
-    // HttpObserverMiddleware binds to a request's context while it is handled. nestjs-pino's own
-    // per-request middleware is not mounted (forRoutes: []): the observer does its work in its pass.
+    // Nest's Logger writes through nestjs-pino's root, a child of ours: lines written while a request
+    // is handled carry `req` through the root's mixin (request-context.ts). nestjs-pino's own
+    // per-request middleware is not mounted (forRoutes: []): no child logger per request.
     LoggerModule.forRootAsync({
       imports: [LoggingModule],
       inject: [ROOT_LOGGER],
