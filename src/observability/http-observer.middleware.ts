@@ -2,33 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { requestLine, type LoggedRequest } from './logging/http-logger.js';
+import { requestFields, requestLine, type LoggedRequest, type RequestFields } from './logging/http-logger.js';
 import { ROOT_LOGGER } from './logging/logging.constants.js';
 import { requestContext } from './logging/request-context.js';
 import { requestIdFor } from './logging/request-id.js';
 import { routeLabel } from './metrics/http-metrics.js';
 import { MetricsService } from './metrics/metrics.service.js';
-
-/** What the observer keeps on a response until its answer is done. */
-interface ObservedResponse extends ServerResponse {
-  observer?: HttpObserverMiddleware;
-  observedRequest?: LoggedRequest;
-  observedSince?: number;
-}
-
-/**
- * The listener of every observed response, shared (not a closure per request): `this` is the
- * response. 'close' comes once the answer is sent or the client went away; 'error' if the response
- * failed first. The first of them ends the observation.
- */
-function answered(this: ObservedResponse, error?: Error): void {
-  const observer = this.observer;
-  if (observer === undefined) return;
-  this.observer = undefined;
-  this.removeListener('close', answered);
-  this.removeListener('error', answered);
-  observer.done(this.observedRequest!, this, this.observedSince!, error);
-}
 
 /**
  * Everything observability does per HTTP request, in one Express middleware mounted before anything
@@ -38,8 +17,9 @@ function answered(this: ObservedResponse, error?: Error): void {
  * requestLogLevel) and the `http_request_duration_seconds` observation (answers the client abandoned
  * are logged, not timed).
  *
- * One pass and one pair of listeners shared by all responses; no child logger per request. The line
- * is built only when its level is enabled, from three fields of the request rather than a copy of it.
+ * One pass, one small record of the request and one listener function per request; no child logger,
+ * and nothing written onto the request or response objects (extra properties would give Node's and
+ * Express's objects another shape on the hot path). The line is built only when its level is on.
  */
 @Injectable()
 export class HttpObserverMiddleware {
@@ -49,21 +29,23 @@ export class HttpObserverMiddleware {
   ) {}
 
   readonly use = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
-    const observed = res as ObservedResponse;
-    const logged = req as LoggedRequest;
-    logged.id = requestIdFor(req, res);
-    observed.observer = this;
-    observed.observedRequest = logged;
-    observed.observedSince = performance.now();
+    const fields = requestFields(req as LoggedRequest, requestIdFor(req, res));
+    const since = performance.now();
+    // 'close' comes once the answer is sent or the client went away; 'error' if the response failed first.
+    const answered = (error?: Error): void => {
+      res.removeListener('close', answered);
+      res.removeListener('error', answered);
+      this.done(req, fields, res, since, error);
+    };
     res.on('close', answered);
     res.on('error', answered);
-    requestContext.run(logged, next);
+    requestContext.run(fields, next);
   };
 
   /** Called once per response: its log line, and its duration unless the client went away first. */
-  done(req: LoggedRequest, res: ServerResponse, since: number, error: Error | undefined): void {
+  private done(req: IncomingMessage, fields: RequestFields, res: ServerResponse, since: number, error: Error | undefined): void {
     const ms = performance.now() - since;
-    if (res.writableFinished) this.metrics.observeHttp(req.method ?? 'UNKNOWN', routeLabel(req), res.statusCode, ms / 1000);
-    requestLine(this.root, req, res, Math.round(ms), error);
+    if (res.writableFinished) this.metrics.observeHttp(fields.method ?? 'UNKNOWN', routeLabel(req), res.statusCode, ms / 1000);
+    requestLine(this.root, fields, res, Math.round(ms), error);
   }
 }

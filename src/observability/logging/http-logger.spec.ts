@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CapturedLines } from '../testing/captured-lines.js';
-import { requestLine, requestLogLevel } from './http-logger.js';
+import { requestFields, requestLine, requestLogLevel } from './http-logger.js';
 import { requestIdFor } from './request-id.js';
 import { createRootLogger } from './root-logger.js';
 
@@ -36,11 +36,11 @@ describe('requestLine', () => {
 
   beforeAll(async () => {
     const root = createRootLogger({ level: 'info', format: 'json' }, out);
-    server = createServer((req: IncomingMessage & { id?: unknown }, res: ServerResponse) => {
-      req.id = requestIdFor(req, res);
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const fields = requestFields(req, requestIdFor(req, res));
       res.statusCode = req.url === '/missing' ? 404 : 200;
       res.end('ok');
-      requestLine(root, req, res, 1);
+      requestLine(root, fields, res, 1);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

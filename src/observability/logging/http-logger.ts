@@ -2,10 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Level, Logger } from 'pino';
 import { QUIET_PATHS } from './logging.constants.js';
 
-/** What the request line uses: Express's `originalUrl` and the id the observer gave the request. */
-export type LoggedRequest = IncomingMessage & { id?: unknown; originalUrl?: string };
+/** A request as Express hands it on: `originalUrl` is the URL before any mount path was cut off. */
+export type LoggedRequest = IncomingMessage & { originalUrl?: string };
 
-function pathOf(req: LoggedRequest): string {
+/** A request as logs show it. No headers, so no credentials and no copy of a header map. */
+export interface RequestFields {
+  id: string;
+  method: string | undefined;
+  url: string | undefined;
+}
+
+function pathOf(req: { originalUrl?: string; url?: string }): string {
   const url = req.originalUrl ?? req.url ?? '';
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
@@ -15,27 +22,24 @@ function pathOf(req: LoggedRequest): string {
  * Level of a request's line: 5xx `error` (503 `warn`: the service says "later", it is not broken),
  * 4xx `warn`, probes and scrapes that succeed `debug`, anything else `info`.
  */
-export function requestLogLevel(req: LoggedRequest, res: ServerResponse, error?: Error): Level {
+export function requestLogLevel(req: { originalUrl?: string; url?: string }, res: ServerResponse, error?: Error): Level {
   const status = res.statusCode;
   if (status >= 500 || (error !== undefined && status < 400)) return status === 503 ? 'warn' : 'error';
   if (status >= 400) return 'warn';
   return QUIET_PATHS.has(pathOf(req)) ? 'debug' : 'info';
 }
 
-/**
- * A request as logs show it: `{id, method, url}`. No headers, so no credentials and no copy of a
- * header map per request.
- */
-export function requestFields(req: LoggedRequest): { id: unknown; method: string | undefined; url: string | undefined } {
-  return { id: req.id, method: req.method, url: req.originalUrl ?? req.url };
+/** The fields of `req` that logs show, with its request id. */
+export function requestFields(req: LoggedRequest, id: string): RequestFields {
+  return { id, method: req.method, url: req.originalUrl ?? req.url };
 }
 
 /**
- * Serializers of the request-bound loggers (LoggerModule's root): a bound `req` is logged as
- * requestFields, a `res` as `{statusCode}`.
+ * Serializers of nestjs-pino's root (a child of ours): a request is `{id, method, url}` (RequestFields
+ * as is; an IncomingMessage reduced to them), an answer `{statusCode}`; never a header map.
  */
 export const httpSerializers = {
-  req: requestFields,
+  req: (req: Partial<RequestFields> & { originalUrl?: string }) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
   res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
 };
 
@@ -44,14 +48,14 @@ export const httpSerializers = {
  * `{req:{id,method,url}, res:{statusCode}, responseTime, msg: 'request completed'}`, and for a 5xx or
  * a failed response `err` and `msg: 'request errored'`. Nothing is built when the line's level is off.
  */
-export function requestLine(root: Logger, req: LoggedRequest, res: ServerResponse, responseTime: number, error?: Error): void {
+export function requestLine(root: Logger, req: RequestFields, res: ServerResponse, responseTime: number, error?: Error): void {
   const level = requestLogLevel(req, res, error);
   if (!root.isLevelEnabled(level)) return;
   const status = res.statusCode;
   if (error !== undefined || status >= 500) {
     const err = error ?? new Error(`failed with status code ${status}`);
-    root[level]({ req: requestFields(req), res: { statusCode: status }, err, responseTime }, 'request errored');
+    root[level]({ req, res: { statusCode: status }, err, responseTime }, 'request errored');
     return;
   }
-  root[level]({ req: requestFields(req), res: { statusCode: status }, responseTime }, 'request completed');
+  root[level]({ req, res: { statusCode: status }, responseTime }, 'request completed');
 }

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { CapturedLines } from '../testing/captured-lines.js';
 import { requestContext } from './request-context.js';
 import { createRootLogger } from './root-logger.js';
@@ -7,13 +6,7 @@ describe('requestContext', () => {
   it('a line written while a request is handled carries req {id, method, url}; one written outside does not', async () => {
     const out = new CapturedLines();
     const logger = createRootLogger({ level: 'info', format: 'json' }, out);
-    const req = {
-      id: 'req-1',
-      method: 'POST',
-      url: '/v1/orchestrate',
-      headers: { authorization: 'Bearer secret' },
-    } as unknown as IncomingMessage;
-    await requestContext.run(req, async () => {
+    await requestContext.run({ id: 'req-1', method: 'POST', url: '/v1/orchestrate' }, async () => {
       await Promise.resolve();
       logger.info({ task_id: 't1' }, 'inside');
     });
@@ -23,6 +16,5 @@ describe('requestContext', () => {
     expect(Object.keys(lines[0].req as object).sort()).toEqual(['id', 'method', 'url']);
     expect(lines[1]).toMatchObject({ msg: 'outside', task_id: 't2' });
     expect(lines[1]).not.toHaveProperty('req');
-    expect(out.raw()).not.toContain('secret');
   });
 });

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { requestFields, type LoggedRequest } from './http-logger.js';
+import type { RequestFields } from './http-logger.js';
 
 /** The HTTP request being handled, for the log lines written while it is (set by HttpObserverMiddleware). */
-export const requestContext = new AsyncLocalStorage<LoggedRequest>();
+export const requestContext = new AsyncLocalStorage<RequestFields>();
 
 const NO_FIELDS = Object.freeze({});
 
@@ -13,7 +13,7 @@ const NO_FIELDS = Object.freeze({});
  */
 export function requestMixin(): object {
   const req = requestContext.getStore();
-  return req === undefined ? NO_FIELDS : { req: requestFields(req) };
+  return req === undefined ? NO_FIELDS : { req };
 }
 
 /**
