@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { API_KEY_HEADER, API_KEY_PATTERN, API_KEY_PREFIX, API_KEY_RANDOM_BYTES, MAX_KEY_NAME_LENGTH } from './auth.constants.js';
 import { AGENT_ID_PATTERN } from '../agents/agents.constants.js';
@@ -13,10 +13,11 @@ export function generateApiKey(): string {
 
 /**
  * What is stored instead of the key: its SHA-256, hex. The key is 256 random bits, so a plain hash
- * is enough (no salt or slow hash needed), and keys are looked up by it.
+ * is enough (no salt or slow hash needed), and keys are looked up by it. One-shot `crypto.hash`:
+ * no Hash object per request.
  */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** Whether a presented value has the shape of a key this service issues. */

@@ -1,14 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import type { HttpLogger } from 'pino-http';
-import { HTTP_LOGGER } from './logging/logging.constants.js';
-import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
+import { HttpObserverMiddleware } from './http-observer.middleware.js';
 
 /**
- * Mounts the request logger (request id, `X-Request-Id`, one log line per answer) and the HTTP
- * timer on the Express app. Call it before anything else that can answer (body parsers, CORS), so
- * that they see every request.
+ * Mounts the request observer (request id, `X-Request-Id`, logging context, one log line and one
+ * timing per answer) on the Express app. Call it before anything else that can answer (body
+ * parsers, CORS), so that it sees every request.
  */
 export function useObservability(app: INestApplication): void {
-  app.use(app.get<HttpLogger>(HTTP_LOGGER));
-  app.use(app.get(HttpMetricsMiddleware).use);
+  app.use(app.get(HttpObserverMiddleware).use);
 }

@@ -24,13 +24,40 @@ export const CONTENT_SECURITY_POLICY = {
 } as const;
 
 /**
- * helmet with its defaults (`X-Content-Type-Options: nosniff`, `Strict-Transport-Security`, the
- * cross-origin policies, `Referrer-Policy: no-referrer`, no `X-Powered-By`, …), the CSP above and
- * `X-Frame-Options: DENY`.
+ * The headers helmet sets (and removes) with its defaults (`X-Content-Type-Options: nosniff`,
+ * `Strict-Transport-Security`, the cross-origin policies, `Referrer-Policy: no-referrer`, no
+ * `X-Powered-By`, …), the CSP above and `X-Frame-Options: DENY`. helmet is run once, here, against a
+ * response that records what it does: none of these headers depends on the request, so each
+ * request gets the recorded list instead of helmet's dozen middleware functions and its CSP string.
  */
-export function securityHeaders(): RequestHandler {
-  return helmet({
+export function helmetHeaders(): { set: ReadonlyArray<readonly [string, string]>; removed: readonly string[] } {
+  const set: Array<readonly [string, string]> = [];
+  const removed: string[] = [];
+  const recorder = {
+    setHeader: (name: string, value: string) => void set.push([name, String(value)]),
+    removeHeader: (name: string) => void removed.push(name),
+  };
+  let error: unknown;
+  const middleware = helmet({
     contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
     xFrameOptions: { action: 'deny' },
-  }) as unknown as RequestHandler;
+  }) as unknown as (req: object, res: object, next: (error?: unknown) => void) => void;
+  let called = false;
+  middleware({}, recorder, (e) => {
+    called = true;
+    error = e;
+  });
+  // helmet sets its headers synchronously; anything else means it changed and needs a look.
+  if (!called || error !== undefined) throw new Error(`helmet did not set its headers synchronously: ${String(error)}`);
+  return { set, removed };
+}
+
+/** Express middleware: the headers of helmetHeaders() on every answer. */
+export function securityHeaders(): RequestHandler {
+  const { set, removed } = helmetHeaders();
+  return (_req, res, next) => {
+    for (let i = 0; i < set.length; i++) res.setHeader(set[i][0], set[i][1]);
+    for (let i = 0; i < removed.length; i++) res.removeHeader(removed[i]);
+    next();
+  };
 }

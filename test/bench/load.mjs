@@ -11,10 +11,11 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
  * - `request()`: returns `{method, path, body?}` per request (called for every request, so bodies and
  *   paths can differ: fresh session ids, random contract ids).
  * - `duration` (s) or `amount` (requests in total).
+ * - `headers`: sent with every request (e.g. an API key).
  * - Only 2xx answers count as done requests; anything else is reported in `non_2xx`/`errors` and
  *   makes the measurement invalid (`valid: false`).
  */
-export async function load({ url, connections, duration, amount, request, pid }) {
+export async function load({ url, connections, duration, amount, request, pid, headers = {} }) {
   const first = request();
   const latencies = [];
   const options = {
@@ -30,7 +31,7 @@ export async function load({ url, connections, duration, amount, request, pid })
       {
         method: first.method,
         path: first.path,
-        headers: first.body === undefined ? {} : JSON_HEADERS,
+        headers: first.body === undefined ? headers : { ...headers, ...JSON_HEADERS },
         body: first.body,
         setupRequest: (req) => {
           const next = request();
@@ -70,7 +71,10 @@ export async function load({ url, connections, duration, amount, request, pid })
     valid: ok > 0 && non2xx === 0 && errors === 0,
     // CPU time (user + system) the server process used during the run, per answered request.
     ...(cpuBefore !== null && cpuAfter !== null
-      ? { server_cpu_ms_per_request: round((cpuAfter - cpuBefore) / Math.max(1, ok + non2xx), 4), server_cpu_share: round((cpuAfter - cpuBefore) / (result.duration * 1000), 2) }
+      ? {
+          server_cpu_ms_per_request: round((cpuAfter - cpuBefore) / Math.max(1, ok + non2xx), 4),
+          server_cpu_share: round((cpuAfter - cpuBefore) / (result.duration * 1000), 2),
+        }
       : {}),
   };
   Object.defineProperty(m, 'latencies', { value: latencies, enumerable: false });

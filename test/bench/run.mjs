@@ -6,7 +6,8 @@
 // ratio to a reference measured in the same run, or an absolute figure stated with the machine.
 //
 // --quick     every scenario at reduced size (the whole run in under a minute); the file says "quick": true
-// --only=a,b  run only these scenarios: orchestrate (with health and history_10000), outbox (outbox_cost,
+// --only=a,b  run only these scenarios: framework (vs_framework: production settings against a bare
+//             NestJS app), orchestrate (with health and history_10000), outbox (outbox_cost,
 //             trace_outage, outbox_delivery), big_store (with rss), in_process, long_tasks; result names work too
 // BENCH_DIST=<dir>  run against another build of the app (e.g. a patched copy of dist/, for an A/B test)
 // --profile   the servers run with --cpu-prof; profiles go to test/bench/results/tmp/profiles/<date>/
@@ -14,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildIfNeeded } from './build-if-needed.mjs';
 import { calibrate } from './calibrate.mjs';
 import { inProcess } from './in-process.mjs';
@@ -33,6 +35,7 @@ const ALIASES = {
   rss: 'big_store',
   health: 'orchestrate',
   history_10000: 'orchestrate',
+  vs_framework: 'framework',
 };
 const ONLY =
   args
@@ -79,6 +82,26 @@ const SIZE = QUICK
 
 /** Connections of the orchestrate scenarios that are not about concurrency. */
 const C = 10;
+
+/** The bare NestJS app the framework scenario measures the production settings against. */
+const FRAMEWORK_APP = fileURLToPath(new URL('./framework-app.mjs', import.meta.url));
+
+/**
+ * Production settings of the framework scenario: request logs at info (JSON lines to a file), the
+ * rate limit counting every request (a limit no load here reaches), metrics and helmet (always on);
+ * an API key with the admin scope is created before the start and sent with every request.
+ */
+const PRODUCTION_ENV = { LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '1000000000' };
+
+/** Creates an API key in `dataDir` with the keys CLI (dist/cli/keys.js); returns the key. */
+function createApiKey(dataDir) {
+  const out = execFileSync(process.execPath, [join(DIST, 'cli/keys.js'), 'create', '--name', 'bench', '--scopes', 'admin', '--json'], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, NODE_OPTIONS: '' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').pop()).key;
+}
 
 const rows = [];
 const notes = QUICK
@@ -172,6 +195,101 @@ function runPrefix(label) {
 // Scenarios
 
 const scenarios = {
+  /**
+   * The request path against the framework it runs on: a bare NestJS 12 / Express app with one GET
+   * route (framework-app.mjs, the reference) and the orchestrator with production settings
+   * (PRODUCTION_ENV, an API key sent and checked), side by side, measured in turns:
+   * GET /v1/health, POST /v1/orchestrate (echo, new session each) and GET /v1/contracts/:id at 10
+   * connections, then orchestrate at 100 connections against the reference at 100.
+   */
+  async framework() {
+    const dataDir = makeDataDir('production');
+    const servers = [];
+    try {
+      log('seeding 10 000 contracts for GET /v1/contracts/:id; creating an API key');
+      const seeded = await seedStore({
+        dataDir,
+        contracts: 10_000,
+        sessionIds: Array.from({ length: 100 }, (_, i) => `fw-${i}`),
+        sample: 1_000,
+      });
+      const key = createApiKey(dataDir);
+      const headers = { 'x-api-key': key };
+      servers.push(await startServer({ name: 'framework', main: FRAMEWORK_APP, profile: PROFILE_DIR }));
+      servers.push(
+        await startServer({
+          name: 'production',
+          env: { DATA_DIR: dataDir, ...PRODUCTION_ENV },
+          logFile: join(dataDir, 'server.log'),
+          profile: PROFILE_DIR,
+        }),
+      );
+      const [ref, prod] = servers;
+      const ids = seeded.sampleIds;
+      let next = 0;
+      const byId = () => ({ method: 'GET', path: `/v1/contracts/${ids[next++ % ids.length]}` });
+      const orch = orchestrate(freshSessions(runPrefix('f')));
+      const run = (server, request, connections) => (duration) =>
+        load({ url: server.url, pid: server.pid, connections, duration, request, headers });
+      for (const [server, request] of [
+        [ref, health()],
+        [prod, health()],
+        [prod, orch],
+        [prod, byId],
+      ]) {
+        await load({ url: server.url, connections: C, duration: SIZE.warmup, request, headers });
+      }
+      log(`framework reference vs production settings at ${C} connections`);
+      const [f, h, o, g] = await interleave(
+        [{ run: run(ref, health(), C) }, { run: run(prod, health(), C) }, { run: run(prod, orch, C) }, { run: run(prod, byId, C) }],
+        SIZE.duration,
+        SIZE.turns,
+      );
+      const reference = (m, connections) => ({ name: 'framework', connections, requests_per_sec: m.requests_per_sec });
+      addRow({
+        name: 'framework',
+        connections: C,
+        m: f,
+        details: { app: 'test/bench/framework-app.mjs', start_ms: round(ref.startMs, 1) },
+      });
+      const settings = { env: PRODUCTION_ENV, api_key: 'admin scope, sent as X-API-Key' };
+      for (const [kase, m, min] of [
+        ['health', h, 0.85],
+        ['orchestrate', o, 0.5],
+        ['contract_by_id', g, 0.6],
+      ]) {
+        addRow({
+          name: 'vs_framework',
+          kase,
+          connections: C,
+          m,
+          figure: 'ratio',
+          value: ratio(m.requests_per_sec, f.requests_per_sec),
+          target: { op: '>=', value: min },
+          reference: reference(f, C),
+          details: settings,
+        });
+      }
+      log('framework reference vs production orchestrate at 100 connections');
+      const [f100, o100] = await interleave([{ run: run(ref, health(), 100) }, { run: run(prod, orch, 100) }], SIZE.duration, SIZE.turns);
+      addRow({ name: 'framework', connections: 100, m: f100 });
+      addRow({
+        name: 'vs_framework',
+        kase: 'orchestrate',
+        connections: 100,
+        m: o100,
+        figure: 'ratio',
+        value: ratio(o100.requests_per_sec, f100.requests_per_sec),
+        target: { op: '>=', value: 0.5 },
+        reference: reference(f100, 100),
+        details: settings,
+      });
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      removeDataDir(dataDir);
+    }
+  },
+
   /**
    * One server, on a store seeded (through the repository, before the start) with one session of
    * 10 000 contracts:

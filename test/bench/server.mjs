@@ -1,6 +1,6 @@
 // The built server (dist/main.js) as a child process on loopback, for the benchmark.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -113,9 +113,12 @@ const CLOCK_TICKS_PER_SECOND = 100;
  * when it exits (stop() waits for that).
  *
  * `dist` and `nodeOptions` default to the bench's build and npm start's node options (an A/B run
- * compares other builds or options).
+ * compares other builds or options); `main` replaces `<dist>/main.js` (the framework reference app).
  *
- * @param {{ env?: Record<string, string>, name?: string, profile?: string | null, timeoutMs?: number, dist?: string, nodeOptions?: string[] }} [options]
+ * `logFile`: the server's stdout goes to this file, as in a deployment that logs to a file, instead
+ * of a pipe to the bench (which would spend the load generator's CPU reading request logs).
+ *
+ * @param {{ env?: Record<string, string>, name?: string, profile?: string | null, timeoutMs?: number, dist?: string, main?: string, nodeOptions?: string[], logFile?: string }} [options]
  */
 export async function startServer({
   env = {},
@@ -123,9 +126,10 @@ export async function startServer({
   profile = null,
   timeoutMs = 60_000,
   dist = DIST,
+  main = join(dist, 'main.js'),
   nodeOptions = START_NODE_OPTIONS,
+  logFile,
 } = {}) {
-  const main = join(dist, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build`);
   const port = await freePort();
   const nodeArgs = [...nodeOptions];
@@ -133,6 +137,7 @@ export async function startServer({
     mkdirSync(profile, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${name}.cpuprofile`);
   }
+  const logFd = logFile ? openSync(logFile, 'a') : undefined;
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [...nodeArgs, main], {
     cwd: ROOT,
@@ -148,14 +153,15 @@ export async function startServer({
       RATE_LIMIT_PER_MINUTE: '0',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', logFd ?? 'pipe', 'pipe'],
   });
+  if (logFd !== undefined) closeSync(logFd);
   let output = '';
   const keep = (chunk) => {
     output += chunk.toString();
     if (output.length > 200_000) output = output.slice(-100_000);
   };
-  child.stdout.on('data', keep);
+  child.stdout?.on('data', keep);
   child.stderr.on('data', keep);
   /** @type {number | string | undefined} */
   let exitCode;

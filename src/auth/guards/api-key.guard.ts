@@ -32,6 +32,9 @@ export interface AuthenticatedRequest extends Request {
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  /** Each route's access, read from its metadata on its first request: controller → handler → access. */
+  private readonly accessByRoute = new Map<object, Map<object, RouteAccess>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
@@ -58,12 +61,24 @@ export class ApiKeyGuard implements CanActivate {
     return true;
   }
 
-  /** What the route asks for: its method's `@Scopes`/`@Public`, else its controller's, else `admin`. */
+  /**
+   * What the route asks for: its method's `@Scopes`/`@Public`, else its controller's, else `admin`.
+   * Read from the metadata once per route, then a map lookup per request.
+   */
   routeAccess(context: ExecutionContext): RouteAccess {
-    return (
-      this.reflector.getAllAndOverride<RouteAccess | undefined>(AUTH_ACCESS_METADATA, [context.getHandler(), context.getClass()]) ??
-      DEFAULT_ACCESS
-    );
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let routes = this.accessByRoute.get(controller);
+    if (routes === undefined) {
+      routes = new Map();
+      this.accessByRoute.set(controller, routes);
+    }
+    let access = routes.get(handler);
+    if (access === undefined) {
+      access = this.reflector.getAllAndOverride<RouteAccess | undefined>(AUTH_ACCESS_METADATA, [handler, controller]) ?? DEFAULT_ACCESS;
+      routes.set(handler, access);
+    }
+    return access;
   }
 
   /** Without keys: everyone with OPEN_ACCESS=any, else only a client whose socket is on loopback. */

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CapturedLines } from '../testing/captured-lines.js';
-import { createHttpLogger, requestLogLevel } from './http-logger.js';
+import { requestFields, requestLine, requestLogLevel } from './http-logger.js';
+import { requestIdFor } from './request-id.js';
 import { createRootLogger } from './root-logger.js';
 
 function exchange(url: string, status: number) {
@@ -28,17 +29,18 @@ describe('requestLogLevel', () => {
   });
 });
 
-describe('createHttpLogger', () => {
+describe('requestLine', () => {
   let server: Server;
   let base: string;
   const out = new CapturedLines();
 
   beforeAll(async () => {
-    const logger = createHttpLogger(createRootLogger({ level: 'info', format: 'json' }, out));
+    const root = createRootLogger({ level: 'info', format: 'json' }, out);
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      logger(req, res);
+      const fields = requestFields(req, requestIdFor(req, res));
       res.statusCode = req.url === '/missing' ? 404 : 200;
       res.end('ok');
+      requestLine(root, fields, res, 1);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,13 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Level, Logger } from 'pino';
-import { pinoHttp, type HttpLogger } from 'pino-http';
 import { QUIET_PATHS } from './logging.constants.js';
-import { requestIdFor } from './request-id.js';
 
-/** What Express adds to the request that the log line uses. */
-type LoggedRequest = IncomingMessage & { id?: unknown; originalUrl?: string };
+/** A request as Express hands it on: `originalUrl` is the URL before any mount path was cut off. */
+export type LoggedRequest = IncomingMessage & { originalUrl?: string };
 
-function pathOf(req: LoggedRequest): string {
+/** A request as logs show it. No headers, so no credentials and no copy of a header map. */
+export interface RequestFields {
+  id: string;
+  method: string | undefined;
+  url: string | undefined;
+}
+
+function pathOf(req: { originalUrl?: string; url?: string }): string {
   const url = req.originalUrl ?? req.url ?? '';
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
@@ -17,34 +22,40 @@ function pathOf(req: LoggedRequest): string {
  * Level of a request's line: 5xx `error` (503 `warn`: the service says "later", it is not broken),
  * 4xx `warn`, probes and scrapes that succeed `debug`, anything else `info`.
  */
-export function requestLogLevel(req: LoggedRequest, res: ServerResponse, error?: Error): Level {
+export function requestLogLevel(req: { originalUrl?: string; url?: string }, res: ServerResponse, error?: Error): Level {
   const status = res.statusCode;
   if (status >= 500 || (error !== undefined && status < 400)) return status === 503 ? 'warn' : 'error';
   if (status >= 400) return 'warn';
   return QUIET_PATHS.has(pathOf(req)) ? 'debug' : 'info';
 }
 
+/** The fields of `req` that logs show, with its request id. */
+export function requestFields(req: LoggedRequest, id: string): RequestFields {
+  return { id, method: req.method, url: req.originalUrl ?? req.url };
+}
+
 /**
- * Small serializers on purpose: a request is `{id, method, url}` (no headers, so no credentials and
- * no copy of a header map per request), an answer `{statusCode}`. pino builds the request part when
- * the request arrives, whatever the level, so it must stay cheap.
+ * Serializers of nestjs-pino's root (a child of ours): a request is `{id, method, url}` (RequestFields
+ * as is; an IncomingMessage reduced to them), an answer `{statusCode}`; never a header map.
  */
-const serializers = {
-  req: (req: LoggedRequest) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
+export const httpSerializers = {
+  req: (req: Partial<RequestFields> & { originalUrl?: string }) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
   res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
 };
 
 /**
- * pino-http over the app's root logger: gives each request its id (and the `X-Request-Id` header),
- * binds `req.log` for the logs made while it is handled, and writes one line when the answer is sent
- * (or the client goes away): `{req:{id,method,url}, res:{statusCode}, responseTime, msg}`.
+ * Writes the line of one answered request (or of one the client went away from):
+ * `{req:{id,method,url}, res:{statusCode}, responseTime, msg: 'request completed'}`, and for a 5xx or
+ * a failed response `err` and `msg: 'request errored'`. Nothing is built when the line's level is off.
  */
-export function createHttpLogger(root: Logger): HttpLogger {
-  return pinoHttp({
-    logger: root,
-    genReqId: requestIdFor,
-    customLogLevel: requestLogLevel,
-    wrapSerializers: false,
-    serializers,
-  });
+export function requestLine(root: Logger, req: RequestFields, res: ServerResponse, responseTime: number, error?: Error): void {
+  const level = requestLogLevel(req, res, error);
+  if (!root.isLevelEnabled(level)) return;
+  const status = res.statusCode;
+  if (error !== undefined || status >= 500) {
+    const err = error ?? new Error(`failed with status code ${status}`);
+    root[level]({ req, res: { statusCode: status }, err, responseTime }, 'request errored');
+    return;
+  }
+  root[level]({ req, res: { statusCode: status }, responseTime }, 'request completed');
 }

@@ -3,9 +3,6 @@ import { HEALTH_ROUTES } from '../../app.constants.js';
 /** DI token of the app's root pino logger (every other logger is a child of it). */
 export const ROOT_LOGGER = Symbol('observability:root-logger');
 
-/** DI token of the pino-http middleware that logs one line per answer and sets `X-Request-Id`. */
-export const HTTP_LOGGER = Symbol('observability:http-logger');
-
 /** Header carrying the request id, in both directions. */
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 

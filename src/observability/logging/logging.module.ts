@@ -1,11 +1,9 @@
 import { Module, type FactoryProvider } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import type { Logger } from 'pino';
-import type { HttpLogger } from 'pino-http';
 import { appConfig } from '../../app.config.js';
 import { observabilityConfig } from '../observability.config.js';
-import { createHttpLogger } from './http-logger.js';
-import { HTTP_LOGGER, ROOT_LOGGER } from './logging.constants.js';
+import { ROOT_LOGGER } from './logging.constants.js';
 import { createRootLogger } from './root-logger.js';
 
 const rootLoggerProvider: FactoryProvider<Logger> = {
@@ -15,16 +13,10 @@ const rootLoggerProvider: FactoryProvider<Logger> = {
     createRootLogger({ level: app.logLevel, format: observability.logFormat }),
 };
 
-const httpLoggerProvider: FactoryProvider<HttpLogger> = {
-  provide: HTTP_LOGGER,
-  inject: [ROOT_LOGGER],
-  useFactory: (root: Logger) => createHttpLogger(root),
-};
-
-/** The app's pino root logger (level from LOG_LEVEL, format from NODE_ENV) and its HTTP request logger. */
+/** The app's pino root logger (level from LOG_LEVEL, format from NODE_ENV). */
 @Module({
   imports: [ConfigModule.forFeature(observabilityConfig)],
-  providers: [rootLoggerProvider, httpLoggerProvider],
-  exports: [ROOT_LOGGER, HTTP_LOGGER],
+  providers: [rootLoggerProvider],
+  exports: [ROOT_LOGGER],
 })
 export class LoggingModule {}

@@ -3,6 +3,7 @@ import { pino, type DestinationStream, type Level, type Logger, type LoggerOptio
 import type { LogLevelName } from '../../app.config.js';
 import type { LogFormat } from '../observability.config.js';
 import { REDACT_PATHS, REDACTED } from './logging.constants.js';
+import { mergeRequestMixin, requestMixin } from './request-context.js';
 
 /** pino's level for `LOG_LEVEL` (Nest's `verbose` is pino's `trace`). */
 export function pinoLevel(level: LogLevelName): Level {
@@ -35,12 +36,14 @@ function prettyStream(): DestinationStream {
 /**
  * The app's root logger. `json`: one JSON object per line on stdout (pino's default asynchronous
  * destination), the level as its name; `pretty`: readable lines. Keys and credentials are redacted
- * in both. `destination` replaces stdout (unit tests).
+ * in both. A line written while an HTTP request is handled carries `req` (requestMixin). `destination` replaces stdout (unit tests).
  */
 export function createRootLogger({ level, format }: RootLoggerOptions, destination?: DestinationStream): Logger {
   const options: LoggerOptions = {
     level: pinoLevel(level),
     redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+    mixin: requestMixin,
+    mixinMergeStrategy: mergeRequestMixin,
   };
   if (format === 'json') {
     options.formatters = { level: (label) => ({ level: label }) };
