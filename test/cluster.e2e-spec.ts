@@ -75,13 +75,14 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     WORKER_STALL_MS: String(STALL_MS),
     TASK_TIMEOUT_MS: '60000',
   });
+  // Generous: on a loaded machine a process can take a while to start; this bounds a hang only.
   const startApi = async () => {
-    const api = await startServerProcess(env());
+    const api = await startServerProcess(env(), 90_000);
     apis.push(api);
     return api;
   };
   const startWorker = async () => {
-    const worker = await startWorkerProcess(env());
+    const worker = await startWorkerProcess(env(), 90_000);
     workers.push(worker);
     return worker;
   };
@@ -96,7 +97,7 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     await Promise.all([startApi(), startWorker(), startWorker()]);
     const registered = await call(apis[0].url, 'POST', '/v1/agents', agent.registration('agent_remote', { max_concurrency: 1000 }));
     expect(registered.status).toBe(201);
-  }, 90_000);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.allSettled([...apis, ...workers].map((process) => process.kill9()));
@@ -185,7 +186,7 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     }
     const responses = await call<{ contracts: Contract[] }>(a.url, 'GET', '/v1/contracts?session_id=cluster_queued&contract_type=RESPONSE');
     expect(responses.body.contracts).toHaveLength(1);
-  }, 60_000);
+  }, 240_000);
 
   it('runs again on the other worker every task a worker killed with -9 had in flight: each ends completed, with one RESPONSE', async () => {
     const [a] = apis;
@@ -238,7 +239,7 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     } finally {
       agent.reset();
     }
-  }, 90_000);
+  }, 180_000);
 
   it('finishes every task an API replica acknowledged with 202 before it was killed with -9, readable from the other', async () => {
     const [a, b] = apis;
