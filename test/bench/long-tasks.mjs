@@ -3,9 +3,9 @@
 // `tasks` tasks are submitted at once with POST /v1/tasks (default settings otherwise). Measured: how
 // many calls the agent held at once, whether every task completed, the time from the first submission
 // to the last completion, the server's peak resident memory, and GET /v1/health latency during the run.
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { percentile, round } from './load.mjs';
-import { httpJson, makeDataDir, removeDataDir, rssMiB, sleep, startServer } from './server.mjs';
+import { httpJson, makeDataDir, postJson, removeDataDir, rssMiB, sleep, startServer } from './server.mjs';
 import { startSlowAgent } from './slow-agent.mjs';
 
 /**
@@ -14,23 +14,6 @@ import { startSlowAgent } from './slow-agent.mjs';
  */
 const SUBMIT_CONNECTIONS = 32;
 const HEALTH_EVERY_MS = 50;
-
-function post(agent, url, body) {
-  return new Promise((resolve, reject) => {
-    const data = Buffer.from(JSON.stringify(body));
-    const req = request(
-      url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 export async function longTasks({ tasks, delayMs, profile = null, log = () => {} }) {
   const agent = await startSlowAgent({ delayMs });
@@ -75,7 +58,7 @@ export async function longTasks({ tasks, delayMs, profile = null, log = () => {}
       Array.from({ length: SUBMIT_CONNECTIONS }, async () => {
         while (next < tasks) {
           const n = next++;
-          const res = await post(keepAlive, `${server.url}/v1/tasks`, {
+          const res = await postJson(keepAlive, `${server.url}/v1/tasks`, {
             session_id: `long-${n % 100}`,
             capability: 'slow.call',
             parameters: { n },
