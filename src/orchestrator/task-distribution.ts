@@ -5,12 +5,14 @@ import { TaskQueue } from '../queue/task-queue.js';
 import { TaskSignals } from '../queue/task-signals.js';
 import type { AcceptedTask } from './accepted-task.js';
 import type { OrchestrateResponseDto } from './dto/orchestrate-response.dto.js';
-import { TaskEventsService } from './events/task-events.service.js';
+import type { TaskDto } from './dto/task.dto.js';
+import { TaskEventsService, type TaskEvent } from './events/task-events.service.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
 import { TaskRecorder } from './task-recorder.js';
+import { taskView } from './task-view.js';
 import { TasksInFlight } from './tasks-in-flight.js';
 
-/** How often a caller waiting for a task on a worker reads its REQUEST, in case an event was missed. */
+/** How often a caller waiting for a task on a worker reads its REQUEST, in case its final event was missed. */
 const OUTCOME_POLL_MS = 1000;
 /** How long a cancellation request is remembered for a task no process has started yet. */
 const CANCEL_REMEMBERED_MS = 60_000;
@@ -74,7 +76,7 @@ export class TaskDistribution implements OnModuleInit {
       data: closed.result as OrchestrateResponseDto['data'],
       error: closed.error,
       contract_id: taskId,
-      agent_id: closed.to_agent,
+      agent_id: closed.agent_id,
       timestamp: closed.completed_at ?? new Date().toISOString(),
     };
   }
@@ -110,28 +112,40 @@ export class TaskDistribution implements OnModuleInit {
     return expires !== undefined && expires > Date.now();
   }
 
-  /** The task's REQUEST once it is closed: waits for its final event, reading the store now and then in case an event was missed. */
-  private outcome(taskId: string): Promise<Contract>;
-  private outcome(taskId: string, timeoutMs: number): Promise<Contract | undefined>;
-  private async outcome(taskId: string, timeoutMs = Number.POSITIVE_INFINITY): Promise<Contract | undefined> {
+  /**
+   * The task once its REQUEST is closed. The final state event carries the closed REQUEST as it was
+   * committed, so the store is read only when that event does not come (missed, or no stream of the
+   * task in this process) within OUTCOME_POLL_MS, and then every OUTCOME_POLL_MS.
+   */
+  private outcome(taskId: string): Promise<TaskDto>;
+  private outcome(taskId: string, timeoutMs: number): Promise<TaskDto | undefined>;
+  private async outcome(taskId: string, timeoutMs = Number.POSITIVE_INFINITY): Promise<TaskDto | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      const final = await this.finalStateOrTimeout(taskId, Math.min(OUTCOME_POLL_MS, deadline - Date.now()));
+      if (final) return final;
       const request = await this.contracts.findById(taskId);
-      if (request && request.status !== 'in_progress') return request;
+      if (request && request.status !== 'in_progress') return taskView(request);
       if (Date.now() >= deadline) return undefined;
-      await this.finalEventOrTimeout(taskId, Math.min(OUTCOME_POLL_MS, deadline - Date.now()));
     }
   }
 
-  private finalEventOrTimeout(taskId: string, ms: number): Promise<void> {
+  /**
+   * The data of the task's final state event once it is here; undefined after `ms`, or at once when
+   * this process has no stream of the task.
+   */
+  private finalStateOrTimeout(taskId: string, ms: number): Promise<TaskDto | undefined> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
-      const subscription = this.events.subscribe(taskId, Number.MAX_SAFE_INTEGER, (_event, final) => final && done());
-      if (subscription?.ended) done();
-      function done(): void {
+      const subscription = this.events.subscribe(taskId, Number.MAX_SAFE_INTEGER, (event, final) => final && done(event));
+      if (!subscription) done();
+      // A stream that ended with an `error` event (the outcome was not recorded) has no state to give:
+      // the store is read after `ms`, as for a missed event.
+      else if (subscription.ended && subscription.replay.at(-1)?.type === 'state') done(subscription.replay.at(-1));
+      function done(event?: TaskEvent): void {
         clearTimeout(timer);
         subscription?.unsubscribe();
-        resolve();
+        resolve(event?.type === 'state' ? (event.data as unknown as TaskDto) : undefined);
       }
     });
   }

@@ -1,5 +1,5 @@
 // Summarises a V8 .cpuprofile (from `npm run bench -- --profile`, or `node --cpu-prof`):
-// time by area (SQLite native calls, Kysely, Express, Nest, validation, ulid, GC, …), then the
+// time by area (SQLite native calls, pg, BullMQ, ioredis, Kysely, Express, Nest, validation, ulid, GC, …), then the
 // functions with the most self time and the most inclusive time.
 //
 //   node test/bench/profile-top.mjs <file.cpuprofile> [top=30]
@@ -33,6 +33,9 @@ const AREAS = [
   ['garbage collector', (n) => n.callFrame.functionName === '(garbage collector)'],
   ['idle', (n) => n.callFrame.functionName === '(idle)'],
   ['ulid / crypto random', (n) => /node_modules\/ulid\/|internal\/crypto\/(random|webcrypto)/.test(n.callFrame.url)],
+  ['pg (PostgreSQL client)', (n) => /node_modules\/(pg|pg-protocol|pg-pool|pg-types|postgres-[a-z]+)\//.test(n.callFrame.url)],
+  ['bullmq', (n) => /node_modules\/bullmq\//.test(n.callFrame.url)],
+  ['ioredis', (n) => /node_modules\/(ioredis|redis-parser|@ioredis)\//.test(n.callFrame.url)],
   ['kysely', (n) => /node_modules\/kysely\//.test(n.callFrame.url)],
   ['class-validator / class-transformer', (n) => /node_modules\/class-(validator|transformer)\//.test(n.callFrame.url)],
   ['nest', (n) => /node_modules\/@nestjs\//.test(n.callFrame.url)],

@@ -11,6 +11,10 @@
 //             trace_outage, outbox_delivery), big_store (with rss), in_process, long_tasks; result names work too
 // BENCH_DIST=<dir>  run against another build of the app (e.g. a patched copy of dist/, for an A/B test)
 // --profile   the servers run with --cpu-prof; profiles go to test/bench/results/tmp/profiles/<date>/
+// --cluster   also the cluster scenario (needs the machine's PostgreSQL and Redis: BENCH_POSTGRES_URL,
+//             BENCH_REDIS_URL): orchestrate through an API replica + a worker vs the SQLite single
+//             process, CPU per task by process, and a worker killed with tasks in flight; its raw
+//             figures also go to test/bench/results/cluster-<date>.json. `--only=cluster` runs it alone.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
@@ -18,6 +22,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildIfNeeded } from './build-if-needed.mjs';
 import { calibrate } from './calibrate.mjs';
+import { cluster } from './cluster.mjs';
+import { clusterStoresReachable } from './cluster-stores.mjs';
 import { inProcess } from './in-process.mjs';
 import { longTasks } from './long-tasks.mjs';
 import { freshSessions, health, interleave, load, orchestrate, round } from './load.mjs';
@@ -44,6 +50,7 @@ const ONLY =
     .split(',')
     .filter(Boolean)
     .map((name) => ALIASES[name] ?? name) ?? null;
+const CLUSTER = args.includes('--cluster') || (ONLY?.includes('cluster') ?? false);
 const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
 const PROFILE_DIR = args.includes('--profile') ? join(RESULTS_DIR, 'tmp', 'profiles', STAMP) : null;
 
@@ -63,6 +70,7 @@ const SIZE = QUICK
       longTasks: 1_000,
       longTaskMs: 5_000,
       longTaskStreams: 500,
+      clusterKillTasks: 50,
     }
   : {
       duration: 10,
@@ -78,6 +86,7 @@ const SIZE = QUICK
       longTasks: 5_000,
       longTaskMs: 20_000,
       longTaskStreams: 2_500,
+      clusterKillTasks: 200,
     };
 
 /** Connections of the orchestrate scenarios that are not about concurrency. */
@@ -104,6 +113,8 @@ function createApiKey(dataDir) {
 }
 
 const rows = [];
+/** Raw figures of a scenario, written to test/bench/results/<name>-<date>.json beside latest.json. */
+const rawFiles = {};
 const notes = QUICK
   ? [
       "quick run: reduced sizes (see sizes), 1 s turns; figures are indicative. outbox_delivery drains 5 000 events instead of 20 000, so the dispatcher's recovery delay after Trace returns (up to TRACE_RETRY_MAX_MS = 1 s) weighs four times as much as in the full run.",
@@ -697,6 +708,65 @@ const scenarios = {
       target: { op: '<=', value: 50, unit: 'ms' },
     });
   },
+
+  /**
+   * Issue 13 §5, with `--cluster`: sync orchestrate tasks/s through one API replica + one worker on
+   * PostgreSQL + Redis vs the SQLite single process (in turns, the ratio), the CPU per task of each
+   * process, and the time from SIGKILL of a worker with slow remote tasks in flight to the last of
+   * them finished on the other worker.
+   */
+  async cluster() {
+    const unreachable = await clusterStoresReachable();
+    if (unreachable) throw new Error(`cluster needs PostgreSQL and Redis: ${unreachable}`);
+    const stallMs = 2000;
+    const killDelayMs = 3000;
+    const r = await cluster({
+      duration: SIZE.duration,
+      turns: SIZE.turns,
+      warmup: SIZE.warmup,
+      connections: [C, 100],
+      killTasks: SIZE.clusterKillTasks,
+      killDelayMs,
+      stallMs,
+      profile: PROFILE_DIR,
+      log,
+    });
+    for (const t of r.throughput) {
+      addRow({ name: 'cluster_orchestrate', kase: 'sqlite_single_process', connections: t.connections, m: t.sqlite });
+      addRow({
+        name: 'cluster_orchestrate',
+        kase: 'api_worker_postgres_redis',
+        connections: t.connections,
+        m: t.cluster,
+        figure: 'tasks_per_sec',
+        value: t.cluster.requests_per_sec,
+        target: { op: '>=', value: 800, unit: 'tasks/s' },
+        reference: { name: 'cluster_orchestrate/sqlite_single_process', requests_per_sec: t.sqlite.requests_per_sec },
+        details: {
+          ratio_to_sqlite: ratio(t.cluster.requests_per_sec, t.sqlite.requests_per_sec),
+          cpu_us_per_task: t.cluster_cpu_us_per_task,
+          sqlite_cpu_us_per_task: round(t.sqlite.server_cpu_ms_per_request * 1000, 0),
+        },
+      });
+    }
+    const k = r.workerKill;
+    rawFiles.cluster = r;
+    if (k.error) {
+      rows.push({ name: 'cluster_worker_kill', figure: 'error', error: k.error, met: false });
+      return;
+    }
+    // Stalled-job detection: the lock lapses within WORKER_STALL_MS of its last renewal and the other
+    // worker checks every WORKER_STALL_MS / 2; then the task runs again for the agent's delay. One
+    // second on top for the start of the run again (reading the REQUEST, the agent's round trip).
+    const bound = stallMs + stallMs / 2 + killDelayMs + 1000;
+    addRow({
+      name: 'cluster_worker_kill',
+      figure: 'ms',
+      value: k.kill_to_last_completed_ms,
+      target: { op: '<=', value: bound, unit: 'ms' },
+      details: k,
+    });
+  },
 };
 
 // ------------------------------------------------------------------------------------------------
@@ -736,6 +806,7 @@ log(
 const errors = [];
 for (const [name, scenario] of Object.entries(scenarios)) {
   if (ONLY && !ONLY.includes(name)) continue;
+  if (name === 'cluster' && !CLUSTER) continue;
   try {
     await scenario();
   } catch (error) {
@@ -765,6 +836,10 @@ function figureText(row) {
       return `${row.rss_mb.toFixed(1)} MB`;
     case 'tasks':
       return `${row.tasks} tasks`;
+    case 'tasks_per_sec':
+      return `${row.tasks_per_sec.toFixed(0)} tasks/s`;
+    case 'ms':
+      return `${row.ms.toFixed(0)} ms`;
     case 'seconds':
       return `${row.seconds.toFixed(1)} s`;
     case 'p99_ms':
@@ -824,6 +899,11 @@ const results = {
     'big_store latencies are measured with one connection (the time of one request, without queueing behind others); start_ms is the time from spawning the server to the first 200 of GET /v1/health.',
     'server_cpu_ms_per_request: user+system CPU of the server process (all its threads) during the measurement, per answered request (Linux /proc).',
     "machine.calibration: the machine's speed when the run started: js_loop_ms for a fixed 20-million-step integer loop, frame_write_us per pair of writes shaped like a SQLite WAL frame (24-byte header + 4 KiB page). Absolute figures (start_ms, p50_ms, in_process) move with them; ratios much less.",
+    ...(CLUSTER
+      ? [
+          "cluster (--cluster): one API replica (dist/main.js) and one worker (dist/worker.js) with DATABASE_URL → a fresh database on the machine's PostgreSQL and REDIS_URL → its Redis (a key prefix of the run), both dropped afterwards; the reference is the SQLite single process (dist/main.js, no DATABASE_URL) measured in turns with it. cpu_us_per_task: CPU of each process per answered task over the measured turns (api and worker from /proc/<pid>/stat; postgres = every postgres process on the machine, redis = INFO cpu of the whole server, so other users of those servers count too). cluster_worker_kill: tasks of a remote agent answering after agent_delay_ms are submitted with POST /v1/tasks to a replica with two workers running (WORKER_STALL_MS=2000); once the agent holds all of them one worker gets SIGKILL; the figure is the time from the kill to the latest completed_at of the tasks.",
+        ]
+      : []),
     ...notes,
   ],
   targets_met: metCount,
@@ -833,4 +913,9 @@ const results = {
 mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 log(`wrote ${join(RESULTS_DIR, 'latest.json')}`);
+for (const [name, raw] of Object.entries(rawFiles)) {
+  const file = join(RESULTS_DIR, `${name}-${STAMP}.json`);
+  writeFileSync(file, `${JSON.stringify({ date: results.date, machine, code: CODE, quick: QUICK, sizes: SIZE, ...raw }, null, 2)}\n`);
+  log(`wrote ${file}`);
+}
 process.exitCode = errors.length > 0 ? 1 : 0;

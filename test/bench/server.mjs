@@ -77,6 +77,24 @@ export function httpJson(url, { method = 'GET', body, timeoutMs = 5000 } = {}) {
   });
 }
 
+/** POST of a JSON body over `agent` (keep-alive connections of a client pool); resolves `{status, body}`. */
+export function postJson(agent, url, body) {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(JSON.stringify(body));
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') }));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
 /** VmRSS of a process in MiB (Linux /proc), or null where /proc is not available. */
 export function rssMiB(pid) {
   try {
@@ -130,22 +148,98 @@ export async function startServer({
   nodeOptions = START_NODE_OPTIONS,
   logFile,
 } = {}) {
-  if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build`);
   const port = await freePort();
+  const started = process.hrtime.bigint();
+  const child = spawnBuilt({
+    entry: main,
+    env: { HOST: '127.0.0.1', PORT: String(port), ...env },
+    name,
+    profile,
+    nodeOptions,
+    logFile,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  let startMs;
+  for (;;) {
+    if (child.exitCode() !== undefined)
+      throw new Error(`${name}: server exited with ${child.exitCode()} before answering:\n${child.output()}`);
+    if (Date.now() > deadline) {
+      await child.kill9();
+      throw new Error(`${name}: no 200 from /v1/health within ${timeoutMs} ms:\n${child.output()}`);
+    }
+    try {
+      const res = await httpJson(`${url}/v1/health`, { timeoutMs: 1000 });
+      if (res.status === 200) {
+        startMs = Number(process.hrtime.bigint() - started) / 1e6;
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    await sleep(5);
+  }
+  return { ...child, url, startMs };
+}
+
+/**
+ * Starts a task queue worker (`node dist/worker.js`, same node options and environment defaults as
+ * `startServer`). Without `ready` it runs with LOG_LEVEL=info (its readiness line is logged at that
+ * level, and so is every task) and resolves once it says it takes tasks; with `ready` (an async
+ * function, polled until it resolves true: e.g. a task answered through an API replica) it keeps the
+ * bench's LOG_LEVEL=warn. `startMs`: spawn to ready.
+ *
+ * @param {{ env?: Record<string, string>, name?: string, profile?: string | null, timeoutMs?: number, dist?: string, nodeOptions?: string[], ready?: () => Promise<boolean> }} [options]
+ */
+export async function startWorker({
+  env = {},
+  name = 'worker',
+  profile = null,
+  timeoutMs = 60_000,
+  dist = DIST,
+  nodeOptions = START_NODE_OPTIONS,
+  ready,
+} = {}) {
+  const started = process.hrtime.bigint();
+  const child = spawnBuilt({
+    entry: join(dist, 'worker.js'),
+    env: ready ? env : { LOG_LEVEL: 'info', ...env },
+    name,
+    profile,
+    nodeOptions,
+  });
+  const isReady = ready ?? (async () => /Worker taking tasks/.test(child.output()));
+  const deadline = Date.now() + timeoutMs;
+  while (!(await isReady())) {
+    if (child.exitCode() !== undefined)
+      throw new Error(`${name}: worker exited with ${child.exitCode()} before taking tasks:\n${child.output()}`);
+    if (Date.now() > deadline) {
+      await child.kill9();
+      throw new Error(`${name}: worker not taking tasks within ${timeoutMs} ms:\n${child.output()}`);
+    }
+    await sleep(20);
+  }
+  return { ...child, startMs: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+/**
+ * Spawns `node <nodeOptions> <entry>` with the bench's environment defaults; with `profile` (a
+ * directory) it runs with `--cpu-prof` and writes `<name>.cpuprofile` there when it exits normally;
+ * with `logFile` its stdout goes to that file.
+ */
+function spawnBuilt({ entry, env, name, profile, nodeOptions, logFile }) {
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build`);
   const nodeArgs = [...nodeOptions];
   if (profile) {
     mkdirSync(profile, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${name}.cpuprofile`);
   }
   const logFd = logFile ? openSync(logFile, 'a') : undefined;
-  const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...nodeArgs, main], {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     cwd: ROOT,
     env: {
       ...process.env,
       NODE_OPTIONS: '',
-      HOST: '127.0.0.1',
-      PORT: String(port),
       // Production logging (JSON lines); warn keeps per-request lines out of the measurement.
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -171,34 +265,11 @@ export async function startServer({
       resolve(exitCode);
     }),
   );
-
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  let startMs;
-  for (;;) {
-    if (exitCode !== undefined) throw new Error(`${name}: server exited with ${exitCode} before answering:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${name}: no 200 from /v1/health within ${timeoutMs} ms:\n${output}`);
-    }
-    try {
-      const res = await httpJson(`${url}/v1/health`, { timeoutMs: 1000 });
-      if (res.status === 200) {
-        startMs = Number(process.hrtime.bigint() - started) / 1e6;
-        break;
-      }
-    } catch {
-      // not listening yet
-    }
-    await sleep(5);
-  }
-
   return {
     name,
-    url,
     pid: child.pid,
-    startMs,
     output: () => output,
+    exitCode: () => exitCode,
     rssMiB: () => rssMiB(child.pid),
     /** SIGINT (Nest's shutdown hooks run, and --cpu-prof writes its profile), then SIGKILL after 15 s. */
     async stop() {
@@ -208,6 +279,12 @@ export async function startServer({
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+    /** SIGKILL: the process dies on the spot, as in a crash (no profile is written). */
+    async kill9() {
+      if (exitCode !== undefined) return exitCode;
+      child.kill('SIGKILL');
+      return exited;
     },
   };
 }
