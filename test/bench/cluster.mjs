@@ -8,8 +8,8 @@
 //   the time to the last of them finished (its completed_at) is measured.
 import { Agent } from 'node:http';
 import { createRunDatabase, createRunRedisPrefix, REDIS_URL, storeCpuMs } from './cluster-stores.mjs';
-import { cpuMs, freshSessions, interleave, load, orchestrate, round } from './load.mjs';
-import { httpJson, makeDataDir, postJson, removeDataDir, sleep, startServer, startWorker } from './server.mjs';
+import { freshSessions, interleave, load, orchestrate, round } from './load.mjs';
+import { cpuMs, httpJson, makeDataDir, postJson, removeDataDir, sleep, startServer, startWorker } from './server.mjs';
 import { startSlowAgent } from './slow-agent.mjs';
 
 /** Submissions in flight at once when the worker_kill tasks are sent. */

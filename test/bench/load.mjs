@@ -1,6 +1,5 @@
 // autocannon, used programmatically, with our own latency record (autocannon's histogram keeps whole
 // milliseconds; the targets here are about a few milliseconds).
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -130,17 +129,6 @@ export async function interleave(loads, duration, turns = 2) {
     if (loads[i].after) await loads[i].after();
   }
   return parts.map(merge);
-}
-
-/** utime + stime of a process in ms (Linux /proc/<pid>/stat; clock ticks of 10 ms), or null. */
-export function cpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
 }
 
 /** Nearest-rank percentile of a sorted array. */
