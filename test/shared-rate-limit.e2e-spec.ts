@@ -86,4 +86,20 @@ describeShared('rate limits shared by two app instances through Redis', () => {
       client.disconnect();
     }
   });
+
+  it('each instance holds one named Redis connection for its counters and closes it when it shuts down', async () => {
+    const client = new Redis(TEST_REDIS_URL);
+    const counterConnections = async () =>
+      String(await client.call('CLIENT', 'LIST'))
+        .split('\n')
+        .filter((line) => line.includes(` name=${keys.prefix}:rate-limit `)).length;
+    try {
+      expect(await counterConnections()).toBe(2);
+      for (const app of apps.splice(0)) await app.close();
+      // Redis drops a connection just after answering its QUIT.
+      await waitFor(async () => (await counterConnections()) === 0, 'the counter connections to close');
+    } finally {
+      client.disconnect();
+    }
+  });
 });

@@ -58,6 +58,8 @@ export class RedisRateLimitStore extends RateLimitStore implements OnModuleInit,
     // No offline queue and one retry: while Redis is away a hit fails at once (and passes) instead
     // of waiting for a reconnection.
     this.client = new Redis(redisUrl, {
+      // Names the connection in CLIENT LIST, so an operator can tell it from the queue's.
+      connectionName: `${keyPrefix}:rate-limit`,
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
