@@ -1,22 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createTempPostgresDatabase,
-  postgresReachable,
-  reportPostgresSkipped,
-  type TempPostgresDatabase,
-} from '../src/database/testing/temp-postgres-database.js';
-import {
-  createTempRedisPrefix,
-  redisReachable,
-  reportRedisSkipped,
-  TEST_REDIS_URL,
-  type TempRedisPrefix,
-} from '../src/queue/testing/temp-redis-prefix.js';
+import { createTempPostgresDatabase, type TempPostgresDatabase } from '../src/database/testing/temp-postgres-database.js';
+import { createTempRedisPrefix, TEST_REDIS_URL, type TempRedisPrefix } from '../src/queue/testing/temp-redis-prefix.js';
 import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
 import { startServerProcess, startWorkerProcess, type ServerProcess, type WorkerProcess } from './utils/server-process.js';
 import { openSse } from './utils/sse.js';
+import { describeWithPostgresAndRedis } from './utils/postgres-and-redis.js';
 import { waitFor } from './utils/wait-for.js';
 
 /**
@@ -26,11 +16,7 @@ import { waitFor } from './utils/wait-for.js';
  * TEST_DATABASE says) and skips, saying so, when one does not.
  */
 
-const postgres = await postgresReachable();
-const redis = await redisReachable();
-if (!postgres) reportPostgresSkipped('the cluster of API replicas and workers');
-if (!redis) reportRedisSkipped('the cluster of API replicas and workers');
-const describeCluster = postgres && redis ? describe : describe.skip;
+const describeCluster = await describeWithPostgresAndRedis('the cluster of API replicas and workers');
 
 /** How soon a killed worker's tasks run again elsewhere. */
 const STALL_MS = 2_000;

@@ -22,3 +22,10 @@ export const RATE_LIMIT_MAX_BUCKETS = 10_000;
 /** Prefixes of the rate-limit buckets: one per live API key (by id), else one per client address. */
 export const KEY_BUCKET_PREFIX = 'key:';
 export const ADDRESS_BUCKET_PREFIX = 'ip:';
+
+/**
+ * Longest a request waits for the Redis rate-limit store (REDIS_URL) before it passes unlimited:
+ * Redis answers in well under a millisecond when healthy, so this only bounds the delay an outage
+ * adds to every request.
+ */
+export const RATE_LIMIT_REDIS_TIMEOUT_MS = 1_000;

@@ -11,8 +11,8 @@ export interface RateLimitDecision {
 
 /**
  * Where rate-limit counters live (the DI token). The in-memory SlidingWindowStore counts per
- * process; a store shared by several processes (Redis) would implement the same method and may
- * answer with a promise.
+ * process and answers at once; RedisRateLimitStore, shared by every process on one Redis, answers
+ * with a promise.
  */
 export abstract class RateLimitStore {
   /** Counts one request of `bucket` unless it already made `limit` in the last `windowMs`. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RATE_LIMIT_MAX_BUCKETS } from '../security.constants.js';
 import { RateLimitStore, type RateLimitDecision } from './rate-limit.store.js';
+import { slidingWindowDecision } from './sliding-window-decision.js';
 
 /** One bucket: requests counted in the current fixed window and in the one before it. */
 interface Bucket {
@@ -12,11 +13,10 @@ interface Bucket {
 }
 
 /**
- * In-memory rate-limit counters, as a sliding window counter: a bucket counts its requests in fixed
- * windows and estimates the last `windowMs` as
- * `previous × (share of the previous window still inside it) + current`. A request is allowed while
- * the estimate stays within `limit`; a refused one is not counted, so a client that keeps knocking is
- * let in again as soon as its older requests age out.
+ * In-memory rate-limit counters, as a sliding window counter (see slidingWindowDecision): a bucket
+ * counts its requests in fixed windows and estimates the last `windowMs` from this window's and the
+ * previous one's counts. A refused request is not counted, so a client that keeps knocking is let in
+ * again as soon as its older requests age out.
  *
  * A request costs O(1) time and a bucket four numbers, whatever the limit (a log of timestamps would
  * cost one entry per request and a scan per request). Buckets idle for a whole window are dropped by
@@ -64,29 +64,9 @@ export class SlidingWindowStore extends RateLimitStore {
       bucket.start = start;
       bucket.windowMs = windowMs;
     }
-    const elapsed = now - start;
-    const resetSeconds = Math.max(1, Math.ceil((windowMs - elapsed) / 1000));
-    const estimate = bucket.previous * (1 - elapsed / windowMs) + bucket.current;
-    if (estimate + 1 <= limit) {
-      bucket.current += 1;
-      return { allowed: true, remaining: Math.max(0, Math.floor(limit - estimate - 1)), resetSeconds, retryAfterSeconds: 0 };
-    }
-    return { allowed: false, remaining: 0, resetSeconds, retryAfterSeconds: this.secondsUntilFree(bucket, elapsed, limit) };
-  }
-
-  /** Whole seconds (at least 1) until the estimate leaves room for one more request. */
-  private secondsUntilFree({ windowMs, current, previous }: Bucket, elapsed: number, limit: number): number {
-    let waitMs: number;
-    if (limit < 1) {
-      waitMs = windowMs - elapsed;
-    } else if (current > limit - 1) {
-      // Not in this window: in the next one, `current` is the previous window and must fade enough.
-      waitMs = windowMs - elapsed + windowMs * (1 - (limit - 1) / current);
-    } else {
-      // The previous window's share must fade until previous × weight ≤ limit − 1 − current.
-      waitMs = windowMs * (1 - (limit - 1 - current) / previous) - elapsed;
-    }
-    return Math.max(1, Math.ceil(waitMs / 1000));
+    const decision = slidingWindowDecision({ current: bucket.current, previous: bucket.previous, elapsed: now - start, windowMs }, limit);
+    if (decision.allowed) bucket.current += 1;
+    return decision;
   }
 
   /** Drops buckets last used more than a whole window ago (they no longer count for anything). */
