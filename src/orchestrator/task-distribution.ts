@@ -130,18 +130,16 @@ export class TaskDistribution implements OnModuleInit {
     }
   }
 
-  /**
-   * The data of the task's final state event once it is here; undefined after `ms`, or at once when
-   * this process has no stream of the task.
-   */
+  /** The data of the task's final state event once it is here; undefined after `ms`. */
   private finalStateOrTimeout(taskId: string, ms: number): Promise<TaskDto | undefined> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       const subscription = this.events.subscribe(taskId, Number.MAX_SAFE_INTEGER, (event, final) => final && done(event));
-      if (!subscription) done();
+      // Without a stream of the task here (this process started after its last event) the timer ends
+      // the wait, and the store is read then: never a read loop without a pause.
       // A stream that ended with an `error` event (the outcome was not recorded) has no state to give:
       // the store is read after `ms`, as for a missed event.
-      else if (subscription.ended && subscription.replay.at(-1)?.type === 'state') done(subscription.replay.at(-1));
+      if (subscription?.ended && subscription.replay.at(-1)?.type === 'state') done(subscription.replay.at(-1));
       function done(event?: TaskEvent): void {
         clearTimeout(timer);
         subscription?.unsubscribe();
