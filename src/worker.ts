@@ -44,8 +44,9 @@ async function bootstrap(): Promise<void> {
     }
     process.exit(0);
   };
-  process.once('SIGTERM', (signal) => void stop(signal));
-  process.once('SIGINT', (signal) => void stop(signal));
+  // A second signal exits at once (the handler sees `stopping`).
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
   worker.start();
 }
 
