@@ -6,9 +6,9 @@
 // With `streams`, that many clients then follow waiting tasks' event streams (SSE) until they finish:
 // the memory each open stream costs, the health latency while they are open, and that each ends with
 // the task's final state.
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { percentile, round } from './load.mjs';
-import { cpuMs, httpJson, makeDataDir, removeDataDir, rssMiB, sleep, startServer } from './server.mjs';
+import { cpuMs, httpJson, makeDataDir, postJson, removeDataDir, rssMiB, sleep, startServer } from './server.mjs';
 import { startSlowAgent } from './slow-agent.mjs';
 import { followTask } from './task-streams.mjs';
 
@@ -20,23 +20,6 @@ const SUBMIT_CONNECTIONS = 32;
 const HEALTH_EVERY_MS = 50;
 /** Streams being opened at once (a burst of connections beyond the listen backlog would be retried by the kernel). */
 const OPENING_STREAMS = 64;
-
-function post(agent, url, body) {
-  return new Promise((resolve, reject) => {
-    const data = Buffer.from(JSON.stringify(body));
-    const req = request(
-      url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 /** `nodeOptions`: the server's node options instead of npm start's (to compare settings in one run). */
 export async function longTasks({ tasks, delayMs, streams = 0, profile = null, nodeOptions, log = () => {} }) {
@@ -90,7 +73,7 @@ export async function longTasks({ tasks, delayMs, streams = 0, profile = null, n
       Array.from({ length: SUBMIT_CONNECTIONS }, async () => {
         while (next < tasks) {
           const n = next++;
-          const res = await post(keepAlive, `${server.url}/v1/tasks`, {
+          const res = await postJson(keepAlive, `${server.url}/v1/tasks`, {
             session_id: `long-${n % 100}`,
             capability: 'slow.call',
             parameters: { n },
