@@ -47,3 +47,9 @@ export function acceptedTaskFrom(request: Contract, traceOutbox: boolean): Accep
 function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
+
+/** The attempts a REQUEST records in its metadata (earlier runs of the task); none when it has none. */
+export function recordedAttempts(request: Contract): JsonObject[] {
+  const { attempts } = request.metadata;
+  return Array.isArray(attempts) ? (attempts as JsonObject[]) : [];
+}

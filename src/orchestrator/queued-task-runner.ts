@@ -3,6 +3,7 @@ import { AgentRegistry } from '../agents/agent.registry.js';
 import { RemoteAgentsSync } from '../agents/remote/remote-agents.sync.js';
 import type { JsonObject } from '../contracts/contract.model.js';
 import { ContractRepository } from '../contracts/contract.repository.js';
+import { recordedAttempts } from './accepted-task.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
 import { OrchestratorService } from './orchestrator.service.js';
 import { TaskDistribution } from './task-distribution.js';
@@ -42,7 +43,7 @@ export class QueuedTaskRunner {
     }
     // Accepted by a replica that knows an agent this worker may not have read yet.
     if (this.registry.providers(request.capability ?? '').length === 0) await this.remoteAgents.now();
-    const prior = Array.isArray(request.metadata.attempts) ? (request.metadata.attempts as JsonObject[]) : [];
+    const prior = recordedAttempts(request);
     await this.orchestrator.runAgain(request, prior);
   }
 }

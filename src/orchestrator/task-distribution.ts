@@ -1,5 +1,5 @@
 import { Injectable, Logger, Optional, ServiceUnavailableException, type OnModuleInit } from '@nestjs/common';
-import type { Contract, JsonObject } from '../contracts/contract.model.js';
+import type { Contract } from '../contracts/contract.model.js';
 import { ContractRepository } from '../contracts/contract.repository.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import { TaskSignals } from '../queue/task-signals.js';
@@ -7,6 +7,7 @@ import type { AcceptedTask } from './accepted-task.js';
 import type { OrchestrateResponseDto } from './dto/orchestrate-response.dto.js';
 import type { TaskDto } from './dto/task.dto.js';
 import { TaskEventsService, type TaskEvent } from './events/task-events.service.js';
+import { recordedAttempts } from './accepted-task.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
 import { TaskRecorder } from './task-recorder.js';
 import { taskView } from './task-view.js';
@@ -101,7 +102,7 @@ export class TaskDistribution implements OnModuleInit {
     await this.recorder.recordOutcome(this.recorder.acceptedTask(request), {
       result: { success: false, error: OrchestratorMessages.cancelled(), cancelled: true },
       agentId: request.to_agent,
-      attempts: Array.isArray(request.metadata.attempts) ? (request.metadata.attempts as JsonObject[]) : [],
+      attempts: recordedAttempts(request),
     });
   }
 
