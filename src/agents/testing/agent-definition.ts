@@ -1,4 +1,16 @@
-import type { AgentDefinition } from '../interfaces/registered-agent.interface.js';
+import type { AgentDefinition, RegisteredCapability } from '../interfaces/registered-agent.interface.js';
+
+/** A capability that accepts any parameters. */
+export function anyInputCapability(name: string): RegisteredCapability {
+  return {
+    name,
+    description: '',
+    parameters: {},
+    input_schema: {},
+    validate: (parameters) => Promise.resolve({ ok: true, value: parameters }),
+    resumable: true,
+  };
+}
 
 /**
  * An agent definition for specs of routing and limits: `capabilities` named, each accepting any
@@ -18,19 +30,7 @@ export function agentDefinition(
     endpoint: kind === 'local' ? null : `http://127.0.0.1:1/${agent_id}`,
     max_concurrency: options.max_concurrency ?? null,
     source: kind === 'local' ? agent_id : `${kind} ${agent_id}`,
-    capabilities: new Map(
-      (options.capabilities ?? []).map((name) => [
-        name,
-        {
-          name,
-          description: '',
-          parameters: {},
-          input_schema: {},
-          validate: (p: Record<string, unknown>) => Promise.resolve({ ok: true as const, value: p }),
-          resumable: true,
-        },
-      ]),
-    ),
+    capabilities: new Map((options.capabilities ?? []).map((name) => [name, anyInputCapability(name)])),
     execute: () => Promise.resolve({}),
   };
 }
