@@ -220,14 +220,11 @@ export class AgentScheduler implements OnModuleInit, OnModuleDestroy {
       // An in-process agent is an instance per process, so its limit is per process; a remote one is one
       // service that every worker calls.
       if (agent.limit === null || agent.definition.kind === 'local') return this.take(agent, route.capability);
+      // Every attempt on the agent in this process holds one of its leases, so a lease taken means a
+      // local slot is free too, whatever other tasks here did while Redis answered. Without Redis (a
+      // lease not shared) only the local count tells.
       const lease = await this.cluster!.takeSlot(agent.definition.agent_id, agent.limit);
-      // The route was read before the wait: take it again, as another task of this process may have
-      // taken the agent's last local slot meanwhile.
-      if (lease) {
-        const again = this.registry.route(capability, skip);
-        if (again.kind === 'ready' && again.agent === agent) return this.take(agent, route.capability, lease);
-        this.cluster!.giveSlot(lease);
-      }
+      if (lease && (lease.shared || agent.state.in_flight < agent.limit)) return this.take(agent, route.capability, lease);
       skip = new Set([...skip, agent.definition.agent_id]);
     }
   }
