@@ -258,4 +258,63 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
       agent.reset();
     }
   }, 90_000);
+
+  it("holds a remote agent's max_concurrency and QUEUE_MAX across the cluster, whichever replica and worker a task goes through", async () => {
+    const [a] = apis;
+    let release!: () => void;
+    const limited = await startFakeAgent({
+      capabilities: ['limited.call'],
+      behaviour: { kind: 'hold', until: new Promise((resolve) => (release = () => resolve(undefined))) },
+    });
+    try {
+      const registered = await call(a.url, 'POST', '/v1/agents', limited.registration('agent_limited', { max_concurrency: 2 }));
+      expect(registered.status).toBe(201);
+      // A replica whose QUEUE_MAX is 5: it counts the tasks every replica accepted.
+      const strict = await startServerProcess({ ...env(), QUEUE_MAX: '5' }, 90_000);
+      apis.push(strict);
+      const submit = (base: string, i: number) =>
+        fetch(`${base}/v1/tasks`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ session_id: 'cluster_limits', capability: 'limited.call', parameters: { i } }),
+        });
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const submitted = await waitFor(async () => {
+          const answer = await submit(a.url, i);
+          // The workers may not have read the new agent yet.
+          return answer.status === 404 ? undefined : answer;
+        }, 'the limited agent known to the replica and the workers');
+        expect(submitted.status).toBe(202);
+        ids.push(((await submitted.json()) as { task_id: string }).task_id);
+      }
+      // Two calls reach the agent, from whichever workers took them; the five others wait, spread over
+      // both workers, and none of them reaches the agent while its two slots are held.
+      await waitFor(() => limited.executions.length === 2, 'two calls at the agent');
+      await new Promise((resolve) => setTimeout(resolve, 2 * STALL_MS));
+      expect(limited.executions).toHaveLength(2);
+
+      const refused = await submit(strict.url, 7);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(((await refused.json()) as { message: string }).message).toMatch(/already waiting/);
+
+      release();
+      const tasks = await waitFor(
+        async () => {
+          const read = await Promise.all(ids.map((id) => call<Task>(strict.url, 'GET', `/v1/tasks/${id}`)));
+          return read.every((task) => task.body.status === 'completed') ? read : undefined;
+        },
+        'every accepted task completed',
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      expect(tasks).toHaveLength(7);
+      expect(limited.executions).toHaveLength(7);
+      // Once they have started, the strict replica has room again.
+      expect((await submit(strict.url, 8)).status).toBe(202);
+    } finally {
+      release();
+      await limited.close();
+    }
+  }, 240_000);
 });

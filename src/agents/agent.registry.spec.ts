@@ -1,30 +1,13 @@
 import { AgentRegistry } from './agent.registry.js';
 import { ConcurrencyLimits } from './concurrency-limits.js';
 import { LocalAgentConflictError } from './errors/local-agent-conflict.error.js';
-import type { AgentDefinition, AgentKind, RegisteredCapability } from './interfaces/registered-agent.interface.js';
+import type { AgentDefinition, AgentKind } from './interfaces/registered-agent.interface.js';
+import { agentDefinition, anyInputCapability } from './testing/agent-definition.js';
 
-const capability = (name: string): RegisteredCapability => ({
-  name,
-  description: '',
-  parameters: {},
-  input_schema: {},
-  validate: (parameters) => Promise.resolve({ ok: true, value: parameters }),
-  resumable: true,
-});
+const capability = anyInputCapability;
 
 function definition(agent_id: string, kind: AgentKind = 'http', max_concurrency: number | null = null, caps = ['work']): AgentDefinition {
-  return {
-    agent_id,
-    name: agent_id,
-    description: '',
-    version: '1.0.0',
-    kind,
-    endpoint: kind === 'local' ? null : `http://127.0.0.1/${agent_id}`,
-    max_concurrency,
-    source: agent_id,
-    capabilities: new Map(caps.map((c) => [c, capability(c)])),
-    execute: () => Promise.resolve({}),
-  };
+  return agentDefinition(agent_id, { kind, max_concurrency, capabilities: caps });
 }
 
 describe('AgentRegistry', () => {

@@ -59,8 +59,9 @@ export class AttemptRunner {
     parameters: Record<string, unknown>,
     exclude?: ReadonlySet<string>,
     signal?: AbortSignal,
+    waitMs?: number,
   ): Promise<AgentPlacement> {
-    const slot = await this.scheduler.acquire(capability, exclude, signal);
+    const slot = await this.scheduler.acquire(capability, exclude, signal, waitMs);
     try {
       return { slot, input: await this.validate(slot.capability, parameters) };
     } catch (error) {
@@ -119,7 +120,7 @@ export class AttemptRunner {
         // After a transport failure, only agents the task has not failed on. When the scheduler refuses
         // (none left is a 404), that failure stays the task's outcome.
         try {
-          next = await this.place(task.capability, task.parameters, tried, signal);
+          next = await this.place(task.capability, task.parameters, tried, signal, this.waitMs(task, n));
         } catch (error) {
           if (error instanceof TaskCancelledError) result = { success: false, error: error.message, cancelled: true };
           else if (result === undefined) result = { success: false, error: OrchestratorMessages.describe(error) };
@@ -154,6 +155,16 @@ export class AttemptRunner {
       next = undefined;
     }
     return { result, agentId, attempts };
+  }
+
+  /**
+   * How long attempt `n` may wait for a slot. A task's first attempt counts QUEUE_TIMEOUT_MS from its
+   * acceptance, so that time spent in the task queue before a worker took it counts too; a later attempt
+   * (failover, or a run after a crash) waits QUEUE_TIMEOUT_MS afresh.
+   */
+  private waitMs(task: AcceptedTask, n: number): number {
+    if (n > 1) return this.config.queueTimeoutMs;
+    return Date.parse(task.request.created_at) + this.config.queueTimeoutMs - Date.now();
   }
 
   /** Validates the parameters against the capability of the agent that will run them (400 when invalid). */

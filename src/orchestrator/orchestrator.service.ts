@@ -43,8 +43,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
   async orchestrate(request: OrchestrateRequestDto, traceparent?: string): Promise<OrchestrateResponseDto> {
     this.inFlight.checkAccepting();
     if (this.distribution.enabled) {
-      const agentId = await this.attempts.check(request.capability, request.parameters ?? {});
-      return this.distribution.runElsewhere(await this.recorder.recordRequest(request, traceparent, agentId));
+      return this.distribution.runElsewhere(await this.recordAdmitted(request, traceparent, false));
     }
     const first = await this.attempts.place(request.capability, request.parameters ?? {});
     const task = await this.recordRequest(first, () =>
@@ -61,8 +60,7 @@ export class OrchestratorService implements BeforeApplicationShutdown {
   async submit(request: OrchestrateRequestDto, traceparent?: string): Promise<string> {
     this.inFlight.checkAccepting();
     if (this.distribution.enabled) {
-      const agentId = await this.attempts.check(request.capability, request.parameters ?? {});
-      const task = await this.recorder.recordRequest(request, traceparent, agentId, undefined, true);
+      const task = await this.recordAdmitted(request, traceparent, true);
       this.events.open(task.request.contract_id);
       this.events.publish(task.request.contract_id, 'state', taskView(task.request, 'submitted'));
       await this.distribution.dispatch(task);
@@ -77,6 +75,21 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       ),
     );
     return taskId;
+  }
+
+  /**
+   * For a task that runs on a worker: checks routing and parameters (404, 400), takes its place in the
+   * capability's queue across the cluster (503 when full) and commits its REQUEST.
+   */
+  private async recordAdmitted(request: OrchestrateRequestDto, traceparent: string | undefined, submitted: boolean): Promise<AcceptedTask> {
+    const agentId = await this.attempts.check(request.capability, request.parameters ?? {});
+    const taskId = await this.distribution.admit(request.capability);
+    try {
+      return await this.recorder.recordRequest(request, traceparent, agentId, undefined, submitted, taskId);
+    } catch (error) {
+      this.distribution.withdraw(request.capability, taskId);
+      throw error;
+    }
   }
 
   /**

@@ -1,6 +1,10 @@
-import { Injectable, Logger, Optional, ServiceUnavailableException, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, ServiceUnavailableException, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { RetryLaterException } from '../common/exceptions/retry-later.exception.js';
+import { newUlid } from '../common/ids/ulid.js';
 import type { Contract } from '../contracts/contract.model.js';
 import { ContractRepository } from '../contracts/contract.repository.js';
+import { ClusterLimits } from '../queue/cluster-limits.js';
 import { TaskQueue } from '../queue/task-queue.js';
 import { TaskSignals } from '../queue/task-signals.js';
 import type { AcceptedTask } from './accepted-task.js';
@@ -8,7 +12,9 @@ import type { OrchestrateResponseDto } from './dto/orchestrate-response.dto.js';
 import type { TaskDto } from './dto/task.dto.js';
 import { TaskEventsService, type TaskEvent } from './events/task-events.service.js';
 import { recordedAttempts } from './accepted-task.js';
+import { orchestratorConfig } from './orchestrator.config.js';
 import { OrchestratorMessages } from './orchestrator.messages.js';
+import { TaskLifecycle } from './task-lifecycle.js';
 import { TaskRecorder } from './task-recorder.js';
 import { taskView } from './task-view.js';
 import { TasksInFlight } from './tasks-in-flight.js';
@@ -19,6 +25,8 @@ const OUTCOME_POLL_MS = 1000;
 const CANCEL_REMEMBERED_MS = 60_000;
 /** How long `cancel` waits for the worker running the task to record its cancellation. */
 const CANCEL_WAIT_MS = 15_000;
+/** Seconds a caller is asked to wait (`Retry-After`) when the capability's queue is full across the cluster. */
+const RETRY_AFTER_QUEUE_FULL_S = 1;
 
 /**
  * Hands tasks to workers through the BullMQ task queue when REDIS_URL is set (`enabled`), and follows
@@ -26,18 +34,22 @@ const CANCEL_WAIT_MS = 15_000;
  * process. Without REDIS_URL it is not enabled and tasks run in the process that accepted them.
  */
 @Injectable()
-export class TaskDistribution implements OnModuleInit {
+export class TaskDistribution implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(TaskDistribution.name);
   /** Tasks a caller cancelled before any process here started them, with when that is forgotten. */
   private readonly cancelRequested = new Map<string, number>();
+  private stopListening?: () => void;
 
   constructor(
     private readonly contracts: ContractRepository,
     private readonly events: TaskEventsService,
     private readonly inFlight: TasksInFlight,
     private readonly recorder: TaskRecorder,
+    private readonly lifecycle: TaskLifecycle,
+    @Inject(orchestratorConfig.KEY) private readonly config: ConfigType<typeof orchestratorConfig>,
     @Optional() private readonly queue?: TaskQueue,
     @Optional() private readonly signals?: TaskSignals,
+    @Optional() private readonly limits?: ClusterLimits,
   ) {}
 
   get enabled(): boolean {
@@ -48,6 +60,35 @@ export class TaskDistribution implements OnModuleInit {
     if (!this.signals) return;
     this.events.relayThrough(this.signals);
     this.signals.onCancel((taskId) => this.cancelRequestedFor(taskId));
+    const limits = this.limits;
+    if (limits) {
+      // A task leaves its capability's cluster-wide queue when an agent starts it, or when it ends unstarted.
+      this.stopListening = this.lifecycle.subscribe({
+        started: (event) => limits.leave(event.capability, event.task_id),
+        finished: (event) => limits.leave(event.capability, event.task_id),
+      });
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.stopListening?.();
+  }
+
+  /**
+   * Takes a place for a new task in its capability's queue across the cluster (QUEUE_MAX) and returns
+   * the task id it is held for; 503 with `Retry-After` when the queue is full. Before anything is written.
+   */
+  async admit(capability: string): Promise<string> {
+    const taskId = newUlid();
+    if (this.limits && !(await this.limits.admit(capability, taskId, this.config.queueMax, this.config.queueTimeoutMs))) {
+      throw new RetryLaterException(OrchestratorMessages.queueFull(capability, this.config.queueMax), RETRY_AFTER_QUEUE_FULL_S);
+    }
+    return taskId;
+  }
+
+  /** Gives back the place `admit` took when the task's REQUEST could not be recorded. */
+  withdraw(capability: string, taskId: string): void {
+    this.limits?.leave(capability, taskId);
   }
 
   /**

@@ -42,6 +42,7 @@ export class TaskRecorder {
    * Commits the REQUEST of a task (SPEC §5 step 1); 503 when the store refuses it. `submitted`: the
    * task runs in the background (`submit`) and so may run again after a restart; its REQUEST says so
    * and, like any REQUEST, keeps a non-empty context, so that the task can be rebuilt from it.
+   * `contractId`: the task id, when it was chosen before (a place in the cluster-wide queue is taken for it).
    */
   async recordRequest(
     request: Pick<OrchestrateRequestDto, 'session_id' | 'capability' | 'parameters' | 'context' | 'intent'>,
@@ -49,6 +50,7 @@ export class TaskRecorder {
     toAgent: string,
     delegation?: Delegation,
     submitted = false,
+    contractId: string = newUlid(),
   ): Promise<AcceptedTask> {
     const trace = traceparentFrom(traceparent);
     const outbox = { outbox: this.trace.enabled, traceparent: trace };
@@ -58,7 +60,7 @@ export class TaskRecorder {
     if (request.context != null && Object.keys(request.context).length > 0) metadata.context = request.context as JsonObject;
     const parameters = request.parameters ?? {};
     const contract: Contract = {
-      contract_id: newUlid(),
+      contract_id: contractId,
       session_id: request.session_id,
       contract_type: 'REQUEST',
       from_agent: delegation?.fromAgent ?? ORCHESTRATOR_AGENT_ID,

@@ -1,23 +1,10 @@
 import type { McpAgentsRefresher } from '../mcp/mcp-agents.refresher.js';
 import { AgentRegistry } from '../agent.registry.js';
-import type { AgentDefinition } from '../interfaces/registered-agent.interface.js';
+import { agentDefinition } from '../testing/agent-definition.js';
 import type { HealthCheck, HttpAgentClient } from './http-agent.client.js';
 import { RemoteAgentsLivenessMonitor } from './remote-agents.liveness.js';
 
-function httpAgent(agent_id: string): AgentDefinition {
-  return {
-    agent_id,
-    name: agent_id,
-    description: '',
-    version: '1.0.0',
-    kind: 'http',
-    endpoint: `http://127.0.0.1:1/${agent_id}`,
-    max_concurrency: null,
-    source: `http ${agent_id}`,
-    capabilities: new Map(),
-    execute: () => Promise.resolve({}),
-  };
-}
+const httpAgent = (agent_id: string) => agentDefinition(agent_id, { kind: 'http' });
 
 describe('RemoteAgentsLivenessMonitor', () => {
   const ttlMs = 1000;

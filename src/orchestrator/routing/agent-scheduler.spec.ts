@@ -1,34 +1,11 @@
 import { NotFoundException } from '@nestjs/common';
 import { AgentRegistry } from '../../agents/agent.registry.js';
-import type { AgentDefinition } from '../../agents/interfaces/registered-agent.interface.js';
+import { agentDefinition } from '../../agents/testing/agent-definition.js';
 import { RetryLaterException } from '../../common/exceptions/retry-later.exception.js';
 import { AgentScheduler } from './agent-scheduler.js';
 
-function definition(agent_id: string, max_concurrency: number | null): AgentDefinition {
-  return {
-    agent_id,
-    name: agent_id,
-    description: '',
-    version: '1.0.0',
-    kind: 'local',
-    endpoint: null,
-    max_concurrency,
-    source: agent_id,
-    capabilities: new Map([
-      [
-        'work',
-        {
-          name: 'work',
-          description: '',
-          parameters: {},
-          input_schema: {},
-          validate: (p) => Promise.resolve({ ok: true, value: p }),
-          resumable: true,
-        },
-      ],
-    ]),
-    execute: () => Promise.resolve({}),
-  };
+function definition(agent_id: string, max_concurrency: number | null) {
+  return agentDefinition(agent_id, { max_concurrency, capabilities: ['work'] });
 }
 
 describe('AgentScheduler', () => {
