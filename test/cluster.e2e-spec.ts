@@ -77,7 +77,7 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     database = await createTempPostgresDatabase('orch_cluster_');
     keys = createTempRedisPrefix();
     dataDir = mkdtempSync(join(tmpdir(), 'orch-cluster-'));
-    agent = await startFakeAgent({ capabilities: ['slow.call', 'quick.call'] });
+    agent = await startFakeAgent({ capabilities: ['slow.call', 'quick.call', 'plan.call'] });
     // The first replica migrates the database; the others start on it.
     await startApi();
     await Promise.all([startApi(), startWorker(), startWorker()]);
@@ -121,6 +121,75 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     expect(invalid.status).toBe(400);
     const unknown = await call(b.url, 'POST', '/v1/orchestrate', { session_id: 'cluster_sync', capability: 'no.such' });
     expect(unknown.status).toBe(404);
+  });
+
+  it("takes a remote agent's delegation call for a task a worker runs on either replica, and runs the sub-task on a worker", async () => {
+    const [a, b] = apis;
+    const unknownTask = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+    // While it runs task T (called by a worker), the agent delegates through replica b, whatever ran T.
+    const calls: Record<string, { status: number; body: Record<string, unknown> }> = {};
+    agent.behave(
+      {
+        kind: 'answer',
+        handler: async (body) => {
+          const delegate = (taskId: string, payload: unknown) =>
+            call<Record<string, unknown>>(b.url, 'POST', `/v1/tasks/${taskId}/delegate`, payload);
+          calls.badBody = await delegate(body.task_id, { capability: 7 });
+          calls.unknownTask = await delegate(unknownTask, { capability: 'echo' });
+          calls.unknownCapability = await delegate(body.task_id, { capability: 'no.such' });
+          calls.sub = await delegate(body.task_id, { capability: 'echo', parameters: { text: 'from a sub-task' } });
+          return { success: true, data: { sub: calls.sub.body } };
+        },
+      },
+      'plan.call',
+    );
+    try {
+      const parent = await waitFor(async () => {
+        const answer = await call<{ success: boolean; data: { sub: Record<string, unknown> }; contract_id: string }>(
+          a.url,
+          'POST',
+          '/v1/orchestrate',
+          {
+            session_id: 'cluster_delegation',
+            capability: 'plan.call',
+            parameters: {},
+          },
+        );
+        return answer.status === 200 ? answer : undefined;
+      }, 'the remote agent known to replica a and the workers');
+      const taskId = parent.body.contract_id;
+
+      expect(calls.badBody.status).toBe(400);
+      expect(calls.unknownTask.status).toBe(404);
+      // As in one process: a refused sub-task is recorded as failed and answered, not thrown.
+      expect(calls.unknownCapability).toMatchObject({ status: 200, body: { success: false, agent_id: null } });
+      expect(calls.unknownCapability.body.error).toMatch(/no\.such/);
+      expect(calls.sub).toMatchObject({
+        status: 200,
+        body: { success: true, data: { message: 'Echo: from a sub-task' }, error: null, agent_id: 'agent_example_001' },
+      });
+      expect(Object.keys(calls.sub.body).sort()).toEqual(['agent_id', 'contract_id', 'data', 'error', 'success']);
+      // T completed with the sub-task's result.
+      expect(parent.body).toMatchObject({ success: true, data: { sub: calls.sub.body } });
+
+      const tree = await call<{ subtasks: Array<Record<string, unknown>> }>(a.url, 'GET', `/v1/contracts/${taskId}/tree`);
+      expect(tree.status).toBe(200);
+      expect(tree.body.subtasks).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            contract_id: calls.sub.body.contract_id,
+            parent_contract_id: taskId,
+            from_agent: 'agent_remote',
+            capability: 'echo',
+            status: 'completed',
+          }),
+        ]),
+      );
+      // T is finished: no agent may delegate for it any more.
+      expect((await call(b.url, 'POST', `/v1/tasks/${taskId}/delegate`, { capability: 'echo' })).status).toBe(404);
+    } finally {
+      agent.reset();
+    }
   });
 
   it('reads, streams and cancels through one replica a task submitted to the other', async () => {
