@@ -192,6 +192,50 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     }
   });
 
+  it('cancels the sub-task a replica runs for a remote agent when its parent task is cancelled', async () => {
+    const [a, b] = apis;
+    agent.behave({ kind: 'slow', delayMs: 60_000 }, 'slow.call');
+    let delegated: Promise<unknown> | undefined;
+    agent.behave(
+      {
+        kind: 'answer',
+        handler: (body) => {
+          delegated = call(b.url, 'POST', `/v1/tasks/${body.task_id}/delegate`, { capability: 'slow.call', parameters: {} });
+          return delegated.then(() => ({ success: true, data: {} }));
+        },
+      },
+      'plan.call',
+    );
+    try {
+      const submitted = await call<{ task_id: string }>(a.url, 'POST', '/v1/tasks', {
+        session_id: 'cluster_delegation_cancel',
+        capability: 'plan.call',
+        parameters: {},
+      });
+      expect(submitted.status).toBe(202);
+      const taskId = submitted.body.task_id;
+      const sub = await waitFor(
+        () =>
+          agent.executions.find(
+            (execution) => execution.body.session_id === 'cluster_delegation_cancel' && execution.body.capability === 'slow.call',
+          ),
+        'the sub-task at the agent',
+      );
+
+      const cancelled = await call<Task>(a.url, 'POST', `/v1/tasks/${taskId}/cancel`);
+      expect(cancelled).toMatchObject({ status: 200, body: { status: 'cancelled' } });
+      const subTask = await waitFor(async () => {
+        const answer = await call<Task>(a.url, 'GET', `/v1/tasks/${sub.body.task_id}`);
+        return answer.body.status === 'cancelled' ? answer.body : undefined;
+      }, 'the sub-task cancelled');
+      expect(subTask.error).toBe('Task cancelled');
+      await waitFor(() => sub.aborted, 'the sub-task call aborted');
+      await delegated;
+    } finally {
+      agent.reset();
+    }
+  });
+
   it('reads, streams and cancels through one replica a task submitted to the other', async () => {
     const [a, b] = apis;
     agent.behave({ kind: 'slow', delayMs: 60_000 }, 'slow.call');
