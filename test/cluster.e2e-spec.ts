@@ -1,10 +1,11 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../src/database/testing/temp-postgres-database.js';
 import { createTempRedisPrefix, TEST_REDIS_URL, type TempRedisPrefix } from '../src/queue/testing/temp-redis-prefix.js';
 import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
-import { startServerProcess, startWorkerProcess, type ServerProcess, type WorkerProcess } from './utils/server-process.js';
+import { ROOT, startServerProcess, startWorkerProcess, type ServerProcess, type WorkerProcess } from './utils/server-process.js';
 import { openSse } from './utils/sse.js';
 import { describeWithPostgresAndRedis } from './utils/postgres-and-redis.js';
 import { waitFor } from './utils/wait-for.js';
@@ -36,10 +37,12 @@ interface Contract {
   metadata: { attempts?: Array<{ error: string | null }> };
 }
 
-async function call<T>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+async function call<T>(base: string, method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; body: T }> {
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (key !== undefined) headers['x-api-key'] = key;
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as T };
@@ -371,4 +374,58 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
       agent.reset();
     }
   }, 90_000);
+
+  // Last: once a key exists, every process asks for one.
+  it('lets a key bound to an agent delegate through a replica only for the tasks that agent runs on a worker', async () => {
+    const [a] = apis;
+    const keysCli = (args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          [`${ROOT}dist/cli/keys.js`, ...args, '--json'],
+          { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...env() } },
+          (error, stdout) => (error ? reject(error) : resolve((JSON.parse(stdout) as { key: string }).key)),
+        ),
+      );
+    const admin = await keysCli(['create', '--name', 'cluster-admin', '--scopes', 'admin']);
+    const ownKey = await keysCli(['create', '--name', 'remote-key', '--scopes', 'agent', '--agent', 'agent_remote']);
+    const otherKey = await keysCli(['create', '--name', 'other-key', '--scopes', 'agent', '--agent', 'agent_other']);
+    await waitFor(async () => (await call(a.url, 'GET', '/v1/tasks')).status === 401, 'the replica to ask for keys');
+
+    const calls: Record<string, { status: number; body: Record<string, unknown> }> = {};
+    agent.behave(
+      {
+        kind: 'answer',
+        handler: async (body) => {
+          const delegate = (key: string) =>
+            call<Record<string, unknown>>(
+              a.url,
+              'POST',
+              `/v1/tasks/${body.task_id}/delegate`,
+              { capability: 'echo', parameters: { text: 'k' } },
+              key,
+            );
+          calls.other = await delegate(otherKey);
+          calls.own = await delegate(ownKey);
+          return { success: true, data: {} };
+        },
+      },
+      'plan.call',
+    );
+    try {
+      const parent = await call<{ success: boolean }>(
+        a.url,
+        'POST',
+        '/v1/orchestrate',
+        { session_id: 'cluster_keys', capability: 'plan.call' },
+        admin,
+      );
+      expect(parent).toMatchObject({ status: 200, body: { success: true } });
+      expect(calls.other.status).toBe(403);
+      expect(calls.other.body.message).toContain("bound to agent 'agent_other'");
+      expect(calls.own).toMatchObject({ status: 200, body: { success: true, data: { message: 'Echo: k' } } });
+    } finally {
+      agent.reset();
+    }
+  });
 });
