@@ -1,10 +1,11 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../src/database/testing/temp-postgres-database.js';
 import { createTempRedisPrefix, TEST_REDIS_URL, type TempRedisPrefix } from '../src/queue/testing/temp-redis-prefix.js';
 import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
-import { startServerProcess, startWorkerProcess, type ServerProcess, type WorkerProcess } from './utils/server-process.js';
+import { ROOT, startServerProcess, startWorkerProcess, type ServerProcess, type WorkerProcess } from './utils/server-process.js';
 import { openSse } from './utils/sse.js';
 import { describeWithPostgresAndRedis } from './utils/postgres-and-redis.js';
 import { waitFor } from './utils/wait-for.js';
@@ -36,10 +37,12 @@ interface Contract {
   metadata: { attempts?: Array<{ error: string | null }> };
 }
 
-async function call<T>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+async function call<T>(base: string, method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; body: T }> {
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (key !== undefined) headers['x-api-key'] = key;
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as T };
@@ -77,7 +80,7 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     database = await createTempPostgresDatabase('orch_cluster_');
     keys = createTempRedisPrefix();
     dataDir = mkdtempSync(join(tmpdir(), 'orch-cluster-'));
-    agent = await startFakeAgent({ capabilities: ['slow.call', 'quick.call'] });
+    agent = await startFakeAgent({ capabilities: ['slow.call', 'quick.call', 'plan.call'] });
     // The first replica migrates the database; the others start on it.
     await startApi();
     await Promise.all([startApi(), startWorker(), startWorker()]);
@@ -121,6 +124,119 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     expect(invalid.status).toBe(400);
     const unknown = await call(b.url, 'POST', '/v1/orchestrate', { session_id: 'cluster_sync', capability: 'no.such' });
     expect(unknown.status).toBe(404);
+  });
+
+  it("takes a remote agent's delegation call for a task a worker runs on either replica, and runs the sub-task on a worker", async () => {
+    const [a, b] = apis;
+    const unknownTask = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+    // While it runs task T (called by a worker), the agent delegates through replica b, whatever ran T.
+    const calls: Record<string, { status: number; body: Record<string, unknown> }> = {};
+    agent.behave(
+      {
+        kind: 'answer',
+        handler: async (body) => {
+          const delegate = (taskId: string, payload: unknown) =>
+            call<Record<string, unknown>>(b.url, 'POST', `/v1/tasks/${taskId}/delegate`, payload);
+          calls.badBody = await delegate(body.task_id, { capability: 7 });
+          calls.unknownTask = await delegate(unknownTask, { capability: 'echo' });
+          calls.unknownCapability = await delegate(body.task_id, { capability: 'no.such' });
+          calls.sub = await delegate(body.task_id, { capability: 'echo', parameters: { text: 'from a sub-task' } });
+          return { success: true, data: { sub: calls.sub.body } };
+        },
+      },
+      'plan.call',
+    );
+    try {
+      const parent = await waitFor(async () => {
+        const answer = await call<{ success: boolean; data: { sub: Record<string, unknown> }; contract_id: string }>(
+          a.url,
+          'POST',
+          '/v1/orchestrate',
+          {
+            session_id: 'cluster_delegation',
+            capability: 'plan.call',
+            parameters: {},
+          },
+        );
+        return answer.status === 200 ? answer : undefined;
+      }, 'the remote agent known to replica a and the workers');
+      const taskId = parent.body.contract_id;
+
+      expect(calls.badBody.status).toBe(400);
+      expect(calls.unknownTask.status).toBe(404);
+      // As in one process: a refused sub-task is recorded as failed and answered, not thrown.
+      expect(calls.unknownCapability).toMatchObject({ status: 200, body: { success: false, agent_id: null } });
+      expect(calls.unknownCapability.body.error).toMatch(/no\.such/);
+      expect(calls.sub).toMatchObject({
+        status: 200,
+        body: { success: true, data: { message: 'Echo: from a sub-task' }, error: null, agent_id: 'agent_example_001' },
+      });
+      expect(Object.keys(calls.sub.body).sort()).toEqual(['agent_id', 'contract_id', 'data', 'error', 'success']);
+      // T completed with the sub-task's result.
+      expect(parent.body).toMatchObject({ success: true, data: { sub: calls.sub.body } });
+
+      const tree = await call<{ subtasks: Array<Record<string, unknown>> }>(a.url, 'GET', `/v1/contracts/${taskId}/tree`);
+      expect(tree.status).toBe(200);
+      expect(tree.body.subtasks).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            contract_id: calls.sub.body.contract_id,
+            parent_contract_id: taskId,
+            from_agent: 'agent_remote',
+            capability: 'echo',
+            status: 'completed',
+          }),
+        ]),
+      );
+      // T is finished: no agent may delegate for it any more.
+      expect((await call(b.url, 'POST', `/v1/tasks/${taskId}/delegate`, { capability: 'echo' })).status).toBe(404);
+    } finally {
+      agent.reset();
+    }
+  });
+
+  it('cancels the sub-task a replica runs for a remote agent when its parent task is cancelled', async () => {
+    const [a, b] = apis;
+    agent.behave({ kind: 'slow', delayMs: 60_000 }, 'slow.call');
+    let delegated: Promise<unknown> | undefined;
+    agent.behave(
+      {
+        kind: 'answer',
+        handler: (body) => {
+          delegated = call(b.url, 'POST', `/v1/tasks/${body.task_id}/delegate`, { capability: 'slow.call', parameters: {} });
+          return delegated.then(() => ({ success: true, data: {} }));
+        },
+      },
+      'plan.call',
+    );
+    try {
+      const submitted = await call<{ task_id: string }>(a.url, 'POST', '/v1/tasks', {
+        session_id: 'cluster_delegation_cancel',
+        capability: 'plan.call',
+        parameters: {},
+      });
+      expect(submitted.status).toBe(202);
+      const taskId = submitted.body.task_id;
+      const sub = await waitFor(
+        () =>
+          agent.executions.find(
+            (execution) => execution.body.session_id === 'cluster_delegation_cancel' && execution.body.capability === 'slow.call',
+          ),
+        'the sub-task at the agent',
+      );
+
+      const cancelled = await call<Task>(a.url, 'POST', `/v1/tasks/${taskId}/cancel`);
+      expect(cancelled).toMatchObject({ status: 200, body: { status: 'cancelled' } });
+      const subTask = await waitFor(async () => {
+        const answer = await call<Task>(a.url, 'GET', `/v1/tasks/${sub.body.task_id}`);
+        return answer.body.status === 'cancelled' ? answer.body : undefined;
+      }, 'the sub-task cancelled');
+      expect(subTask.error).toBe('Task cancelled');
+      await waitFor(() => sub.aborted, 'the sub-task call aborted');
+      await delegated;
+    } finally {
+      agent.reset();
+    }
   });
 
   it('reads, streams and cancels through one replica a task submitted to the other', async () => {
@@ -317,4 +433,58 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
       await limited.close();
     }
   }, 240_000);
+
+  // Last: once a key exists, every process asks for one.
+  it('lets a key bound to an agent delegate through a replica only for the tasks that agent runs on a worker', async () => {
+    const [a] = apis;
+    const keysCli = (args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          [`${ROOT}dist/cli/keys.js`, ...args, '--json'],
+          { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', ...env() } },
+          (error, stdout) => (error ? reject(error) : resolve((JSON.parse(stdout) as { key: string }).key)),
+        ),
+      );
+    const admin = await keysCli(['create', '--name', 'cluster-admin', '--scopes', 'admin']);
+    const ownKey = await keysCli(['create', '--name', 'remote-key', '--scopes', 'agent', '--agent', 'agent_remote']);
+    const otherKey = await keysCli(['create', '--name', 'other-key', '--scopes', 'agent', '--agent', 'agent_other']);
+    await waitFor(async () => (await call(a.url, 'GET', '/v1/tasks')).status === 401, 'the replica to ask for keys');
+
+    const calls: Record<string, { status: number; body: Record<string, unknown> }> = {};
+    agent.behave(
+      {
+        kind: 'answer',
+        handler: async (body) => {
+          const delegate = (key: string) =>
+            call<Record<string, unknown>>(
+              a.url,
+              'POST',
+              `/v1/tasks/${body.task_id}/delegate`,
+              { capability: 'echo', parameters: { text: 'k' } },
+              key,
+            );
+          calls.other = await delegate(otherKey);
+          calls.own = await delegate(ownKey);
+          return { success: true, data: {} };
+        },
+      },
+      'plan.call',
+    );
+    try {
+      const parent = await call<{ success: boolean }>(
+        a.url,
+        'POST',
+        '/v1/orchestrate',
+        { session_id: 'cluster_keys', capability: 'plan.call' },
+        admin,
+      );
+      expect(parent).toMatchObject({ status: 200, body: { success: true } });
+      expect(calls.other.status).toBe(403);
+      expect(calls.other.body.message).toContain("bound to agent 'agent_other'");
+      expect(calls.own).toMatchObject({ status: 200, body: { success: true, data: { message: 'Echo: k' } } });
+    } finally {
+      agent.reset();
+    }
+  });
 });

@@ -30,8 +30,8 @@ export interface TaskAttempts {
 export interface AttemptTarget {
   readonly task: AcceptedTask;
   readonly signal: AbortSignal;
-  /** Told the agent of each attempt as it starts. */
-  onAgent(agentId: string): void;
+  /** Told the agent of each attempt before that agent is called; `remote`: it is reached over the network (it may call back). */
+  onAgent(agentId: string, remote: boolean): void | Promise<void>;
   /** What a handler on that agent gets beside its input. */
   contextFor(agentId: string): Omit<TaskContext, 'signal'>;
 }
@@ -129,7 +129,7 @@ export class AttemptRunner {
       }
       const { slot } = next;
       agentId = slot.agent.definition.agent_id;
-      target.onAgent(agentId);
+      await target.onAgent(agentId, slot.agent.definition.kind !== 'local');
       // Only submitted tasks have a stream: no view is built for the others.
       if (n === priorAttempts.length + 1 && this.events.has(task.request.contract_id)) {
         this.events.publish(task.request.contract_id, 'state', taskView({ ...task.request, to_agent: agentId }, 'working'));

@@ -2,7 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { CAPABILITY_NAME_PATTERN } from '../agents/agents.constants.js';
 
 export const OrchestratorMessages = {
-  noRunningTask: (taskId: string) => `No task '${taskId}' is running here; a delegation needs the task id of a running task`,
+  noRunningTask: (taskId: string) => `No task '${taskId}' is running; a delegation needs the task id of a running task`,
   invalidDelegation: (capability: unknown) =>
     `Cannot delegate to capability ${JSON.stringify(capability)}: a capability name matches ${CAPABILITY_NAME_PATTERN.source}`,
   invalidDelegationParameters: () => 'Cannot delegate: parameters must be a JSON object',
@@ -41,6 +41,8 @@ export const OrchestratorMessages = {
   notQueued: () => 'The task could not be put on the task queue (Redis refused it); try again later',
   notQueuedCause: (taskId: string, error: unknown) =>
     `Task ${taskId} could not be queued: ${error instanceof Error ? error.message : String(error)}`,
+  runningAgentNotShared: (taskId: string, error: unknown) =>
+    `The agent running task ${taskId} could not be recorded in Redis (its delegation calls through other replicas may be refused): ${error instanceof Error ? error.message : String(error)}`,
   workerStopped: () => 'the worker running the task stopped before it finished; the task runs again',
   cancelled: () => 'Task cancelled',
   cancelledByShutdown: () => 'Task cancelled: the orchestrator shut down before it finished',

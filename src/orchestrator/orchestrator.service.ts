@@ -102,7 +102,9 @@ export class OrchestratorService implements BeforeApplicationShutdown {
    */
   async runAgain(request: Contract, priorAttempts: JsonObject[]): Promise<OrchestrateResponseDto> {
     this.inFlight.checkAccepting();
-    const done = this.runInBackground(this.recorder.acceptedTask(request), undefined, priorAttempts);
+    // A sub-task a replica put on the queue keeps its place in its chain of delegations.
+    const task = request.parent_contract_id === null ? this.recorder.acceptedTask(request) : await this.recorder.storedTask(request);
+    const done = this.runInBackground(task, undefined, priorAttempts);
     // Shutdown waits for it; the caller gets its failure.
     this.inFlight.inBackground(done.catch(() => undefined));
     return done;
@@ -115,22 +117,33 @@ export class OrchestratorService implements BeforeApplicationShutdown {
 
   /**
    * Runs a sub-task for the agent running task `parentId` (remote agents' delegation calls). Throws 404
-   * when that task is not running here.
+   * when that task is not running. `authorize` is given the agent running the task's current attempt
+   * before anything is recorded (agent-bound API keys, issue 11: it throws 403 for another agent).
+   *
+   * With workers (REDIS_URL) the task usually runs on a worker, which has no HTTP API, and the call
+   * reaches any API replica: the replica reads the task from the store (`in_progress`, its lineage and
+   * sub-tasks so far), takes the running agent from the key the worker writes in Redis as each attempt
+   * starts (one GET; the store's `to_agent` names the agent chosen at submission, not the one a
+   * failover moved the task to), and runs the sub-task on a worker through the queue.
    */
-  delegateFor(
+  async delegateFor(
     parentId: string,
-    capability: string,
-    parameters?: Record<string, unknown>,
-    context?: Record<string, unknown>,
+    request: { capability: string; parameters?: Record<string, unknown>; context?: Record<string, unknown> },
+    authorize: (runner: string) => void = () => undefined,
   ): Promise<DelegationResult> {
-    const parent = this.inFlight.get(parentId);
+    const { capability, parameters, context } = request;
+    const running = this.inFlight.get(parentId);
+    if (running) {
+      authorize(running.agentId);
+      return this.delegate(running.task, running.agentId, capability, parameters, context);
+    }
+    // No attempt started (still queued): no agent runs the task, none may delegate for it.
+    const runner = this.distribution.enabled ? await this.distribution.runningAgentOf(parentId) : undefined;
+    if (runner === undefined) throw new NotFoundException(OrchestratorMessages.noRunningTask(parentId));
+    authorize(runner);
+    const parent = await this.recorder.inProgress(parentId);
     if (!parent) throw new NotFoundException(OrchestratorMessages.noRunningTask(parentId));
-    return this.delegate(parent.task, parent.agentId, capability, parameters, context);
-  }
-
-  /** The agent running task `taskId` now (its current attempt), or undefined when it is not running here. Agent-bound API keys (issue 11). */
-  runningAgentOf(taskId: string): string | undefined {
-    return this.inFlight.get(taskId)?.agentId;
+    return this.delegate(parent, runner, capability, parameters, context);
   }
 
   /**
@@ -195,13 +208,26 @@ export class OrchestratorService implements BeforeApplicationShutdown {
     priorAttempts?: readonly JsonObject[],
   ): Promise<OrchestrateResponseDto> {
     return this.inFlight.track(task, async (running) => {
+      const taskId = task.request.contract_id;
+      // Only a remote agent calls back to delegate (through any replica); an in-process agent delegates
+      // with ctx.delegate here, so its attempts cost no Redis write.
+      let shared = false;
       const target = {
         task,
         signal: running.signal,
-        onAgent: (agentId: string) => (running.agentId = agentId),
+        onAgent: async (agentId: string, remote: boolean) => {
+          running.agentId = agentId;
+          if (!this.distribution.enabled || (!remote && !shared)) return;
+          shared = true;
+          await this.distribution.attemptStarted(taskId, agentId);
+        },
         contextFor: (agentId: string) => this.contextFor(running, agentId),
       };
-      return this.recorder.recordOutcome(task, await this.attempts.run(target, first, priorAttempts));
+      try {
+        return await this.recorder.recordOutcome(task, await this.attempts.run(target, first, priorAttempts));
+      } finally {
+        if (shared) this.distribution.taskLeft(taskId);
+      }
     });
   }
 
@@ -251,40 +277,83 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       parameters = {};
     }
 
-    // The sub-task is cancelled with the task that started it.
-    const parentSignal = this.inFlight.get(parent.request.contract_id)?.signal;
+    // The sub-task is cancelled with the task that started it. A parent running in another process
+    // (a replica delegating for a worker's task) is followed through its cancellation requests, and
+    // its sub-task runs on a worker too.
+    const parentId = parent.request.contract_id;
+    const parentSignal = this.inFlight.get(parentId)?.signal;
+    const here = parentSignal !== undefined || !this.distribution.enabled;
     let first: AgentPlacement | undefined;
+    let agentId: string | undefined;
     if (refusal === undefined) {
       try {
-        first = await this.attempts.place(capability, parameters, undefined, parentSignal);
+        if (here) first = await this.attempts.place(capability, parameters, undefined, parentSignal);
+        else agentId = await this.attempts.check(capability, parameters);
       } catch (error) {
         refusal = OrchestratorMessages.describe(error);
       }
     }
 
-    const task = await this.recordRequest(first, () =>
-      this.recorder.recordRequest(
-        { session_id: parent.request.session_id, capability, parameters, context },
-        parent.outbox.traceparent,
-        first?.slot.agent.definition.agent_id ?? ORCHESTRATOR_AGENT_ID,
-        { lineage, parentId: parent.request.contract_id, fromAgent, parentSignal },
-      ),
-    );
-    const answer =
-      refusal === undefined
-        ? await this.run(task, first)
-        : await this.recorder.recordOutcome(task, {
-            result: { success: false, error: refusal },
-            agentId: task.request.to_agent,
-            attempts: [],
-          });
-    const data = answer.data as JsonObject | null;
+    const parentCancelled = here ? undefined : this.followCancellation(parentId);
+    try {
+      const task = await this.recordRequest(first, () =>
+        this.recorder.recordRequest(
+          { session_id: parent.request.session_id, capability, parameters, context },
+          parent.outbox.traceparent,
+          first?.slot.agent.definition.agent_id ?? agentId ?? ORCHESTRATOR_AGENT_ID,
+          { lineage, parentId, fromAgent, parentSignal },
+        ),
+      );
+      const cancelledBefore = refusal === undefined && parentCancelled?.cancelled() === true;
+      if (cancelledBefore) refusal = OrchestratorMessages.cancelled();
+      const answer =
+        refusal !== undefined
+          ? await this.recorder.recordOutcome(task, {
+              result: cancelledBefore ? { success: false, error: refusal, cancelled: true } : { success: false, error: refusal },
+              agentId: task.request.to_agent,
+              attempts: [],
+            })
+          : here
+            ? await this.run(task, first)
+            : await parentCancelled!.run(task);
+      const data = answer.data as JsonObject | null;
+      return {
+        success: answer.success,
+        data,
+        error: answer.error,
+        contract_id: task.request.contract_id,
+        agent_id: refusal === undefined ? answer.agent_id : null,
+      };
+    } finally {
+      parentCancelled?.stop();
+    }
+  }
+
+  /**
+   * Follows the cancellation of a task running in another process, for a sub-task run on a worker on
+   * its behalf: `run` puts the sub-task on the queue and cancels it when the parent is cancelled;
+   * `cancelled()` says whether that already happened (then the sub-task is not run).
+   */
+  private followCancellation(parentId: string): {
+    cancelled(): boolean;
+    run(task: AcceptedTask): Promise<OrchestrateResponseDto>;
+    stop(): void;
+  } {
+    let cancelled = false;
+    let subTaskId: string | undefined;
+    const cancelSubTask = () =>
+      this.distribution.cancel(subTaskId!).catch((error: unknown) => this.logger.error(OrchestratorMessages.describe(error)));
+    const stop = this.distribution.onCancelRequest(parentId, () => {
+      cancelled = true;
+      if (subTaskId !== undefined) void cancelSubTask();
+    });
     return {
-      success: answer.success,
-      data,
-      error: answer.error,
-      contract_id: task.request.contract_id,
-      agent_id: refusal === undefined ? answer.agent_id : null,
+      cancelled: () => cancelled,
+      run: (task) => {
+        subTaskId = task.request.contract_id;
+        return this.distribution.runElsewhere(task);
+      },
+      stop,
     };
   }
 }

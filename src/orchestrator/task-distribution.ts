@@ -147,6 +147,37 @@ export class TaskDistribution implements OnModuleInit, OnModuleDestroy {
     });
   }
 
+  /**
+   * Tells the API replicas which agent runs the current attempt of a task running here: a remote agent's
+   * delegation call for the task may reach any replica, which checks the caller and names the sub-task's
+   * `from_agent` with it (`runningAgentOf`). Awaited before the agent is called, so that its delegation
+   * calls never find an older attempt's agent.
+   */
+  async attemptStarted(taskId: string, agentId: string): Promise<void> {
+    try {
+      await this.signals!.recordRunningAgent(taskId, agentId);
+    } catch (error) {
+      this.logger.error(OrchestratorMessages.runningAgentNotShared(taskId, error));
+    }
+  }
+
+  /** The task no longer runs here (its outcome is recorded, or this process gave it up). */
+  taskLeft(taskId: string): void {
+    this.signals!.forgetRunningAgent(taskId).catch((error: unknown) => this.logger.error(OrchestratorMessages.describe(error)));
+  }
+
+  /** The agent running the current attempt of a task on some worker; undefined when no attempt of it runs. */
+  runningAgentOf(taskId: string): Promise<string | undefined> {
+    return this.signals!.runningAgent(taskId);
+  }
+
+  /** Calls `listener` when a caller asks to cancel task `taskId` (from any process); returns what stops listening. */
+  onCancelRequest(taskId: string, listener: () => void): () => void {
+    return this.signals!.onCancel((cancelled) => {
+      if (cancelled === taskId) listener();
+    });
+  }
+
   /** True once when a caller cancelled the task before this process started it (a worker then records it cancelled without running it). */
   takeCancelRequest(taskId: string): boolean {
     const expires = this.cancelRequested.get(taskId);

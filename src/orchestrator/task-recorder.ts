@@ -15,6 +15,9 @@ import { OrchestratorMessages } from './orchestrator.messages.js';
 import { TaskLifecycle } from './task-lifecycle.js';
 import { taskView } from './task-view.js';
 
+/** The largest DELEGATION_MAX_DEPTH the configuration accepts: a longer chain is refused whatever the setting. */
+const MAX_DELEGATION_DEPTH = 1000;
+
 /** How a sub-task hangs under the task that started it. */
 export interface Delegation {
   lineage: Lineage;
@@ -100,6 +103,27 @@ export class TaskRecorder {
   }
 
   /**
+   * A task recorded earlier, as `acceptedTask`, with its place in its chain of delegations read from
+   * its ancestors' REQUESTs: a sub-task run on a worker, or a task a replica delegates for, keeps the
+   * DELEGATION_MAX_DEPTH bound and the cycle check of the process that started the chain.
+   */
+  async storedTask(request: Contract): Promise<AcceptedTask> {
+    return { ...this.acceptedTask(request), lineage: await this.lineageOf(request) };
+  }
+
+  /**
+   * Task `taskId` as the store describes it while another process runs it: undefined unless its REQUEST
+   * is `in_progress`; `children` counts the sub-tasks recorded under it so far (DELEGATION_MAX_CHILDREN).
+   */
+  async inProgress(taskId: string): Promise<AcceptedTask | undefined> {
+    const request = await this.contracts.findById(taskId);
+    if (request?.contract_type !== 'REQUEST' || request.status !== 'in_progress') return undefined;
+    const [task, children] = await Promise.all([this.storedTask(request), this.contracts.findChildren([taskId])]);
+    task.children = children.filter((child) => child.contract_type === 'REQUEST').length;
+    return task;
+  }
+
+  /**
    * Closes the REQUEST and adds the RESPONSE in one transaction (SPEC §5 step 3) and answers the caller.
    * When the REQUEST has a final state already (another writer closed it), that state stands and the
    * caller is answered from it. When the store refuses the write, the task's stream ends with an `error`
@@ -163,6 +187,19 @@ export class TaskRecorder {
       agent_id: finalAgent,
       timestamp: closed.completed_at ?? completedAt,
     };
+  }
+
+  /** The capabilities of the REQUESTs above `request`, outermost first (walked no further than any depth limit allows). */
+  private async lineageOf(request: Contract): Promise<Lineage> {
+    const chain: string[] = [];
+    let parentId = request.parent_contract_id;
+    while (parentId !== null && chain.length <= MAX_DELEGATION_DEPTH) {
+      const parent = await this.contracts.findById(parentId);
+      if (parent === undefined) break;
+      chain.unshift(parent.capability ?? '');
+      parentId = parent.parent_contract_id;
+    }
+    return chain.length === 0 ? NO_LINEAGE : { depth: chain.length, chain };
   }
 
   /**

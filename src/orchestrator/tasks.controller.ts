@@ -88,8 +88,7 @@ export class TasksController {
     @Body() body: DelegateRequestDto,
     @Req() req: AuthenticatedRequest,
   ): Promise<DelegationResultDto> {
-    assertKeyMayDelegate(req.apiKey, taskId, this.orchestrator.runningAgentOf(taskId));
-    return this.orchestrator.delegateFor(taskId, body.capability, body.parameters, body.context);
+    return this.orchestrator.delegateFor(taskId, body, (runner) => assertKeyMayDelegate(req.apiKey, taskId, runner));
   }
 
   @Sse(':task_id/events')

@@ -16,6 +16,9 @@ export interface SignalledTaskEvent {
 /** How long a task's event counter is kept in Redis after its last event. */
 const EVENT_COUNTER_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** Bounds how long a worker that died mid-task leaves its task's running agent behind (its next attempt overwrites it). */
+const RUNNING_AGENT_TTL_MS = 24 * 60 * 60 * 1000;
+
 /**
  * Numbers the event and publishes it in one step, so that ids count up in the order every subscriber
  * receives them, whichever process published.
@@ -81,6 +84,24 @@ export class TaskSignals implements OnModuleInit, OnModuleDestroy {
     await this.publisher.publish(this.cancelChannel, taskId);
   }
 
+  /**
+   * Records the agent that runs the current attempt of a task (the worker's view), kept until
+   * `forgetRunningAgent` or RUNNING_AGENT_TTL_MS, so that any API replica can tell which agent may
+   * delegate for the task. One key per running task, overwritten by each attempt.
+   */
+  async recordRunningAgent(taskId: string, agentId: string): Promise<void> {
+    await this.publisher.set(this.runningAgentKey(taskId), agentId, 'PX', RUNNING_AGENT_TTL_MS);
+  }
+
+  async forgetRunningAgent(taskId: string): Promise<void> {
+    await this.publisher.del(this.runningAgentKey(taskId));
+  }
+
+  /** The agent recorded for the task's current attempt; undefined when none is (no attempt started, or finished). */
+  async runningAgent(taskId: string): Promise<string | undefined> {
+    return (await this.publisher.get(this.runningAgentKey(taskId))) ?? undefined;
+  }
+
   onEvent(listener: (event: SignalledTaskEvent) => void): () => void {
     this.eventListeners.add(listener);
     return () => this.eventListeners.delete(listener);
@@ -89,6 +110,10 @@ export class TaskSignals implements OnModuleInit, OnModuleDestroy {
   onCancel(listener: (taskId: string) => void): () => void {
     this.cancelListeners.add(listener);
     return () => this.cancelListeners.delete(listener);
+  }
+
+  private runningAgentKey(taskId: string): string {
+    return `${this.config.keyPrefix}:task-agent:${taskId}`;
   }
 
   private received(channel: string, message: string): void {
