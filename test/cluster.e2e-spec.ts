@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../src/database/testing/temp-postgres-database.js';
+import { TaskRecorder } from '../src/orchestrator/task-recorder.js';
 import { createTempRedisPrefix, TEST_REDIS_URL, type TempRedisPrefix } from '../src/queue/testing/temp-redis-prefix.js';
 import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
 import { startServerProcess, startWorkerProcess, type ServerProcess, type WorkerProcess } from './utils/server-process.js';
 import { openSse } from './utils/sse.js';
 import { describeWithPostgresAndRedis } from './utils/postgres-and-redis.js';
+import { createTestApp } from './utils/test-app.js';
 import { waitFor } from './utils/wait-for.js';
 
 /**
@@ -257,5 +259,48 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     } finally {
       agent.reset();
     }
+  }, 90_000);
+
+  it('runs a task whose REQUEST a replica committed but never queued (it died in between): completed, one RESPONSE, readable from a replica', async () => {
+    const [a] = apis;
+    // A replica in this process on the same database and Redis commits the REQUEST exactly as
+    // POST /v1/tasks does, and is gone before it puts the task on the queue.
+    const { DATA_DIR: _ownDataDir, ...shared } = env();
+    const replica = await createTestApp({ env: shared });
+    let taskId: string;
+    try {
+      const recorder = replica.app.get(TaskRecorder, { strict: false });
+      const task = await recorder.recordRequest(
+        { session_id: 'cluster_never_queued', capability: 'echo', parameters: { text: 'orphan' } },
+        undefined,
+        'agent_example_001',
+        undefined,
+        true,
+      );
+      taskId = task.request.contract_id;
+    } finally {
+      await replica.close();
+    }
+    expect((await call<Task>(a.url, 'GET', `/v1/tasks/${taskId}`)).body.status).toBe('working');
+
+    // A worker's sweep finds it once it is older than WORKER_STALL_MS and queues it.
+    const task = await waitFor(
+      async () => {
+        const read = await call<Task>(a.url, 'GET', `/v1/tasks/${taskId}`);
+        return read.body.status === 'completed' ? read.body : undefined;
+      },
+      'the never-queued task completed',
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(task.result).toEqual({ message: 'Echo: orphan' });
+    const contracts = (await call<{ contracts: Contract[] }>(a.url, 'GET', '/v1/contracts?session_id=cluster_never_queued')).body.contracts;
+    expect(contracts.filter((contract) => contract.contract_type === 'RESPONSE')).toHaveLength(1);
+    // It ran once: no lost attempt on record.
+    expect(contracts.find((contract) => contract.contract_type === 'REQUEST')!.metadata.attempts).toEqual([
+      expect.objectContaining({ error: null }),
+    ]);
+    expect(workers.some((worker) => /Put \d+ in_progress tasks? back on the task queue: [1-9]\d* never queued/.test(worker.output()))).toBe(
+      true,
+    );
   }, 90_000);
 });
