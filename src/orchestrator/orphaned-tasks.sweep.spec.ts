@@ -5,8 +5,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Contract } from '../contracts/contract.model.js';
 import { ContractRepository } from '../contracts/contract.repository.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
-import { makeRequest, makeResponse, makeTempDir } from '../contracts/testing/contract.fixtures.js';
-import { databaseConfig } from '../database/database.config.js';
+import { makeRequest, makeResponse } from '../contracts/testing/contract.fixtures.js';
+import { databaseConfig, loadDatabaseConfig } from '../database/database.config.js';
 import {
   createTempPostgresDatabase,
   postgresReachable,
@@ -38,7 +38,6 @@ const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 describeWithPostgresAndRedis('OrphanedTasksSweep (real PostgreSQL store and Redis task queue)', () => {
   let database: TempPostgresDatabase;
-  let temp: ReturnType<typeof makeTempDir>;
   let moduleRef: TestingModule;
   let contracts: ContractRepository;
   let keys: TempRedisPrefix;
@@ -64,10 +63,9 @@ describeWithPostgresAndRedis('OrphanedTasksSweep (real PostgreSQL store and Redi
 
   beforeEach(async () => {
     database = await createTempPostgresDatabase('orch_sweep_');
-    temp = makeTempDir('orphan-sweep-');
     moduleRef = await Test.createTestingModule({ imports: [ContractsModule] })
       .overrideProvider(databaseConfig.KEY)
-      .useValue({ dataDir: temp.dir, sqliteSynchronous: 'NORMAL', postgresUrl: database.url })
+      .useValue(loadDatabaseConfig({ DATABASE_URL: database.url }))
       .compile();
     moduleRef.useLogger(false);
     await moduleRef.init();
@@ -81,7 +79,6 @@ describeWithPostgresAndRedis('OrphanedTasksSweep (real PostgreSQL store and Redi
     await moduleRef.close();
     await database.drop();
     await keys.drop();
-    temp.remove();
   });
 
   it('queues a top-level REQUEST left in_progress with no job; leaves queued, finished, sub-task and recent ones alone', async () => {
