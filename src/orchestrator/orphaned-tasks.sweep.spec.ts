@@ -101,7 +101,7 @@ describeWithPostgresAndRedis('OrphanedTasksSweep (real PostgreSQL store and Redi
     await expect(sweepOn(queue).sweep(GRACE_MS)).resolves.toEqual({ notQueued: 1, failedRuns: 0 });
 
     const ids = [orphan, queued, finished, subTask, recent].map((request) => request.contract_id);
-    expect(await taskQueue.jobStates(ids)).toEqual(['waiting', 'waiting', 'unknown', 'unknown', 'unknown']);
+    expect(await jobStates(queue, ids)).toEqual(['waiting', 'waiting', 'unknown', 'unknown', 'unknown']);
     expect((await queue.getJob(orphan.contract_id))?.data).toEqual({ task_id: orphan.contract_id });
     expect(await queue.count()).toBe(2);
   });
@@ -120,7 +120,10 @@ describeWithPostgresAndRedis('OrphanedTasksSweep (real PostgreSQL store and Redi
     expect(rounds.find((round) => round !== undefined)).toEqual({ notQueued: 700, failedRuns: 0 });
     const queue = openQueue();
     expect(await queue.count()).toBe(700);
-    const states = await new TaskQueue(queue).jobStates(orphans.map((request) => request.contract_id));
+    const states = await jobStates(
+      queue,
+      orphans.map((request) => request.contract_id),
+    );
     expect(states.every((state) => state === 'waiting')).toBe(true);
   });
 
@@ -145,7 +148,7 @@ describeWithPostgresAndRedis('OrphanedTasksSweep (real PostgreSQL store and Redi
 
     await expect(sweepOn(queue).sweep(GRACE_MS)).resolves.toEqual({ notQueued: 0, failedRuns: 1 });
 
-    expect(await taskQueue.jobStates([stuck.contract_id, closed.contract_id])).toEqual(['waiting', 'failed']);
+    expect(await jobStates(queue, [stuck.contract_id, closed.contract_id])).toEqual(['waiting', 'failed']);
     // Its next start is its first again (not a stopped worker's), and carries why the failed run ended.
     const [started] = await runJobs(queue, 1, () => undefined);
     expect(started).toMatchObject({
@@ -177,6 +180,11 @@ describeWithPostgresAndRedis('OrphanedTasksSweep (real PostgreSQL store and Redi
     }
   });
 });
+
+/** BullMQ's own reading of each task's job state. */
+function jobStates(queue: Queue<RunTaskJob>, taskIds: readonly string[]): Promise<string[]> {
+  return Promise.all(taskIds.map((taskId) => queue.getJobState(taskId)));
+}
 
 /** Runs the next `count` jobs of `queue` with `process` on a worker of its own, and returns them as they started. */
 async function runJobs(queue: Queue<RunTaskJob>, count: number, process: () => void): Promise<Job<RunTaskJob>[]> {

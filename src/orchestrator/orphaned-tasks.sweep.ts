@@ -77,9 +77,9 @@ export class OrphanedTasksSweep {
     for await (const batch of this.contracts.scanInProgressRequests({ batchSize: SWEEP_BATCH_SIZE })) {
       const candidates = batch.filter((request) => this.candidate(request, createdBefore)).map((request) => request.contract_id);
       if (candidates.length === 0) continue;
-      const states = await queue.jobStates(candidates);
-      const notQueued = candidates.filter((_, i) => states[i] === 'unknown');
-      const failed = candidates.filter((_, i) => states[i] === 'failed');
+      const jobs = await queue.jobsOf(candidates);
+      const notQueued = candidates.filter((_, i) => jobs[i] === 'none');
+      const failed = candidates.filter((_, i) => jobs[i] === 'failed');
       // The job id is the task id: a task queued meanwhile (by a slow replica) is not queued twice.
       await Promise.all(notQueued.map((taskId) => queue.enqueue(taskId)));
       const putBack = await Promise.all(failed.map((taskId) => queue.putBack(taskId)));
