@@ -61,6 +61,17 @@ describeWithPostgresAndRedis('OrphanedTasksSweep (real PostgreSQL store and Redi
     return request;
   }
 
+  /** Closes a REQUEST as completed, with its RESPONSE, as a worker does. */
+  async function closeRequest(request: Contract): Promise<void> {
+    const response = makeResponse(request);
+    await contracts.completeRequest(
+      request,
+      { status: 'completed', result: response.result, error: null, completed_at: response.created_at },
+      response,
+      { outbox: false },
+    );
+  }
+
   beforeEach(async () => {
     database = await createTempPostgresDatabase('orch_sweep_');
     moduleRef = await Test.createTestingModule({ imports: [ContractsModule] })
@@ -88,13 +99,7 @@ describeWithPostgresAndRedis('OrphanedTasksSweep (real PostgreSQL store and Redi
     const queued = await commitRequest(2 * GRACE_MS);
     await taskQueue.enqueue(queued.contract_id);
     const finished = await commitRequest(2 * GRACE_MS);
-    const response = makeResponse(finished);
-    await contracts.completeRequest(
-      finished,
-      { status: 'completed', result: response.result, error: null, completed_at: response.created_at },
-      response,
-      { outbox: false },
-    );
+    await closeRequest(finished);
     const subTask = await commitRequest(2 * GRACE_MS, { parent_contract_id: queued.contract_id, metadata: {} });
     const recent = await commitRequest(0);
 
@@ -104,6 +109,21 @@ describeWithPostgresAndRedis('OrphanedTasksSweep (real PostgreSQL store and Redi
     expect(await jobStates(queue, ids)).toEqual(['waiting', 'waiting', 'unknown', 'unknown', 'unknown']);
     expect((await queue.getJob(orphan.contract_id))?.data).toEqual({ task_id: orphan.contract_id });
     expect(await queue.count()).toBe(2);
+  });
+
+  it('does not queue a task that finished (its job removed) between the read of its REQUEST and the look-up of its job', async () => {
+    const queue = openQueue();
+    const taskQueue = new TaskQueue(queue);
+    const finishing = await commitRequest(2 * GRACE_MS);
+    const lookUp = taskQueue.jobsOf.bind(taskQueue);
+    // Its worker closes it just as the sweep looks its job up; the job is gone (removed on completion).
+    jest.spyOn(taskQueue, 'jobsOf').mockImplementationOnce(async (taskIds) => {
+      await closeRequest(finishing);
+      return lookUp(taskIds);
+    });
+
+    await expect(new OrphanedTasksSweep(contracts, taskQueue).sweep(GRACE_MS)).resolves.toEqual({ notQueued: 0, failedRuns: 0 });
+    expect(await queue.getJobState(finishing.contract_id)).toBe('unknown');
   });
 
   it('two processes sweeping at once queue each orphan once (more orphans than one batch)', async () => {
@@ -138,13 +158,7 @@ describeWithPostgresAndRedis('OrphanedTasksSweep (real PostgreSQL store and Redi
     await runJobs(queue, 2, () => {
       throw new Error('the contract store refused the write');
     });
-    const response = makeResponse(closed);
-    await contracts.completeRequest(
-      closed,
-      { status: 'completed', result: response.result, error: null, completed_at: response.created_at },
-      response,
-      { outbox: false },
-    );
+    await closeRequest(closed);
 
     await expect(sweepOn(queue).sweep(GRACE_MS)).resolves.toEqual({ notQueued: 0, failedRuns: 1 });
 

@@ -78,7 +78,9 @@ export class OrphanedTasksSweep {
       const candidates = batch.filter((request) => this.candidate(request, createdBefore)).map((request) => request.contract_id);
       if (candidates.length === 0) continue;
       const jobs = await queue.jobsOf(candidates);
-      const notQueued = candidates.filter((_, i) => jobs[i] === 'none');
+      // A job is removed once its task is closed: one that finished since the batch was read has no
+      // job now, but its REQUEST, read again, is closed.
+      const notQueued = await this.stillInProgress(candidates.filter((_, i) => jobs[i] === 'none'));
       const failed = candidates.filter((_, i) => jobs[i] === 'failed');
       // The job id is the task id: a task queued meanwhile (by a slow replica) is not queued twice.
       await Promise.all(notQueued.map((taskId) => queue.enqueue(taskId)));
@@ -87,6 +89,12 @@ export class OrphanedTasksSweep {
       swept.failedRuns += putBack.filter(Boolean).length;
     }
     return swept;
+  }
+
+  /** Those of `taskIds` whose REQUEST is still `in_progress` (few: tasks with no job are rare). */
+  private async stillInProgress(taskIds: string[]): Promise<string[]> {
+    const requests = await Promise.all(taskIds.map((taskId) => this.contracts.findById(taskId)));
+    return taskIds.filter((_, i) => requests[i]?.status === 'in_progress');
   }
 
   private candidate(request: Contract, createdBefore: number): boolean {
