@@ -3,6 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTempPostgresDatabase, type TempPostgresDatabase } from '../src/database/testing/temp-postgres-database.js';
+import { Test } from '@nestjs/testing';
+import { Worker } from 'bullmq';
+import { ContractsModule } from '../src/contracts/contracts.module.js';
+import { databaseConfig, loadDatabaseConfig } from '../src/database/database.config.js';
+import { IntegrationsModule } from '../src/integrations/integrations.module.js';
+import { TaskEventsService } from '../src/orchestrator/events/task-events.service.js';
+import { TaskLifecycle } from '../src/orchestrator/task-lifecycle.js';
+import { TaskRecorder } from '../src/orchestrator/task-recorder.js';
+import { TASK_QUEUE } from '../src/queue/queue.constants.js';
 import { createTempRedisPrefix, TEST_REDIS_URL, type TempRedisPrefix } from '../src/queue/testing/temp-redis-prefix.js';
 import { startFakeAgent, type FakeAgent } from './fixtures/fake-remote-agent.js';
 import { ROOT, startServerProcess, startWorkerProcess, type ServerProcess, type WorkerProcess } from './utils/server-process.js';
@@ -46,6 +55,30 @@ async function call<T>(base: string, method: string, path: string, body?: unknow
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as T };
+}
+
+/**
+ * Commits the REQUEST of a submitted task on the store at `databaseUrl` as an API replica does (its
+ * TaskRecorder), and does not queue it: a replica that died between the two steps.
+ */
+async function commitWithoutQueueing(databaseUrl: string, session_id: string, capability: string, parameters: Record<string, unknown>) {
+  const moduleRef = await Test.createTestingModule({
+    imports: [ContractsModule, IntegrationsModule],
+    providers: [TaskRecorder, TaskEventsService, TaskLifecycle],
+  })
+    .overrideProvider(databaseConfig.KEY)
+    .useValue(loadDatabaseConfig({ DATABASE_URL: databaseUrl }))
+    .compile();
+  moduleRef.useLogger(false);
+  await moduleRef.init();
+  try {
+    const task = await moduleRef
+      .get(TaskRecorder)
+      .recordRequest({ session_id, capability, parameters }, undefined, 'agent_example_001', undefined, true);
+    return task.request.contract_id;
+  } finally {
+    await moduleRef.close();
+  }
 }
 
 describeCluster('a cluster: two API replicas and two workers on PostgreSQL and Redis', () => {
@@ -374,6 +407,83 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
       agent.reset();
     }
   }, 90_000);
+
+  it('runs a task whose REQUEST a replica committed but never queued (it died in between): completed, one RESPONSE, readable from a replica', async () => {
+    const [a] = apis;
+    const taskId = await commitWithoutQueueing(database.url, 'cluster_never_queued', 'echo', { text: 'orphan' });
+    // A worker's sweep finds it once it is older than WORKER_STALL_MS and queues it.
+    const task = await waitFor(
+      async () => {
+        const read = await call<Task>(a.url, 'GET', `/v1/tasks/${taskId}`);
+        return read.body.status === 'completed' ? read.body : undefined;
+      },
+      'the never-queued task completed',
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(task.result).toEqual({ message: 'Echo: orphan' });
+    const contracts = (await call<{ contracts: Contract[] }>(a.url, 'GET', '/v1/contracts?session_id=cluster_never_queued')).body.contracts;
+    expect(contracts.filter((contract) => contract.contract_type === 'RESPONSE')).toHaveLength(1);
+    // It ran once: no lost attempt on record.
+    expect(contracts.find((contract) => contract.contract_type === 'REQUEST')!.metadata.attempts).toEqual([
+      expect.objectContaining({ error: null }),
+    ]);
+    expect(workers.some((worker) => /Put \d+ in_progress tasks? back on the task queue: [1-9]\d* never queued/.test(worker.output()))).toBe(
+      true,
+    );
+  }, 90_000);
+
+  it('puts back a task whose run failed without recording its outcome: the next run records the failed one, one RESPONSE', async () => {
+    const [a] = apis;
+    // The cluster's workers stop taking tasks; a run that throws, as one does when the store refuses
+    // the outcome, takes the task instead.
+    const stopped = workers.splice(0);
+    await Promise.all(stopped.map((worker) => worker.stop()));
+    let taskId: string;
+    try {
+      const submitted = await call<{ task_id: string }>(a.url, 'POST', '/v1/tasks', {
+        session_id: 'cluster_failed_run',
+        capability: 'echo',
+        parameters: { text: 'again' },
+      });
+      expect(submitted.status).toBe(202);
+      taskId = submitted.body.task_id;
+      const broken = new Worker(
+        TASK_QUEUE,
+        async () => {
+          throw new Error('the contract store refused the write');
+        },
+        { connection: { url: TEST_REDIS_URL, maxRetriesPerRequest: null }, prefix: keys.prefix },
+      );
+      const failed = new Promise<void>((resolve) => broken.once('failed', () => resolve()));
+      try {
+        await failed;
+      } finally {
+        await broken.close();
+      }
+      // No job will run it, and it is not finished.
+      expect(['submitted', 'working']).toContain((await call<Task>(a.url, 'GET', `/v1/tasks/${taskId}`)).body.status);
+    } finally {
+      await Promise.all([startWorker(), startWorker()]);
+    }
+    const task = await waitFor(
+      async () => {
+        const read = await call<Task>(a.url, 'GET', `/v1/tasks/${taskId}`);
+        return read.body.status === 'completed' ? read.body : undefined;
+      },
+      'the task put back and completed',
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(task.result).toEqual({ message: 'Echo: again' });
+    const contracts = (await call<{ contracts: Contract[] }>(a.url, 'GET', '/v1/contracts?session_id=cluster_failed_run')).body.contracts;
+    expect(contracts.filter((contract) => contract.contract_type === 'RESPONSE')).toHaveLength(1);
+    expect(contracts.find((contract) => contract.contract_type === 'REQUEST')!.metadata.attempts).toEqual([
+      expect.objectContaining({
+        error:
+          'a run of the task on a worker ended without recording its outcome (the contract store refused the write); the task runs again',
+      }),
+      expect.objectContaining({ error: null }),
+    ]);
+  }, 240_000);
 
   it("holds a remote agent's max_concurrency and QUEUE_MAX across the cluster, whichever replica and worker a task goes through", async () => {
     const [a] = apis;

@@ -44,6 +44,13 @@ export const OrchestratorMessages = {
   runningAgentNotShared: (taskId: string, error: unknown) =>
     `The agent running task ${taskId} could not be recorded in Redis (its delegation calls through other replicas may be refused): ${error instanceof Error ? error.message : String(error)}`,
   workerStopped: () => 'the worker running the task stopped before it finished; the task runs again',
+  failedRunPutBack: (reason: string) =>
+    `a run of the task on a worker ended without recording its outcome (${reason}); the task runs again`,
+  tasksPutBack: (notQueued: number, failedRuns: number) =>
+    `Put ${notQueued + failedRuns} in_progress task${notQueued + failedRuns === 1 ? '' : 's'} back on the task queue: ` +
+    `${notQueued} never queued (the API replica stopped between commit and queue), ${failedRuns} whose run ended without recording an outcome`,
+  orphanSweepFailed: (error: unknown) =>
+    `The sweep for in_progress tasks missing from the task queue failed; the next round tries again: ${error instanceof Error ? error.message : String(error)}`,
   cancelled: () => 'Task cancelled',
   cancelledByShutdown: () => 'Task cancelled: the orchestrator shut down before it finished',
   shuttingDown: () => 'The orchestrator is shutting down and takes no new tasks; try again later',

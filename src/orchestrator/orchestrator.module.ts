@@ -11,6 +11,7 @@ import { OrchestratorService } from './orchestrator.service.js';
 import { TaskEventsService } from './events/task-events.service.js';
 import { InterruptedTasksRecovery } from './interrupted-tasks.recovery.js';
 import { AgentScheduler } from './routing/agent-scheduler.js';
+import { OrphanedTasksSweep } from './orphaned-tasks.sweep.js';
 import { QueuedTaskRunner } from './queued-task-runner.js';
 import { TaskDistribution } from './task-distribution.js';
 import { TaskLifecycle } from './task-lifecycle.js';
@@ -22,7 +23,8 @@ import { TasksService } from './tasks.service.js';
 
 /**
  * Routing and execution of tasks (synchronous and submitted), compression, status and health, and the
- * restart recovery of tasks a crash interrupted (server only: no CLI imports this module).
+ * restart recovery of tasks a crash interrupted (server only: no CLI imports this module), and with
+ * workers the sweep that puts back on the queue the tasks nothing would run.
  */
 @Module({
   imports: [
@@ -39,6 +41,7 @@ import { TasksService } from './tasks.service.js';
     AttemptRunner,
     InterruptedTasksRecovery,
     OrchestratorService,
+    OrphanedTasksSweep,
     QueuedTaskRunner,
     StatusService,
     TaskDistribution,
@@ -48,6 +51,6 @@ import { TasksService } from './tasks.service.js';
     TasksInFlight,
     TasksService,
   ],
-  exports: [OrchestratorService, AgentScheduler, QueuedTaskRunner, TaskLifecycle, TasksService, TaskEventsService],
+  exports: [OrchestratorService, AgentScheduler, OrphanedTasksSweep, QueuedTaskRunner, TaskLifecycle, TasksService, TaskEventsService],
 })
 export class OrchestratorModule {}

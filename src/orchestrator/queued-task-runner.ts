@@ -21,19 +21,20 @@ export class QueuedTaskRunner {
 
   /**
    * Runs the task of REQUEST `taskId` unless it is finished already (or was cancelled while queued).
-   * `interrupted`: an earlier run of this job stopped with its worker; that lost attempt is recorded
-   * in the REQUEST first, and counts toward TASK_MAX_ATTEMPTS.
+   * `interrupted`: the previous start of this job stopped with its worker. Otherwise `failedRun`: a run
+   * of the task ended without recording its outcome (why), and the job was put back on the queue. That
+   * lost attempt is recorded in the REQUEST first, and counts toward TASK_MAX_ATTEMPTS.
    */
-  async run(taskId: string, interrupted: boolean): Promise<void> {
+  async run(taskId: string, interrupted: boolean, failedRun?: string): Promise<void> {
     let request = await this.contracts.findById(taskId);
     if (request?.contract_type !== 'REQUEST' || request.status !== 'in_progress') return;
-    if (interrupted) {
-      const lost: JsonObject = {
-        agent_id: request.to_agent,
-        started_at: null,
-        duration_ms: null,
-        error: OrchestratorMessages.workerStopped(),
-      };
+    const lostError = interrupted
+      ? OrchestratorMessages.workerStopped()
+      : failedRun === undefined
+        ? undefined
+        : OrchestratorMessages.failedRunPutBack(failedRun);
+    if (lostError !== undefined) {
+      const lost: JsonObject = { agent_id: request.to_agent, started_at: null, duration_ms: null, error: lostError };
       request = await this.contracts.recordInterruptedAttempt(taskId, lost);
       if (!request) return;
     }

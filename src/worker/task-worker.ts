@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Worker, type Job } from 'bullmq';
+import { OrphanedTasksSweep } from '../orchestrator/orphaned-tasks.sweep.js';
 import { QueuedTaskRunner } from '../orchestrator/queued-task-runner.js';
 import { queueConfig } from '../queue/queue.config.js';
 import { TASK_QUEUE } from '../queue/queue.constants.js';
@@ -14,6 +15,9 @@ import { TaskQueue, type RunTaskJob } from '../queue/task-queue.js';
  * A worker that dies mid-task stops renewing the job's lock; after WORKER_STALL_MS another worker's
  * stalled-job check puts it back on the queue, and the next run records the lost attempt first.
  *
+ * While it takes tasks, it also takes part in the sweep for tasks nothing would run (OrphanedTasksSweep):
+ * a REQUEST left `in_progress` with no job, or with a failed one, goes back on the queue.
+ *
  * The worker is built here rather than with `@Processor`, whose options are fixed when the class is
  * declared: these come from the environment at start-up.
  */
@@ -25,6 +29,7 @@ export class TaskWorker implements OnApplicationShutdown {
   constructor(
     private readonly queue: TaskQueue,
     private readonly runner: QueuedTaskRunner,
+    private readonly orphans: OrphanedTasksSweep,
     @Inject(queueConfig.KEY) private readonly config: ConfigType<typeof queueConfig>,
   ) {}
 
@@ -43,6 +48,7 @@ export class TaskWorker implements OnApplicationShutdown {
     });
     this.worker.on('error', (error) => this.logger.error(`Task queue: ${error.message}`));
     this.worker.on('failed', (job, error) => this.logger.error(`Task ${job?.id ?? '?'} failed on the queue: ${error.message}`));
+    this.orphans.start(this.config.stallMs);
     this.logger.log(
       `Worker taking tasks (up to ${this.config.workerConcurrency} at once; a stopped worker's tasks run again after ${this.config.stallMs} ms)`,
     );
@@ -50,6 +56,7 @@ export class TaskWorker implements OnApplicationShutdown {
 
   /** Stops taking tasks and waits for those running here to finish. */
   async stop(): Promise<void> {
+    await this.orphans.stop();
     await this.worker?.close();
     this.worker = undefined;
   }
@@ -59,7 +66,8 @@ export class TaskWorker implements OnApplicationShutdown {
   }
 
   private process(job: Job<RunTaskJob>): Promise<void> {
-    // A job started before (attemptsStarted counts each start) lost its worker on the way.
-    return this.runner.run(job.data.task_id, job.attemptsStarted > 1);
+    // A job started before (attemptsStarted counts each start) lost its worker on the way; one put back
+    // after a failed run (its count of starts reset then) says why that run ended.
+    return this.runner.run(job.data.task_id, job.attemptsStarted > 1, job.data.failed_run);
   }
 }
