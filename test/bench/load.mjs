@@ -1,6 +1,7 @@
 // autocannon, used programmatically, with our own latency record (autocannon's histogram keeps whole
 // milliseconds; the targets here are about a few milliseconds).
 import autocannon from 'autocannon';
+import { cpuMs } from './server.mjs';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
