@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely } from 'kysely';
+import { prepareOnEveryConnection } from '../../../database/index.js';
 import { STORE_COUNTER, type ContractsTables, type NewContractRow } from '../contracts.tables.js';
 import type { CloseRequestValues, OutboxInsertValues } from '../task-write-values.js';
 import { MAX_WRITES_PER_COMMIT } from '../write-batcher.js';
@@ -143,6 +144,7 @@ export class PostgresTaskWrites {
 
   constructor(db: Kysely<ContractsTables>) {
     this.db = db;
+    prepareOnEveryConnection(WRITE_BATCH_SQL);
   }
 
   /** Resolves true once `write` is committed; false for a close whose REQUEST is not `in_progress` (then nothing was written). */
