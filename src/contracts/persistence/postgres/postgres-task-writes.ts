@@ -42,7 +42,7 @@ const CONTRACT_COLUMNS = [
 ] as const;
 const OUTBOX_COLUMNS = ['session_id', 'event_type', 'data', 'next_attempt_at', 'created_at', 'traceparent'] as const;
 
-/** `$first::text[], …` for `count` columns, `types` overriding the array type of some. */
+/** `$first::text[], …`, one array parameter per column; `types` overrides the element type of some. */
 function arrayParams(first: number, columns: readonly string[], types: Record<string, string> = {}): string {
   return columns.map((c, i) => `$${first + i}::${types[c] ?? 'text'}[]`).join(', ');
 }
@@ -69,6 +69,11 @@ const STATUS = STORE_COUNTER.statusPrefix;
  * - `written_outbox`: the batch's outbox events, those of RESPONSEs only with their REQUEST closed.
  * - the counters: one upsert per counter, with the sums of the batch. ON CONFLICT adds to the row as
  *   committed (not as this statement's snapshot saw it), so concurrent writers keep them exact.
+ *
+ * The statement's snapshot is taken before it holds the lock, so it may miss a batch committed while
+ * it waited. Nothing here depends on such a batch: the upserts add to the committed rows, the close
+ * re-checks each REQUEST it updates, and the REQUESTs it closes were committed before the statement
+ * began (a task's outcome is written after its REQUEST's commit has been answered).
  *
  * It returns the ids of the REQUESTs closed.
  */
