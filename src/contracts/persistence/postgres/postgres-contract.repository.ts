@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { DATABASE } from '../../../database/index.js';
+import { DATABASE, prepareOnEveryConnection } from '../../../database/index.js';
 import type { Contract, OutboxEvent, TaskOutcome } from '../../contract.model.js';
 import type { WriteOptions } from '../../contract.repository.js';
 import { RequestAlreadyClosedError } from '../../errors/request-already-closed.error.js';
@@ -42,6 +42,8 @@ export class PostgresContractRepository extends SqliteContractRepository {
   constructor(@Inject(DATABASE) db: Kysely<ContractsTables>) {
     super(db);
     this.taskWrites = new PostgresTaskWrites(db);
+    // A worker reads each task's REQUEST by id before running it: planned once per connection.
+    prepareOnEveryConnection(this.findByIdQuery.sql);
   }
 
   override async insertRequest(request: Contract, options: WriteOptions): Promise<void> {

@@ -106,7 +106,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   private readonly insertOutbox: PreparedQuery<OutboxInsertValues, never>;
   private readonly closeRequest: PreparedQuery<CloseRequestValues, never>;
   private readonly closeRequestToAgent: PreparedQuery<CloseRequestValues, never>;
-  private readonly findByIdQuery: PreparedQuery<{ contract_id: string }, ContractRow>;
+  protected readonly findByIdQuery: PreparedQuery<{ contract_id: string }, ContractRow>;
   private readonly findSessionQuery: PreparedQuery<{ session_id: string }, SessionRow>;
   private readonly listSessionsQuery: PreparedQuery<{ limit: number }, SessionRow>;
   private readonly listSessionsAfter: PreparedQuery<{ limit: number; updated_at: string; session_id: string }, SessionRow>;
