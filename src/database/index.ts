@@ -14,4 +14,5 @@ export { DatabaseMigrationError } from './errors/database-migration.error.js';
 export { DATABASE_MIGRATIONS, databaseMigrationProvider, migrateDatabase } from './migrations/index.js';
 export { openDatabase } from './open-database.js';
 export { openPostgresDatabase, redactPostgresUrl, type PostgresDatabaseOptions } from './postgres/open-postgres-database.js';
+export { prepareOnEveryConnection } from './postgres/prepared-statements.js';
 export { openSqliteDatabase, type SqliteDatabaseOptions } from './sqlite/open-sqlite-database.js';

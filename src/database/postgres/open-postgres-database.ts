@@ -5,6 +5,7 @@ import { POSTGRES_POOL_SIZE } from '../database.constants.js';
 import { idleConnectionLostMessage } from '../database.messages.js';
 import type { Database } from '../database.schema.js';
 import { migrateDatabase } from '../migrations/index.js';
+import { PreparingClient } from './prepared-statements.js';
 
 export interface PostgresDatabaseOptions {
   /** `postgres://user:pass@host:port/database` */
@@ -33,7 +34,12 @@ const storeTypes: pg.CustomTypesConfig = {
  * `destroy()` it, which ends the pool.
  */
 export async function openPostgresDatabase(options: PostgresDatabaseOptions): Promise<Kysely<Database>> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? POSTGRES_POOL_SIZE, types: storeTypes });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? POSTGRES_POOL_SIZE,
+    types: storeTypes,
+    Client: PreparingClient,
+  });
   // An idle connection the server closed (restart, failover, an administrator) is dropped from the
   // pool and replaced on demand; unhandled, the pool's 'error' event would end the process.
   pool.on('error', (error) => new Logger('DatabaseModule').warn(idleConnectionLostMessage(error.message)));

@@ -8,6 +8,8 @@ import {
 } from '../../../database/testing/temp-postgres-database.js';
 import type { Contract, OutboxEvent } from '../../contract.model.js';
 import type { ContractRepository, OutboxRepository } from '../../contract.repository.js';
+import { RequestAlreadyClosedError } from '../../errors/request-already-closed.error.js';
+import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
 import { makeRequest, makeResponse, makeTempDir } from '../../testing/contract.fixtures.js';
 import { contractRepositoryFor } from '../contract-repository.provider.js';
 import { PostgresContractRepository } from './postgres-contract.repository.js';
@@ -214,6 +216,77 @@ describeWithPostgres('PostgresContractRepository (on the PostgreSQL server of TE
     });
     expect((await repos[0]!.find({}, { limit: 1 })).total).toBe(total);
     expect((await repos[0]!.listSessions({ limit: 10 })).items.reduce((n, s) => n + s.contract_count, 0)).toBe(total);
+  });
+
+  it('task writes in flight together (one statement per batch) from two processes: seq order, exact counters, one outcome per REQUEST', async () => {
+    const perRepo = 150;
+    const inserted = await Promise.all(
+      Array.from({ length: 2 * perRepo }, (_, i) => {
+        const request = makeRequest({ session_id: `batch_${i % 7}` });
+        return repos[i % 2]!.insertRequest(request, { outbox: i % 3 === 0 }).then(() => request);
+      }),
+    );
+    // Every REQUEST closed twice at once, from both processes: one close wins, the other is told.
+    const outcomes = await Promise.allSettled(
+      inserted.flatMap((request, i) =>
+        [0, 1].map((r) => {
+          const response = makeResponse(request, r === 0 ? {} : { status: 'failed', result: null, error: 'late' });
+          return repos[(i + r) % 2]!.completeRequest(
+            request,
+            r === 0
+              ? { status: 'completed', result: response.result, error: null, completed_at: response.created_at }
+              : { status: 'failed', result: null, error: 'late', completed_at: response.created_at },
+            response,
+            { outbox: true },
+          );
+        }),
+      ),
+    );
+    const closedOnce = inserted.map((_, i) => outcomes.slice(2 * i, 2 * i + 2).filter((o) => o.status === 'fulfilled').length);
+    expect(closedOnce.every((n) => n === 1)).toBe(true);
+    for (const o of outcomes) {
+      if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(RequestAlreadyClosedError);
+    }
+
+    const all: Contract[] = [];
+    for await (const batch of repos[0]!.scan({})) all.push(...batch);
+    const total = 2 * 2 * perRepo;
+    expect(all).toHaveLength(total);
+    // A RESPONSE comes after its REQUEST in seq order, and each REQUEST has exactly one.
+    const position = new Map(all.map((c, i) => [c.contract_id, i]));
+    const responses = all.filter((c) => c.contract_type === 'RESPONSE');
+    expect(new Set(responses.map((c) => c.parent_contract_id)).size).toBe(2 * perRepo);
+    for (const response of responses) expect(position.get(response.parent_contract_id!)!).toBeLessThan(position.get(response.contract_id)!);
+    const byStatus: Record<string, number> = {};
+    for (const c of all) byStatus[c.status] = (byStatus[c.status] ?? 0) + 1;
+    expect(await repos[1]!.stats()).toEqual({ total_sessions: 7, total_contracts: total, by_status: byStatus });
+    expect((await repos[1]!.listSessions({ limit: 10 })).items.reduce((n, s) => n + s.contract_count, 0)).toBe(total);
+    // Outbox: one event per REQUEST written with it, one per RESPONSE.
+    expect((await repos[0]!.backlog()).pending).toBe(Math.ceil((2 * perRepo) / 3) + 2 * perRepo);
+  });
+
+  it('a task write the server refuses fails alone; the others of its batch are written', async () => {
+    const first = makeRequest({ session_id: 'refused' });
+    await repos[0]!.insertRequest(first, { outbox: false });
+    const others = Array.from({ length: 5 }, () => makeRequest({ session_id: 'refused' }));
+    const unknown = makeRequest({ session_id: 'refused' });
+    const unknownResponse = makeResponse(unknown);
+    const results = await Promise.allSettled([
+      ...others.map((request) => repos[0]!.insertRequest(request, { outbox: true })),
+      // The same contract id again: a unique violation.
+      repos[0]!.insertRequest({ ...first }, { outbox: true }),
+      repos[0]!.completeRequest(
+        unknown,
+        { status: 'completed', result: unknownResponse.result, error: null, completed_at: unknownResponse.created_at },
+        unknownResponse,
+        { outbox: true },
+      ),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([...others.map(() => 'fulfilled'), 'rejected', 'rejected']);
+    expect((results[6] as PromiseRejectedResult).reason).toBeInstanceOf(RequestNotFoundError);
+    expect(await repos[1]!.stats()).toEqual({ total_sessions: 1, total_contracts: 6, by_status: { in_progress: 6 } });
+    expect((await repos[1]!.findSession('refused'))?.contract_count).toBe(6);
+    expect((await repos[1]!.backlog()).pending).toBe(5);
   });
 
   it('two dispatchers claiming at once: each event delivered once, each session in order', async () => {

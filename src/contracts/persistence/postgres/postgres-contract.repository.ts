@@ -1,16 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { DATABASE } from '../../../database/index.js';
-import type { OutboxEvent } from '../../contract.model.js';
-import { rowToOutboxEvent } from '../contract-row.mapper.js';
+import { DATABASE, prepareOnEveryConnection } from '../../../database/index.js';
+import type { Contract, OutboxEvent, TaskOutcome } from '../../contract.model.js';
+import type { WriteOptions } from '../../contract.repository.js';
+import { RequestAlreadyClosedError } from '../../errors/request-already-closed.error.js';
+import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
+import { contractToRow, rowToOutboxEvent } from '../contract-row.mapper.js';
 import type { ContractsTables, TraceOutboxRow } from '../contracts.tables.js';
 import { SqliteContractRepository } from '../sqlite/sqlite-contract.repository.js';
-
-/**
- * Key of the transaction-scoped advisory lock that every transaction writing contracts takes first
- * (any constant; only this store uses it).
- */
-export const CONTRACT_WRITE_LOCK_KEY = 0x4f524348;
+import { closedRequest, closeRequestValues, outboxInsertValues } from '../task-write-values.js';
+import { CONTRACT_WRITE_LOCK_KEY, PostgresTaskWrites } from './postgres-task-writes.js';
 
 /**
  * How long a claimed outbox event is reserved for the process that claimed it. Another process takes
@@ -28,8 +27,9 @@ export const OUTBOX_CLAIM_LEASE_MS = 5 * 60_000;
  * - Every transaction that writes contracts, sessions or their counters first takes one advisory
  *   lock (`pg_advisory_xact_lock`), held to its commit. Contract `seq` values are then committed in
  *   the order they are drawn, so a keyset cursor never skips a contract committed late, and counters
- *   and session rows are always locked in the same order (no deadlock between processes). The task
- *   path's group commit takes it once per batch.
+ *   and session rows are always locked in the same order (no deadlock between processes).
+ * - The task path (insertRequest, completeRequest) is group-committed as one statement per batch
+ *   (PostgresTaskWrites), which takes that lock itself.
  * - Outbox events are claimed with `FOR UPDATE SKIP LOCKED` and reserved for OUTBOX_CLAIM_LEASE_MS
  *   (their `next_attempt_at` moves past the lease), so each is delivered by one process at a time; a
  *   claim keeps only the events whose earlier events of the same session it holds as well, so each
@@ -37,8 +37,38 @@ export const OUTBOX_CLAIM_LEASE_MS = 5 * 60_000;
  */
 @Injectable()
 export class PostgresContractRepository extends SqliteContractRepository {
+  private readonly taskWrites: PostgresTaskWrites;
+
   constructor(@Inject(DATABASE) db: Kysely<ContractsTables>) {
     super(db);
+    this.taskWrites = new PostgresTaskWrites(db);
+    // A worker reads each task's REQUEST by id before running it: planned once per connection.
+    prepareOnEveryConnection(this.findByIdQuery.sql);
+  }
+
+  override async insertRequest(request: Contract, options: WriteOptions): Promise<void> {
+    await this.taskWrites.run({
+      kind: 'insert',
+      row: contractToRow(request),
+      outbox: options.outbox ? outboxInsertValues('contract.request', request, options) : undefined,
+    });
+  }
+
+  override async completeRequest(request: Contract, outcome: TaskOutcome, response: Contract, options: WriteOptions): Promise<Contract> {
+    const row = contractToRow(response);
+    const closed = await this.taskWrites.run({
+      kind: 'close',
+      close: closeRequestValues(request, outcome, row, response),
+      row,
+      outbox: options.outbox ? outboxInsertValues('contract.response', response, options) : undefined,
+    });
+    if (!closed) {
+      // Nothing was written. A final state is final, so the REQUEST read now is the one that stopped it.
+      const stored = await this.findById(request.contract_id);
+      if (stored?.contract_type !== 'REQUEST') throw new RequestNotFoundError(request.contract_id);
+      throw new RequestAlreadyClosedError(stored);
+    }
+    return closedRequest(request, outcome);
   }
 
   protected override async beginContractWrite(trx: Transaction<ContractsTables>): Promise<void> {

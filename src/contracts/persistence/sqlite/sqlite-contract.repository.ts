@@ -29,7 +29,7 @@ import {
 import { RequestAlreadyClosedError } from '../../errors/request-already-closed.error.js';
 import { RequestNotFoundError } from '../../errors/request-not-found.error.js';
 import { recordJsonSize, rowJsonSize } from '../../contract-size.js';
-import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession, toNullableJson, traceEventData } from '../contract-row.mapper.js';
+import { contractToRow, rowToContract, rowToOutboxEvent, rowToSession } from '../contract-row.mapper.js';
 import {
   STORE_COUNTER,
   type ContractRow,
@@ -41,6 +41,13 @@ import {
 } from '../contracts.tables.js';
 import { decodeContractCursor, decodeSessionCursor, encodeContractCursor, encodeSessionCursor } from '../page-cursor.js';
 import { PreparedQuery } from '../prepared-query.js';
+import {
+  closedRequest,
+  closeRequestValues,
+  outboxInsertValues,
+  type CloseRequestValues,
+  type OutboxInsertValues,
+} from '../task-write-values.js';
 import { WriteBatcher } from '../write-batcher.js';
 import { SqliteTraceDeadLetters } from './sqlite-dead-letters.js';
 
@@ -58,26 +65,9 @@ interface SessionUpsertValues {
   created_at: string;
   updated_at: string;
 }
-interface OutboxInsertValues {
-  session_id: string;
-  event_type: TraceEventType;
-  data: string;
-  next_attempt_at: number;
-  created_at: string;
-  traceparent: string | null;
-}
 /** Ids per `in (…)` list (children looked up, REQUESTs closed): bounds a statement's parameter count. */
 const IDS_PER_STATEMENT = 500;
 
-interface CloseRequestValues {
-  contract_id: string;
-  status: TaskOutcome['status'];
-  result: string | null;
-  error: string | null;
-  completed_at: string;
-  to_agent: string | null;
-  metadata: string | null;
-}
 type FindValues = { [K in FilterColumn]: string } & { after: number; limit: number };
 interface CounterValues {
   name: string;
@@ -116,7 +106,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   private readonly insertOutbox: PreparedQuery<OutboxInsertValues, never>;
   private readonly closeRequest: PreparedQuery<CloseRequestValues, never>;
   private readonly closeRequestToAgent: PreparedQuery<CloseRequestValues, never>;
-  private readonly findByIdQuery: PreparedQuery<{ contract_id: string }, ContractRow>;
+  protected readonly findByIdQuery: PreparedQuery<{ contract_id: string }, ContractRow>;
   private readonly findSessionQuery: PreparedQuery<{ session_id: string }, SessionRow>;
   private readonly listSessionsQuery: PreparedQuery<{ limit: number }, SessionRow>;
   private readonly listSessionsAfter: PreparedQuery<{ limit: number; updated_at: string; session_id: string }, SessionRow>;
@@ -347,16 +337,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   async completeRequest(request: Contract, outcome: TaskOutcome, response: Contract, options: WriteOptions): Promise<Contract> {
     const row = contractToRow(response);
-    const closed = {
-      contract_id: request.contract_id,
-      status: outcome.status,
-      // The RESPONSE carries the same result (the orchestrator passes one value): serialise it once.
-      result: outcome.result === response.result ? (row.result ?? null) : toNullableJson(outcome.result),
-      error: outcome.error ?? null,
-      completed_at: outcome.completed_at,
-      to_agent: outcome.to_agent ?? null,
-      metadata: outcome.metadata === undefined ? null : JSON.stringify(outcome.metadata),
-    };
+    const closed = closeRequestValues(request, outcome, row, response);
     await this.writes.run(async (trx) => {
       const close = outcome.to_agent === undefined ? this.closeRequest : this.closeRequestToAgent;
       const { numAffectedRows } = await trx.executeQuery(close.bind(closed));
@@ -370,15 +351,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
       await this.insertWithSession(trx, row, false);
       if (options.outbox) await this.enqueue(trx, 'contract.response', response, options);
     });
-    return {
-      ...request,
-      status: outcome.status,
-      result: outcome.result ?? null,
-      error: outcome.error ?? null,
-      completed_at: outcome.completed_at,
-      to_agent: outcome.to_agent ?? request.to_agent,
-      metadata: outcome.metadata ?? request.metadata,
-    };
+    return closedRequest(request, outcome);
   }
 
   async importContracts(contracts: Contract[]): Promise<number> {
@@ -489,17 +462,7 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
   }
 
   private async enqueue(trx: Executor, eventType: TraceEventType, contract: Contract, options: WriteOptions): Promise<void> {
-    const now = Date.now();
-    await trx.executeQuery(
-      this.insertOutbox.bind({
-        session_id: contract.session_id,
-        event_type: eventType,
-        data: JSON.stringify(traceEventData(contract)),
-        next_attempt_at: now,
-        created_at: new Date(now).toISOString(),
-        traceparent: options.traceparent ?? null,
-      }),
-    );
+    await trx.executeQuery(this.insertOutbox.bind(outboxInsertValues(eventType, contract, options)));
     await this.countOutbox(trx, 1);
   }
 
