@@ -1,4 +1,4 @@
-import type { Contract } from './contract.model.js';
+import { CONTRACT_FIELDS, type Contract } from './contract.model.js';
 import type { ContractRow } from './persistence/contracts.tables.js';
 
 /**
@@ -7,22 +7,7 @@ import type { ContractRow } from './persistence/contracts.tables.js';
  * JSON text, so a page is measured without serialising each contract a second time.
  */
 
-const KEYS = [
-  'contract_id',
-  'session_id',
-  'contract_type',
-  'from_agent',
-  'to_agent',
-  'capability',
-  'payload',
-  'status',
-  'created_at',
-  'completed_at',
-  'result',
-  'error',
-  'metadata',
-  'parent_contract_id',
-] as const;
+const KEYS = CONTRACT_FIELDS;
 
 /** `{"contract_id":,"session_id":,…}`: braces, quoted keys, colons and commas. */
 const FIXED = JSON.stringify(Object.fromEntries(KEYS.map((key) => [key, 0]))).length - KEYS.length;

@@ -30,6 +30,24 @@ export interface Contract {
   parent_contract_id: string | null;
 }
 
+/** A contract's fields in the order the API shows them (and the contracts table's columns of the same names). */
+export const CONTRACT_FIELDS = [
+  'contract_id',
+  'session_id',
+  'contract_type',
+  'from_agent',
+  'to_agent',
+  'capability',
+  'payload',
+  'status',
+  'created_at',
+  'completed_at',
+  'result',
+  'error',
+  'metadata',
+  'parent_contract_id',
+] as const satisfies ReadonlyArray<keyof Contract>;
+
 export interface SessionSummary {
   session_id: string;
   contract_count: number;

@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import { prepareOnEveryConnection } from '../../../database/index.js';
+import { CONTRACT_FIELDS } from '../../contract.model.js';
 import { STORE_COUNTER, type ContractsTables, type NewContractRow } from '../contracts.tables.js';
 import type { CloseRequestValues, OutboxInsertValues } from '../task-write-values.js';
 import { MAX_WRITES_PER_COMMIT } from '../write-batcher.js';
@@ -24,22 +25,7 @@ interface Job {
 
 /** Column arrays of one batch, in the order of the statement's parameters. */
 const CLOSE_COLUMNS = ['contract_id', 'status', 'result', 'error', 'completed_at', 'to_agent', 'metadata'] as const;
-const CONTRACT_COLUMNS = [
-  'contract_id',
-  'session_id',
-  'contract_type',
-  'from_agent',
-  'to_agent',
-  'capability',
-  'payload',
-  'status',
-  'created_at',
-  'completed_at',
-  'result',
-  'error',
-  'metadata',
-  'parent_contract_id',
-] as const;
+const CONTRACT_COLUMNS = CONTRACT_FIELDS;
 const OUTBOX_COLUMNS = ['session_id', 'event_type', 'data', 'next_attempt_at', 'created_at', 'traceparent'] as const;
 
 /** `$first::text[], …`, one array parameter per column; `types` overrides the element type of some. */
