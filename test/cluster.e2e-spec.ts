@@ -57,6 +57,18 @@ async function call<T>(base: string, method: string, path: string, body?: unknow
   return { status: response.status, body: (await response.json()) as T };
 }
 
+/** The tasks `ids` read through `base` once every one of them is `completed` (60 s at most). */
+function completedTasks(base: string, ids: readonly string[], what: string): Promise<Task[]> {
+  return waitFor(
+    async () => {
+      const read = await Promise.all(ids.map((id) => call<Task>(base, 'GET', `/v1/tasks/${id}`)));
+      return read.every((task) => task.body.status === 'completed') ? read.map((task) => task.body) : undefined;
+    },
+    what,
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+}
+
 /**
  * Commits the REQUEST of a submitted task on the store at `databaseUrl` as an API replica does (its
  * TaskRecorder), and does not queue it: a replica that died between the two steps.
@@ -392,14 +404,7 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
       }
       await b.kill9();
       apis.splice(1, 1);
-      const tasks = await waitFor(
-        async () => {
-          const read = await Promise.all(ids.map((id) => call<Task>(a.url, 'GET', `/v1/tasks/${id}`)));
-          return read.every((task) => task.body.status === 'completed') ? read : undefined;
-        },
-        'every acknowledged task completed',
-        { timeoutMs: 60_000, intervalMs: 250 },
-      );
+      const tasks = await completedTasks(a.url, ids, 'every acknowledged task completed');
       expect(tasks).toHaveLength(20);
       const responses = await call<{ total: number }>(a.url, 'GET', '/v1/contracts?session_id=cluster_kill_api&contract_type=RESPONSE');
       expect(responses.body.total).toBe(20);
@@ -412,14 +417,7 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     const [a] = apis;
     const taskId = await commitWithoutQueueing(database.url, 'cluster_never_queued', 'echo', { text: 'orphan' });
     // A worker's sweep finds it once it is older than WORKER_STALL_MS and queues it.
-    const task = await waitFor(
-      async () => {
-        const read = await call<Task>(a.url, 'GET', `/v1/tasks/${taskId}`);
-        return read.body.status === 'completed' ? read.body : undefined;
-      },
-      'the never-queued task completed',
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
+    const [task] = await completedTasks(a.url, [taskId], 'the never-queued task completed');
     expect(task.result).toEqual({ message: 'Echo: orphan' });
     const contracts = (await call<{ contracts: Contract[] }>(a.url, 'GET', '/v1/contracts?session_id=cluster_never_queued')).body.contracts;
     expect(contracts.filter((contract) => contract.contract_type === 'RESPONSE')).toHaveLength(1);
@@ -465,14 +463,7 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
     } finally {
       await Promise.all([startWorker(), startWorker()]);
     }
-    const task = await waitFor(
-      async () => {
-        const read = await call<Task>(a.url, 'GET', `/v1/tasks/${taskId}`);
-        return read.body.status === 'completed' ? read.body : undefined;
-      },
-      'the task put back and completed',
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
+    const [task] = await completedTasks(a.url, [taskId], 'the task put back and completed');
     expect(task.result).toEqual({ message: 'Echo: again' });
     const contracts = (await call<{ contracts: Contract[] }>(a.url, 'GET', '/v1/contracts?session_id=cluster_failed_run')).body.contracts;
     expect(contracts.filter((contract) => contract.contract_type === 'RESPONSE')).toHaveLength(1);
@@ -526,14 +517,7 @@ describeCluster('a cluster: two API replicas and two workers on PostgreSQL and R
       expect(((await refused.json()) as { message: string }).message).toMatch(/already waiting/);
 
       release();
-      const tasks = await waitFor(
-        async () => {
-          const read = await Promise.all(ids.map((id) => call<Task>(strict.url, 'GET', `/v1/tasks/${id}`)));
-          return read.every((task) => task.body.status === 'completed') ? read : undefined;
-        },
-        'every accepted task completed',
-        { timeoutMs: 60_000, intervalMs: 250 },
-      );
+      const tasks = await completedTasks(strict.url, ids, 'every accepted task completed');
       expect(tasks).toHaveLength(7);
       expect(limited.executions).toHaveLength(7);
       // Once they have started, the strict replica has room again.

@@ -43,14 +43,6 @@ export class TaskQueue {
     }
   }
 
-  /** Whether the queue still has the task (waiting, delayed or running). */
-  async holds(taskId: string): Promise<boolean> {
-    const job = await this.queue.getJob(taskId);
-    if (!job) return false;
-    const state = await job.getState();
-    return state === 'waiting' || state === 'active' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children';
-  }
-
   /**
    * What the queue holds for each of `taskIds`, in their order: no job, a failed job, or a job still to
    * run or running ('queued'; completed jobs are removed). Two constant-time reads per task, all sent
