@@ -129,7 +129,9 @@ export class AttemptRunner {
       }
       const { slot } = next;
       agentId = slot.agent.definition.agent_id;
-      await target.onAgent(agentId, slot.agent.definition.kind !== 'local');
+      // Awaited only when it shares the running agent (a Redis write): no extra turn on one process.
+      const told = target.onAgent(agentId, slot.agent.definition.kind !== 'local');
+      if (told) await told;
       // Only submitted tasks have a stream: no view is built for the others.
       if (n === priorAttempts.length + 1 && this.events.has(task.request.contract_id)) {
         this.events.publish(task.request.contract_id, 'state', taskView({ ...task.request, to_agent: agentId }, 'working'));

@@ -215,11 +215,11 @@ export class OrchestratorService implements BeforeApplicationShutdown {
       const target = {
         task,
         signal: running.signal,
-        onAgent: async (agentId: string, remote: boolean) => {
+        onAgent: (agentId: string, remote: boolean) => {
           running.agentId = agentId;
-          if (!this.distribution.enabled || (!remote && !shared)) return;
+          if (!this.distribution.enabled || (!remote && !shared)) return undefined;
           shared = true;
-          await this.distribution.attemptStarted(taskId, agentId);
+          return this.distribution.attemptStarted(taskId, agentId);
         },
         contextFor: (agentId: string) => this.contextFor(running, agentId),
       };
