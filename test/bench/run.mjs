@@ -7,7 +7,7 @@
 //
 // --quick     every scenario at reduced size (the whole run in under a minute); the file says "quick": true
 // --only=a,b  run only these scenarios: framework (vs_framework: production settings against a bare
-//             NestJS app), orchestrate (with health and history_10000), outbox (outbox_cost,
+//             NestJS app), framework_floor (the least work on that framework vs production), orchestrate (with health and history_10000), outbox (outbox_cost,
 //             trace_outage, outbox_delivery), big_store (with rss), in_process, long_tasks; result names work too
 // BENCH_DIST=<dir>  run against another build of the app (e.g. a patched copy of dist/, for an A/B test)
 // --profile   the servers run with --cpu-prof; profiles go to test/bench/results/tmp/profiles/<date>/
@@ -112,6 +112,21 @@ function createApiKey(dataDir) {
   return JSON.parse(out.trim().split('\n').pop()).key;
 }
 
+/**
+ * The store of the framework scenarios: 10 000 contracts in 100 sessions (`<prefix>-<n>`), 1 000 of
+ * their ids as `seeded.sampleIds`, and an admin key; `headers` sends the key.
+ */
+async function seedWithKey(dataDir, prefix) {
+  log('seeding 10 000 contracts for GET /v1/contracts/:id; creating an API key');
+  const seeded = await seedStore({
+    dataDir,
+    contracts: 10_000,
+    sessionIds: Array.from({ length: 100 }, (_, i) => `${prefix}-${i}`),
+    sample: 1_000,
+  });
+  return { seeded, headers: { 'x-api-key': createApiKey(dataDir) } };
+}
+
 const rows = [];
 /** Raw figures of a scenario, written to test/bench/results/<name>-<date>.json beside latest.json. */
 const rawFiles = {};
@@ -150,10 +165,15 @@ function addRow({ name, kase, connections, m, figure, value, target, reference, 
   if (figure) {
     row.figure = figure;
     row[figure] = value;
-    row.target = targetText(target);
-    row.target_value = target.value;
     const valid = m === undefined || m === null || m.valid !== false;
-    row.met = valid && judge(value, target);
+    if (target) {
+      row.target = targetText(target);
+      row.target_value = target.value;
+      row.met = valid && judge(value, target);
+    } else {
+      // A figure reported without a target (e.g. framework_floor's ratios): never judged.
+      row.met = null;
+    }
     if (!valid) row.invalid = `non-2xx: ${m.non_2xx}, errors: ${m.errors}${m.first_error ? ` (${m.first_error})` : ''}`;
   } else {
     row.figure = 'reference';
@@ -198,6 +218,23 @@ async function backlogOf(url) {
   return res.body.integrations.details.trace.outbox_backlog;
 }
 
+/**
+ * Throws unless `a` and `b` answer each of `paths` with the same status, the same JSON body and the
+ * same header names (framework_floor: the floor must do the orchestrator's whole answer, no less).
+ */
+async function sameAnswers(a, b, paths, headers) {
+  for (const path of paths) {
+    const [ra, rb] = await Promise.all([a, b].map((s) => fetch(`${s.url}${path}`, { headers })));
+    const names = (r) => [...r.headers.keys()].sort((x, y) => x.localeCompare(y)).join(', ');
+    const [ba, bb] = await Promise.all([ra.json(), rb.json()]);
+    if (ra.status !== rb.status || JSON.stringify(ba) !== JSON.stringify(bb) || names(ra) !== names(rb)) {
+      throw new Error(
+        `${path}: the floor answers differently from the orchestrator:\n${ra.status} ${names(ra)}\n${JSON.stringify(ba)}\n${rb.status} ${names(rb)}\n${JSON.stringify(bb)}`,
+      );
+    }
+  }
+}
+
 function runPrefix(label) {
   return `${label}-${Date.now().toString(36)}`;
 }
@@ -217,15 +254,7 @@ const scenarios = {
     const dataDir = makeDataDir('production');
     const servers = [];
     try {
-      log('seeding 10 000 contracts for GET /v1/contracts/:id; creating an API key');
-      const seeded = await seedStore({
-        dataDir,
-        contracts: 10_000,
-        sessionIds: Array.from({ length: 100 }, (_, i) => `fw-${i}`),
-        sample: 1_000,
-      });
-      const key = createApiKey(dataDir);
-      const headers = { 'x-api-key': key };
+      const { seeded, headers } = await seedWithKey(dataDir, 'fw');
       servers.push(await startServer({ name: 'framework', main: FRAMEWORK_APP, profile: PROFILE_DIR }));
       servers.push(
         await startServer({
@@ -295,6 +324,83 @@ const scenarios = {
         reference: reference(f100, 100),
         details: settings,
       });
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      removeDataDir(dataDir);
+    }
+  },
+
+  /**
+   * What the framework scenario's ratios leave to the orchestrator's own code. Side by side, in turns:
+   * the framework reference; the same app doing only the work any implementation of the answers has
+   * to do (framework-app.mjs with FRAMEWORK_FLOOR=1: the orchestrator's response headers on every
+   * answer; for a contract also the key check, one prepared SQLite read, the API's mapping, the
+   * X-RateLimit-* headers and one log line); and the orchestrator with the framework scenario's
+   * production settings. No targets: every row is a ratio to the reference, and the floor rows bound
+   * what any implementation on Express could reach on this machine.
+   */
+  async framework_floor() {
+    const dataDir = makeDataDir('floor');
+    const servers = [];
+    try {
+      const { seeded, headers } = await seedWithKey(dataDir, 'fl');
+      const ref = await startServer({ name: 'framework', main: FRAMEWORK_APP, profile: PROFILE_DIR });
+      servers.push(ref);
+      const floor = await startServer({
+        name: 'floor',
+        main: FRAMEWORK_APP,
+        env: { FRAMEWORK_FLOOR: '1', DATA_DIR: dataDir, BENCH_DIST: DIST },
+        logFile: join(dataDir, 'floor.log'),
+        profile: PROFILE_DIR,
+      });
+      servers.push(floor);
+      const prod = await startServer({
+        name: 'production',
+        env: { DATA_DIR: dataDir, ...PRODUCTION_ENV },
+        logFile: join(dataDir, 'server.log'),
+        profile: PROFILE_DIR,
+      });
+      servers.push(prod);
+      const ids = seeded.sampleIds;
+      await sameAnswers(floor, prod, ['/v1/health', `/v1/contracts/${ids[0]}`], headers);
+      let next = 0;
+      const byId = () => ({ method: 'GET', path: `/v1/contracts/${ids[next++ % ids.length]}` });
+      const loads = [
+        { app: 'framework', kase: 'health', server: ref, request: health() },
+        { app: 'floor', kase: 'health', server: floor, request: health() },
+        { app: 'production', kase: 'health', server: prod, request: health() },
+        { app: 'floor', kase: 'contract_by_id', server: floor, request: byId },
+        { app: 'production', kase: 'contract_by_id', server: prod, request: byId },
+      ];
+      for (const { server, request } of loads) await load({ url: server.url, connections: C, duration: SIZE.warmup, request, headers });
+      log(`framework reference, floor and production settings at ${C} connections`);
+      const measured = await interleave(
+        loads.map(({ server, request }) => ({
+          run: (duration) => load({ url: server.url, pid: server.pid, connections: C, duration, request, headers }),
+        })),
+        SIZE.duration,
+        // Short turns: the rows are compared with each other, and this machine's speed drifts within seconds.
+        SIZE.turns * 3,
+      );
+      const [f] = measured;
+      addRow({ name: 'framework_floor', kase: 'framework', connections: C, m: f, details: { app: 'test/bench/framework-app.mjs' } });
+      for (const [i, { app, kase }] of loads.entries()) {
+        if (i === 0) continue;
+        const m = measured[i];
+        addRow({
+          name: 'framework_floor',
+          kase: `${app} ${kase}`,
+          connections: C,
+          m,
+          figure: 'ratio',
+          value: ratio(m.requests_per_sec, f.requests_per_sec),
+          reference: { name: 'framework_floor/framework', connections: C, requests_per_sec: f.requests_per_sec },
+          details:
+            app === 'floor'
+              ? { app: 'test/bench/framework-app.mjs', env: { FRAMEWORK_FLOOR: '1' } }
+              : { env: PRODUCTION_ENV, api_key: 'admin scope, sent as X-API-Key' },
+        });
+      }
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
       removeDataDir(dataDir);
@@ -863,11 +969,21 @@ const table = rows.map((r) => [
   cell(r.p99_ms, 3),
   figureText(r),
   r.target ?? '',
-  r.figure === 'reference' ? '' : r.met ? 'pass' : r.invalid ? 'MISS (invalid)' : 'MISS',
+  r.figure === 'reference'
+    ? ''
+    : r.invalid
+      ? r.met === null
+        ? 'invalid'
+        : 'MISS (invalid)'
+      : r.met === null
+        ? ''
+        : r.met
+          ? 'pass'
+          : 'MISS',
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
 const line = (cells) => cells.map((c, i) => (i >= 1 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
-const judged = rows.filter((r) => r.figure !== 'reference');
+const judged = rows.filter((r) => r.figure !== 'reference' && r.met !== null);
 const metCount = judged.filter((r) => r.met).length;
 console.log(
   [
