@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { requestFields, requestLine, type LoggedRequest, type RequestFields } from './logging/http-logger.js';
+import { requestFields, requestLine, requestLineLogger, type LoggedRequest, type RequestFields } from './logging/http-logger.js';
 import { ROOT_LOGGER } from './logging/logging.constants.js';
 import { requestContext } from './logging/request-context.js';
 import { requestIdFor } from './logging/request-id.js';
@@ -23,10 +23,15 @@ import { MetricsService } from './metrics/metrics.service.js';
  */
 @Injectable()
 export class HttpObserverMiddleware {
+  /** Where request lines go: the root logger without the redaction a request line never needs. */
+  private readonly lines: Logger;
+
   constructor(
-    @Inject(ROOT_LOGGER) private readonly root: Logger,
+    @Inject(ROOT_LOGGER) root: Logger,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.lines = requestLineLogger(root);
+  }
 
   readonly use = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const fields = requestFields(req as LoggedRequest, requestIdFor(req, res));
@@ -46,6 +51,6 @@ export class HttpObserverMiddleware {
   private done(req: IncomingMessage, fields: RequestFields, res: ServerResponse, since: number, error: Error | undefined): void {
     const ms = performance.now() - since;
     if (res.writableFinished) this.metrics.observeHttp(fields.method ?? 'UNKNOWN', routeLabel(req), res.statusCode, ms / 1000);
-    requestLine(this.root, fields, res, Math.round(ms), error);
+    requestLine(this.lines, fields, res, Math.round(ms), error);
   }
 }

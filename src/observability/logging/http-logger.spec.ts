@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CapturedLines } from '../testing/captured-lines.js';
-import { requestFields, requestLine, requestLogLevel } from './http-logger.js';
+import { requestFields, requestLine, requestLineLogger, requestLogLevel } from './http-logger.js';
 import { requestIdFor } from './request-id.js';
 import { createRootLogger } from './root-logger.js';
 
@@ -69,6 +69,36 @@ describe('requestLine', () => {
     expect(Object.keys(lines[0].req as object).sort()).toEqual(['id', 'method', 'url']);
     expect(typeof lines[0].responseTime).toBe('number');
     expect(lines[1]).toMatchObject({ level: 'warn', req: { id: generated }, res: { statusCode: 404 } });
+    expect(out.raw()).not.toMatch(/secret-/);
+  });
+});
+
+describe('requestLineLogger', () => {
+  it('writes to the root logger at its level, redacting everything but paths under req and res', () => {
+    const out = new CapturedLines();
+    const root = createRootLogger({ level: 'info', format: 'json' }, out);
+    const lines = requestLineLogger(root);
+
+    lines.debug({ msg: 'below the level' });
+    const err = Object.assign(new Error('boom'), { config: { headers: { authorization: 'Bearer secret-a' } } });
+    lines.error(
+      { req: { id: 'r1', method: 'GET', url: '/v1/x' }, res: { statusCode: 500 }, err, key: 'secret-b', responseTime: 3 },
+      'request errored',
+    );
+    // The root logger keeps its own redaction of a request's headers.
+    root.info({ req: { id: 'r2', headers: { 'x-api-key': 'secret-c' } } }, 'root line');
+
+    const [line, rootLine] = out.lines();
+    expect(out.lines()).toHaveLength(2);
+    expect(line).toMatchObject({
+      level: 'error',
+      req: { id: 'r1', method: 'GET', url: '/v1/x' },
+      res: { statusCode: 500 },
+      err: { message: 'boom', config: { headers: { authorization: '[redacted]' } } },
+      key: '[redacted]',
+      msg: 'request errored',
+    });
+    expect(rootLine).toMatchObject({ req: { id: 'r2', headers: { 'x-api-key': '[redacted]' } }, msg: 'root line' });
     expect(out.raw()).not.toMatch(/secret-/);
   });
 });

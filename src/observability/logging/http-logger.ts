@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Level, Logger } from 'pino';
-import { QUIET_PATHS } from './logging.constants.js';
+import { QUIET_PATHS, REDACT_PATHS, REDACTED } from './logging.constants.js';
 
 /** A request as Express hands it on: `originalUrl` is the URL before any mount path was cut off. */
 export type LoggedRequest = IncomingMessage & { originalUrl?: string };
@@ -42,6 +42,19 @@ export const httpSerializers = {
   req: (req: Partial<RequestFields> & { originalUrl?: string }) => ({ id: req.id, method: req.method, url: req.originalUrl ?? req.url }),
   res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
 };
+
+/** Redaction paths that look into a line's `req` or `res`. */
+const REQUEST_RESPONSE_PATH = /^(req|res)[.[]/;
+
+/**
+ * The logger of request lines: `root` (its destination, level and mixin) with the same redaction
+ * except the paths under `req` and `res`. A request line's `req` is RequestFields and its `res` a status
+ * code, so those paths never match, but pino would still copy both objects on every line to look
+ * (about 2% of the server's CPU per `GET /v1/contracts/:id`). Other keys (`err`, `key`, …) stay redacted.
+ */
+export function requestLineLogger(root: Logger): Logger {
+  return root.child({}, { redact: { paths: REDACT_PATHS.filter((path) => !REQUEST_RESPONSE_PATH.test(path)), censor: REDACTED } });
+}
 
 /**
  * Writes the line of one answered request (or of one the client went away from):

@@ -528,7 +528,8 @@ export class SqliteContractRepository implements ContractRepository, OutboxRepos
 
   async findById(contractId: string): Promise<Contract | undefined> {
     const { rows } = await this.db.executeQuery(this.findByIdQuery.bind({ contract_id: contractId }));
-    return rows[0] === undefined ? undefined : sizedContract(rows[0]);
+    // No recorded size: one contract is never cut to a budget (the tree measures its root itself).
+    return rows[0] === undefined ? undefined : rowToContract(rows[0]);
   }
 
   async findChildren(parentIds: readonly string[]): Promise<Contract[]> {
