@@ -7,10 +7,8 @@ import type { ContractRow } from './persistence/contracts.tables.js';
  * JSON text, so a page is measured without serialising each contract a second time.
  */
 
-const KEYS = CONTRACT_FIELDS;
-
 /** `{"contract_id":,"session_id":,…}`: braces, quoted keys, colons and commas. */
-const FIXED = JSON.stringify(Object.fromEntries(KEYS.map((key) => [key, 0]))).length - KEYS.length;
+const FIXED = JSON.stringify(Object.fromEntries(CONTRACT_FIELDS.map((key) => [key, 0]))).length - CONTRACT_FIELDS.length;
 
 const sizes = new WeakMap<Contract, number>();
 

@@ -87,9 +87,11 @@ describe('requestLineLogger', () => {
     );
     // The root logger keeps its own redaction of a request's headers.
     root.info({ req: { id: 'r2', headers: { 'x-api-key': 'secret-c' } } }, 'root line');
+    // Request lines never hold headers (RequestFields), so their logger does not look under req at all.
+    lines.info({ req: { id: 'r3', headers: { 'x-api-key': 'not-looked-at' } } }, 'request line');
 
-    const [line, rootLine] = out.lines();
-    expect(out.lines()).toHaveLength(2);
+    const [line, rootLine, unredacted] = out.lines();
+    expect(out.lines()).toHaveLength(3);
     expect(line).toMatchObject({
       level: 'error',
       req: { id: 'r1', method: 'GET', url: '/v1/x' },
@@ -99,6 +101,7 @@ describe('requestLineLogger', () => {
       msg: 'request errored',
     });
     expect(rootLine).toMatchObject({ req: { id: 'r2', headers: { 'x-api-key': '[redacted]' } }, msg: 'root line' });
+    expect(unredacted).toMatchObject({ req: { id: 'r3', headers: { 'x-api-key': 'not-looked-at' } } });
     expect(out.raw()).not.toMatch(/secret-/);
   });
 });

@@ -25,7 +25,6 @@ interface Job {
 
 /** Column arrays of one batch, in the order of the statement's parameters. */
 const CLOSE_COLUMNS = ['contract_id', 'status', 'result', 'error', 'completed_at', 'to_agent', 'metadata'] as const;
-const CONTRACT_COLUMNS = CONTRACT_FIELDS;
 const OUTBOX_COLUMNS = ['session_id', 'event_type', 'data', 'next_attempt_at', 'created_at', 'traceparent'] as const;
 
 /** `$first::text[], …`, one array parameter per column; `types` overrides the element type of some. */
@@ -36,7 +35,7 @@ function arrayParams(first: number, columns: readonly string[], types: Record<st
 const CLOSES_AT = 1;
 const CONTRACTS_AT = CLOSES_AT + CLOSE_COLUMNS.length;
 /** The contract columns and then `gate`: the REQUEST whose close gates the row (null: none); the outbox's likewise. */
-const OUTBOX_AT = CONTRACTS_AT + CONTRACT_COLUMNS.length + 1;
+const OUTBOX_AT = CONTRACTS_AT + CONTRACT_FIELDS.length + 1;
 const STATUS = STORE_COUNTER.statusPrefix;
 
 /**
@@ -78,12 +77,12 @@ closed as (
 ),
 new_contracts as materialized (
   select v.* from held,
-    unnest(${arrayParams(CONTRACTS_AT, [...CONTRACT_COLUMNS, 'gate'])}) with ordinality as v(${CONTRACT_COLUMNS.join(', ')}, gate, ord)
+    unnest(${arrayParams(CONTRACTS_AT, [...CONTRACT_FIELDS, 'gate'])}) with ordinality as v(${CONTRACT_FIELDS.join(', ')}, gate, ord)
   where v.gate is null or v.gate in (select contract_id from closed)
 ),
 inserted as (
-  insert into contracts (${CONTRACT_COLUMNS.join(', ')})
-  select ${CONTRACT_COLUMNS.join(', ')} from new_contracts order by ord
+  insert into contracts (${CONTRACT_FIELDS.join(', ')})
+  select ${CONTRACT_FIELDS.join(', ')} from new_contracts order by ord
 ),
 session_rows as (
   select session_id, count(*) as n, min(created_at collate "C") as first_at, max(created_at collate "C") as last_at
@@ -195,13 +194,13 @@ export class PostgresTaskWrites {
   /** Writes `batch` in one statement; returns the ids of the REQUESTs it closed. */
   private async write(batch: Job[]): Promise<Set<string>> {
     const closes: unknown[][] = CLOSE_COLUMNS.map(() => []);
-    const contracts: unknown[][] = [...CONTRACT_COLUMNS, 'gate'].map(() => []);
+    const contracts: unknown[][] = [...CONTRACT_FIELDS, 'gate'].map(() => []);
     const outbox: unknown[][] = [...OUTBOX_COLUMNS, 'gate'].map(() => []);
     for (const { write } of batch) {
       const gate = write.kind === 'close' ? write.close.contract_id : null;
       if (write.kind === 'close') CLOSE_COLUMNS.forEach((c, i) => closes[i]!.push(write.close[c]));
-      CONTRACT_COLUMNS.forEach((c, i) => contracts[i]!.push(write.row[c] ?? null));
-      contracts[CONTRACT_COLUMNS.length]!.push(gate);
+      CONTRACT_FIELDS.forEach((c, i) => contracts[i]!.push(write.row[c] ?? null));
+      contracts[CONTRACT_FIELDS.length]!.push(gate);
       if (write.outbox !== undefined) {
         const values = write.outbox;
         OUTBOX_COLUMNS.forEach((c, i) => outbox[i]!.push(values[c]));
