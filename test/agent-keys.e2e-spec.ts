@@ -42,7 +42,14 @@ describe('API keys bound to an agent', () => {
       .set('X-API-Key', admin)
       .send({ session_id: 'bound_keys', capability })
       .expect(202);
-    await waitFor(() => agent.executions.length > before, `${capability} to reach its agent`);
+    try {
+      await waitFor(() => agent.executions.length > before, `${capability} to reach its agent`);
+    } catch (error) {
+      // What the orchestrator saw, for a wait that gives up: the task's state and the agents' statuses.
+      const task = await request(t.server).get(`/v1/tasks/${res.body.task_id}`).set('X-API-Key', admin);
+      const agents = await request(t.server).get('/v1/agents').set('X-API-Key', admin);
+      throw new Error(`${(error as Error).message}; task: ${JSON.stringify(task.body)}; agents: ${JSON.stringify(agents.body)}`);
+    }
     return res.body.task_id as string;
   }
 

@@ -41,9 +41,13 @@ describe('MCP: the orchestrator as an MCP server, MCP servers as agents', () => 
   let mcp: McpTestServer;
   let client: Client;
 
+  // A probe round every second picks up a changed tool list quickly; a shorter TTL would let a loaded
+  // machine miss a round and take the MCP agent out of routing between two calls of one test.
+  const ttl = { AGENT_TTL_MS: '2000' };
+
   beforeAll(async () => {
     mcp = await startMcpServer();
-    t = await createTestApp({ providers: [MathAgent, ProgressAgent], env: { TASK_TIMEOUT_MS: '20000', AGENT_TTL_MS: '400' } });
+    t = await createTestApp({ providers: [MathAgent, ProgressAgent], env: { TASK_TIMEOUT_MS: '20000', ...ttl } });
     baseUrl = await listen(t.server);
     client = await mcpClient(baseUrl);
   });
@@ -211,7 +215,7 @@ describe('MCP: the orchestrator as an MCP server, MCP servers as agents', () => 
       const dataDir = t.dataDir;
       await client.close();
       await t.close({ keepData: true });
-      t = await createTestApp({ providers: [MathAgent, ProgressAgent], env: { DATA_DIR: dataDir, AGENT_TTL_MS: '400' } });
+      t = await createTestApp({ providers: [MathAgent, ProgressAgent], env: { DATA_DIR: dataDir, ...ttl } });
       try {
         const agents = await request(t.server).get('/v1/agents').expect(200);
         const agent = agents.body.agents.find((a: { agent_id: string }) => a.agent_id === 'fixture-mcp');
