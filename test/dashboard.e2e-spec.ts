@@ -264,6 +264,31 @@ describeInBrowser('Dashboard in Chromium', () => {
       expect(await refused.innerText()).toContain("lacks the scope this route needs: 'invoke' or 'admin'");
     });
 
+    it('a 401 to a read sent before the key was given does not ask for the key again', async () => {
+      // The sessions panel's first read goes out without a key; it is held until the key is in use.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route(/\/v1\/sessions\?/, async (route) => {
+        if (route.request().headers().authorization === undefined) await held;
+        await route.continue();
+      });
+      try {
+        await page.reload();
+        await page.getByLabel('API key', { exact: true }).fill(keys.read);
+        await page.getByRole('button', { name: 'Use this key' }).click();
+        await page.locator('#agents').getByText('agent_example_001').waitFor({ timeout: SHOWN_MS });
+        const late = page.waitForResponse((response) => /\/v1\/sessions\?/.test(response.url()) && response.status() === 401);
+        release();
+        await (await late).finished();
+        // Two frames: the page has read the answer and rendered whatever it does with it.
+        await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+        expect(await page.getByLabel('API key', { exact: true }).count()).toBe(0);
+        expect(await page.locator('#agents').getByText('agent_example_001').count()).toBe(1);
+      } finally {
+        release();
+      }
+    });
+
     it('a key without the read scope gets a clear message in each panel it may not see', async () => {
       await page.getByLabel('API key', { exact: true }).fill(keys.invoke);
       await page.getByRole('button', { name: 'Use this key' }).click();

@@ -13,9 +13,17 @@ export class ApiError extends Error {
   }
 }
 
+/** An answer, and the key its request was sent with. */
+interface Sent {
+  response: Response;
+  key: string | null;
+}
+
 /**
  * Calls the API of the app that served the page, with the API key (if one was given) as Bearer.
- * A 401 tells `onUnauthorized`, so that the page can ask for a key.
+ * A 401 tells `onUnauthorized`, so that the page can ask for a key; only while the key its request
+ * was sent with is still the one in use: the panels' first reads go out without a key, and one of
+ * them answered after the key was given must not ask for it again.
  */
 export class ApiClient {
   onUnauthorized: (message: string) => void = () => undefined;
@@ -47,10 +55,11 @@ export class ApiClient {
    * `onEvent` for each. Read through fetch, not EventSource, so that the key goes as a header.
    */
   async follow(path: string, onEvent: (type: string, data: unknown) => void, signal?: AbortSignal): Promise<void> {
-    const response = await this.send(path, { method: 'GET', headers: { accept: 'text/event-stream' }, signal });
-    if (!response.ok) await this.json(response);
-    if (response.body === null) return;
-    const events = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+    const sent = await this.send(path, { method: 'GET', headers: { accept: 'text/event-stream' }, signal });
+    if (!sent.response.ok) await this.json(sent);
+    const { body } = sent.response;
+    if (body === null) return;
+    const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
     const reader = events.getReader();
     for (;;) {
       const { done, value } = await reader.read();
@@ -59,18 +68,18 @@ export class ApiClient {
     }
   }
 
-  private send(path: string, init: RequestInit): Promise<Response> {
+  private async send(path: string, init: RequestInit): Promise<Sent> {
     const headers = new Headers(init.headers);
     const key = this.key;
     if (key !== null) headers.set('authorization', `Bearer ${key}`);
-    return fetch(path, { ...init, headers });
+    return { response: await fetch(path, { ...init, headers }), key };
   }
 
-  private async json<T>(response: Response): Promise<T> {
+  private async json<T>({ response, key }: Sent): Promise<T> {
     const body = (await response.json().catch(() => null)) as unknown;
     if (response.ok) return body as T;
     const message = messageOf(body) ?? `${response.status} ${response.statusText}`;
-    if (response.status === 401) this.onUnauthorized(message);
+    if (response.status === 401 && key === this.key) this.onUnauthorized(message);
     throw new ApiError(response.status, message);
   }
 }
