@@ -370,15 +370,27 @@ describe('Logs of the built server (NODE_ENV=production)', () => {
   });
 
   const SECRETS = ['secret-should-not-appear', 'another-secret'];
+  const productionEnv = () => ({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    DATA_DIR: dataDir,
+    TRACE_URL: undefined,
+    MEMAGENT_URL: undefined,
+  });
+  const jsonLines = (output: string) =>
+    output
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => {
+        try {
+          return JSON.parse(line) as Record<string, any>;
+        } catch {
+          throw new Error(`not a JSON line: ${line}`);
+        }
+      });
 
   it('writes JSON lines: requests with their id, tasks with session, capability, agent, outcome and duration, no secrets', async () => {
-    server = await startServerProcess({
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      DATA_DIR: dataDir,
-      TRACE_URL: undefined,
-      MEMAGENT_URL: undefined,
-    });
+    server = await startServerProcess(productionEnv());
     const api = request(server.url);
     const withSecrets = (req: request.Test) =>
       req.set('Authorization', `Bearer ${SECRETS[0]}`).set('X-API-Key', SECRETS[1]).set('Cookie', `session=${SECRETS[0]}`);
@@ -395,20 +407,8 @@ describe('Logs of the built server (NODE_ENV=production)', () => {
     // Lines are written in order: once this one is there, any line of the requests above is too.
     await api.get('/v1/nope').set('X-Request-Id', 'logs-e2e-last').expect(404);
 
-    const parse = () =>
-      server!
-        .output()
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => {
-          try {
-            return JSON.parse(line) as Record<string, any>;
-          } catch {
-            throw new Error(`not a JSON line: ${line}`);
-          }
-        });
     const lines = await waitFor(() => {
-      const all = parse();
+      const all = jsonLines(server!.output());
       return all.some((l) => l.msg === 'request completed' && l.req?.id === 'logs-e2e-last') && all;
     }, 'the request lines');
 
@@ -462,5 +462,19 @@ describe('Logs of the built server (NODE_ENV=production)', () => {
     ]);
 
     for (const secret of SECRETS) expect(server.output()).not.toContain(secret);
+  });
+
+  it('writes the lines it still holds when it stops', async () => {
+    if (server && server.child.exitCode === null && server.child.signalCode === null) await server.kill9();
+    server = await startServerProcess(productionEnv());
+    await request(server.url).get('/v1/nope').set('X-Request-Id', 'logs-e2e-stop').expect(404);
+    // The shutdown's last lines are logged just before the process exits: they still reach stdout.
+    expect(await server.stop()).toBe(0);
+    const lines = await waitFor(() => {
+      const all = jsonLines(server!.output());
+      return all.some((l) => l.msg === 'Stopped') && all;
+    }, 'the last line of the shutdown');
+    expect(lines.find((l) => l.req?.id === 'logs-e2e-stop')).toMatchObject({ level: 'warn', res: { statusCode: 404 } });
+    expect(lines.at(-1)).toMatchObject({ context: 'Shutdown', msg: 'Stopped' });
   });
 });
