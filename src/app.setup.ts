@@ -5,11 +5,11 @@ import { BODY_LIMIT_BYTES, SERVICE_DESCRIPTION, SERVICE_NAME, SERVICE_VERSION } 
 import type { AppConfig } from './app.config.js';
 import { API_KEY_SECURITY_SCHEME, BEARER_SECURITY_SCHEME } from './auth/auth.constants.js';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter.js';
-import { bodyDepthLimit } from './common/validation/body-depth.js';
-import { JSON_MEDIA_TYPES, jsonBodiesOnly } from './common/validation/json-body.js';
+import { jsonBodies } from './common/validation/json-body.js';
 import { FastPathValidationPipe } from './common/validation/fast-path-validation.pipe.js';
 import { useObservability } from './observability/observability.setup.js';
 import { RateLimitMiddleware } from './security/middleware/rate-limit.middleware.js';
+import { corsHeaders, corsOptions } from './security/cors-headers.js';
 import { securityHeaders } from './security/security-headers.js';
 
 /**
@@ -27,13 +27,11 @@ export function configureApp(app: INestApplication, config: Pick<AppConfig, 'cor
   express.disable('etag');
   // CORS with credentials is only allowed for an explicit list of origins, never with `*`. Before the
   // rate limit: preflights are not counted, and a 429 or 415 is readable by the page that caused it.
-  express.enableCors(config.corsOrigins === '*' ? { origin: '*', credentials: false } : { origin: config.corsOrigins, credentials: true });
+  express.use(corsHeaders(corsOptions(config.corsOrigins)));
   // Before the body parser: a refused request costs no body read.
   express.use(app.get(RateLimitMiddleware).use);
   // JSON only: no urlencoded, multipart or text parser, so an HTML form cannot drive the API.
-  express.use(jsonBodiesOnly());
-  express.useBodyParser('json', { limit: BODY_LIMIT_BYTES, type: JSON_MEDIA_TYPES });
-  express.use(bodyDepthLimit());
+  express.use(jsonBodies({ limit: BODY_LIMIT_BYTES }));
   app.useGlobalPipes(new FastPathValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   // No enableShutdownHooks here: main.ts handles SIGTERM/SIGINT itself (graceful drain), and tests

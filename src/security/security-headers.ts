@@ -23,41 +23,64 @@ export const CONTENT_SECURITY_POLICY = {
   'style-src': ["'self'", "'unsafe-inline'"],
 } as const;
 
+/** The headers a middleware set and removed on an answer, in order. */
+export interface RecordedHeaders {
+  set: ReadonlyArray<readonly [string, string]>;
+  removed: readonly string[];
+}
+
 /**
- * The headers helmet sets (and removes) with its defaults (`X-Content-Type-Options: nosniff`,
- * `Strict-Transport-Security`, the cross-origin policies, `Referrer-Policy: no-referrer`, no
- * `X-Powered-By`, …), the CSP above and `X-Frame-Options: DENY`. helmet is run once, here, against a
- * response that records what it does: none of these headers depends on the request, so each
- * request gets the recorded list instead of helmet's dozen middleware functions and its CSP string.
+ * Runs `middleware` once on `req` against a response that records the headers it sets and removes,
+ * for a middleware whose headers do not depend on the request: each answer then gets the recorded
+ * list instead of the middleware's work. Throws unless it answered synchronously by calling `next()`.
  */
-export function helmetHeaders(): { set: ReadonlyArray<readonly [string, string]>; removed: readonly string[] } {
+export function recordHeaders(
+  middleware: (req: object, res: object, next: (error?: unknown) => void) => void,
+  req: object = {},
+): RecordedHeaders {
   const set: Array<readonly [string, string]> = [];
   const removed: string[] = [];
   const recorder = {
     setHeader: (name: string, value: string) => void set.push([name, String(value)]),
+    getHeader: (name: string) => set.findLast(([n]) => n.toLowerCase() === name.toLowerCase())?.[1],
     removeHeader: (name: string) => void removed.push(name),
   };
-  let error: unknown;
-  const middleware = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-    xFrameOptions: { action: 'deny' },
-  }) as unknown as (req: object, res: object, next: (error?: unknown) => void) => void;
   let called = false;
-  middleware({}, recorder, (e) => {
+  let error: unknown;
+  middleware(req, recorder, (e) => {
     called = true;
     error = e;
   });
-  // helmet sets its headers synchronously; anything else means it changed and needs a look.
-  if (!called || error !== undefined) throw new Error(`helmet did not set its headers synchronously: ${String(error)}`);
+  // Anything else means the middleware changed and needs a look.
+  if (!called || error !== undefined) throw new Error(`the middleware did not set its headers synchronously: ${String(error)}`);
   return { set, removed };
 }
 
-/** Express middleware: the headers of helmetHeaders() on every answer. */
-export function securityHeaders(): RequestHandler {
-  const { set, removed } = helmetHeaders();
+/**
+ * The headers helmet sets (and removes) with its defaults (`X-Content-Type-Options: nosniff`,
+ * `Strict-Transport-Security`, the cross-origin policies, `Referrer-Policy: no-referrer`, no
+ * `X-Powered-By`, …), the CSP above and `X-Frame-Options: DENY`. helmet is run once, here (none of
+ * these headers depends on the request), so each request gets the recorded list instead of helmet's
+ * dozen middleware functions and its CSP string.
+ */
+export function helmetHeaders(): RecordedHeaders {
+  const middleware = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    xFrameOptions: { action: 'deny' },
+  }) as unknown as Parameters<typeof recordHeaders>[0];
+  return recordHeaders(middleware);
+}
+
+/** Express middleware: the recorded headers on every answer. */
+export function replayHeaders({ set, removed }: RecordedHeaders): RequestHandler {
   return (_req, res, next) => {
     for (let i = 0; i < set.length; i++) res.setHeader(set[i][0], set[i][1]);
     for (let i = 0; i < removed.length; i++) res.removeHeader(removed[i]);
     next();
   };
+}
+
+/** Express middleware: the headers of helmetHeaders() on every answer. */
+export function securityHeaders(): RequestHandler {
+  return replayHeaders(helmetHeaders());
 }

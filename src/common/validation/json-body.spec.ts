@@ -1,6 +1,8 @@
 import { UnsupportedMediaTypeException } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { isJsonContentType, jsonBodiesOnly } from './json-body.js';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import request from 'supertest';
+import { bodyTooDeepMessage, MAX_BODY_DEPTH } from './body-depth.js';
+import { isJsonContentType, jsonBodies, jsonBodiesOnly } from './json-body.js';
 
 describe('isJsonContentType', () => {
   it.each([
@@ -54,5 +56,43 @@ describe('jsonBodiesOnly', () => {
     expect(outcome({})).toBeUndefined();
     expect(outcome({ 'content-length': '0' })).toBeUndefined();
     expect(outcome({ 'content-type': 'text/plain', 'content-length': '0' })).toBeUndefined();
+  });
+});
+
+describe('jsonBodies (through a real HTTP server)', () => {
+  const app = express();
+  app.use(jsonBodies({ limit: 1024 }));
+  app.all('/', (req, res) => {
+    res.json({ body: (req.body as unknown) ?? null });
+  });
+  app.use((error: Error & { status?: number; getStatus?: () => number }, _req: Request, res: Response, _next: NextFunction) => {
+    res.status(error.getStatus?.() ?? error.status ?? 500).json({ message: error.message });
+  });
+
+  it('a request that announces no body skips the three steps', async () => {
+    expect((await request(app).get('/').expect(200)).body).toEqual({ body: null });
+    expect((await request(app).delete('/').set('content-type', 'text/plain').expect(200)).body).toEqual({ body: null });
+  });
+
+  it('a body goes through all three: JSON only, the size limit, the depth limit', async () => {
+    expect((await request(app).post('/').send({ a: 1 }).expect(200)).body).toEqual({ body: { a: 1 } });
+    const notJson = await request(app).post('/').set('content-type', 'text/plain').send('hello').expect(415);
+    expect(notJson.body.message).toContain("'text/plain'");
+    await request(app)
+      .post('/')
+      .send({ text: 'x'.repeat(2000) })
+      .expect(413);
+    const deep = await request(app)
+      .post('/')
+      .set('content-type', 'application/json')
+      .send(`${'['.repeat(MAX_BODY_DEPTH + 1)}${']'.repeat(MAX_BODY_DEPTH + 1)}`)
+      .expect(400);
+    expect(deep.body.message).toBe(bodyTooDeepMessage(MAX_BODY_DEPTH));
+    await request(app).post('/').set('content-type', 'application/json').send('{').expect(400);
+  });
+
+  it('an empty JSON body (Content-Length: 0) is parsed as before: {}', async () => {
+    const res = await request(app).post('/').set('content-type', 'application/json').set('content-length', '0').expect(200);
+    expect(res.body).toEqual({ body: {} });
   });
 });

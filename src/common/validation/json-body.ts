@@ -1,5 +1,6 @@
 import { UnsupportedMediaTypeException } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { bodyDepthLimit } from './body-depth.js';
 
 /** Media types of the bodies the API reads: `application/json` and `application/*+json`. */
 export const JSON_MEDIA_TYPES = ['application/json', 'application/*+json'];
@@ -36,5 +37,24 @@ export function jsonBodiesOnly(): (req: Request, res: Response, next: NextFuncti
     const contentType = req.headers['content-type'];
     if (hasBody(req) && !isJsonContentType(contentType)) next(new UnsupportedMediaTypeException(notJsonMessage(contentType)));
     else next();
+  };
+}
+
+/**
+ * What happens to a request's body, as one Express middleware: jsonBodiesOnly, the JSON parser
+ * (`express.json`: at most `limit` bytes of JSON_MEDIA_TYPES) and bodyDepthLimit, in turn. A request
+ * that announces no body (neither Content-Length nor Transfer-Encoding, as a GET) skips all three,
+ * since each would only pass it on; mounting them one by one cost it two more Express layers.
+ */
+export function jsonBodies({ limit }: { limit: number }): RequestHandler {
+  const steps: RequestHandler[] = [jsonBodiesOnly(), json({ limit, type: JSON_MEDIA_TYPES }), bodyDepthLimit()];
+  return (req, res, next) => {
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return next();
+    let i = 0;
+    const step = (error?: unknown): void => {
+      if (error !== undefined || i === steps.length) next(error);
+      else void steps[i++](req, res, step);
+    };
+    step();
   };
 }
