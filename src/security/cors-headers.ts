@@ -16,6 +16,6 @@ export function corsOptions(origins: '*' | string[]): CorsOptions {
 export function corsHeaders(options: CorsOptions): RequestHandler {
   const middleware = cors(options);
   if (options.origin !== '*') return middleware;
-  const replay = replayHeaders(recordHeaders(middleware as Parameters<typeof recordHeaders>[0], { method: 'GET', headers: {} }));
+  const replay = replayHeaders(recordHeaders(middleware, { method: 'GET', headers: {} }));
   return (req, res, next) => (req.method === 'OPTIONS' ? middleware(req, res, next) : replay(req, res, next));
 }
