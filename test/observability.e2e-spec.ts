@@ -464,7 +464,7 @@ describe('Logs of the built server (NODE_ENV=production)', () => {
     for (const secret of SECRETS) expect(server.output()).not.toContain(secret);
   });
 
-  it('writes the lines it still holds when it stops', async () => {
+  it('writes its last lines when it stops', async () => {
     if (server && server.child.exitCode === null && server.child.signalCode === null) await server.kill9();
     server = await startServerProcess(productionEnv());
     await request(server.url).get('/v1/nope').set('X-Request-Id', 'logs-e2e-stop').expect(404);
