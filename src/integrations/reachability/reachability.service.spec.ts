@@ -4,10 +4,17 @@ import { IntegrationsHttpModule } from '../http/integrations-http.module.js';
 import { integrationsConfig, loadIntegrationsConfig } from '../integrations.config.js';
 import { ReachabilityService } from './reachability.service.js';
 
+/**
+ * The service under test. Unless a spec sets PROBE_TIMEOUT_MS, the probe timeout only bounds a hang
+ * (30 s, beyond the 2 s the configuration allows): a loaded CI machine once took more than 2 s to
+ * answer a first probe to a server on loopback.
+ */
 async function createService(env: Record<string, string>): Promise<TestingModule> {
+  const config = loadIntegrationsConfig(env);
+  const probe = env.PROBE_TIMEOUT_MS === undefined ? { ...config.probe, timeoutMs: 30_000 } : config.probe;
   return Test.createTestingModule({
     imports: [IntegrationsHttpModule],
-    providers: [{ provide: integrationsConfig.KEY, useValue: loadIntegrationsConfig(env) }, ReachabilityService],
+    providers: [{ provide: integrationsConfig.KEY, useValue: { ...config, probe } }, ReachabilityService],
   }).compile();
 }
 
