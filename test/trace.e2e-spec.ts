@@ -63,7 +63,6 @@ const FAST_RETRIES = {
   TRACE_RETRY_MAX_MS: '200',
   TRACE_POLL_INTERVAL_MS: '50',
   PROBE_CACHE_MS: '0',
-  PROBE_TIMEOUT_MS: '1000',
 };
 
 /** A Trace service: 200 on `GET /v1/health`, `statusFor(n)` on the n-th event POST, 404 elsewhere. */
