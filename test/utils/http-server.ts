@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
   method: string;
@@ -59,11 +60,40 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** A loopback URL where nothing listens: a port the OS just handed out, closed again. */
+/**
+ * A loopback URL where nothing listens. The port lies below the range the OS hands out to
+ * `listen(0)`, where every server of the tests listens: a port taken from that range and closed again
+ * could be handed to another test's server (in another Jest worker) before the spec used it.
+ */
 export async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  const ephemeralLow = firstEphemeralPort();
+  const from = ephemeralLow > 20_000 ? 10_000 : 1_024;
+  for (let tries = 0; tries < 50; tries++) {
+    const port = from + Math.floor(Math.random() * (ephemeralLow - from));
+    if (await refused(port)) return `http://127.0.0.1:${port}`;
+  }
+  throw new Error(`no closed port found between ${from} and ${ephemeralLow}`);
+}
+
+/** The lowest port of the OS's range for `listen(0)` and outgoing connections (Linux's default elsewhere). */
+function firstEphemeralPort(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 1_024) return low;
+  } catch {
+    // Not Linux: fall through.
+  }
+  return 32_768;
+}
+
+/** Whether a connection to `port` on loopback is refused, i.e. nothing listens there. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
 }
