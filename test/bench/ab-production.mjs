@@ -10,17 +10,15 @@
 // default 2, after one warm-up turn); the CPU time (user + system, /proc/<pid>/stat) of each process
 // is divided by the requests it answered. Medians and means on stdout, every turn in
 // test/bench/results/ab-production-<date>.json.
-import { execFileSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load, round } from './load.mjs';
-import { seedStore } from './seed.mjs';
-import { DIST, makeDataDir, removeDataDir, RESULTS_DIR, ROOT, startServer } from './server.mjs';
+import { seedWithKey } from './seed.mjs';
+import { DIST, FRAMEWORK_APP, makeDataDir, PRODUCTION_ENV, removeDataDir, RESULTS_DIR, startServer } from './server.mjs';
 
 const TURNS = Number(process.env.TURNS ?? 12);
 const SECS = Number(process.env.SECS ?? 2);
 const CONNECTIONS = 10;
-const FRAMEWORK_APP = join(ROOT, 'test/bench/framework-app.mjs');
 
 const variants = process.argv.slice(2).map((arg) => {
   const [name, spec = ''] = arg.split('=');
@@ -33,18 +31,7 @@ if (variants.length < 2) throw new Error('give at least two variants: name=<dist
 const seedDir = makeDataDir('ab-production-seed');
 const servers = [];
 try {
-  const seeded = await seedStore({
-    dataDir: seedDir,
-    contracts: 10_000,
-    sessionIds: Array.from({ length: 100 }, (_, i) => `ab-${i}`),
-    sample: 1_000,
-  });
-  const created = execFileSync(process.execPath, [join(DIST, 'cli/keys.js'), 'create', '--name', 'bench', '--scopes', 'admin', '--json'], {
-    cwd: ROOT,
-    env: { ...process.env, DATA_DIR: seedDir, NODE_OPTIONS: '' },
-    encoding: 'utf8',
-  });
-  const headers = { 'x-api-key': JSON.parse(created.trim().split('\n').pop()).key };
+  const { seeded, headers } = await seedWithKey(seedDir, 'ab');
 
   for (const v of variants) {
     const dataDir = makeDataDir(`ab-production-${v.name}`);
@@ -53,7 +40,7 @@ try {
       name: v.name,
       dist: v.dist,
       ...(v.main ? { main: v.main } : {}),
-      env: { DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '1000000000', ...(v.floor ? { FRAMEWORK_FLOOR: '1' } : {}) },
+      env: { DATA_DIR: dataDir, ...PRODUCTION_ENV, ...(v.floor ? { FRAMEWORK_FLOOR: '1' } : {}) },
       logFile: v.logFile ?? join(dataDir, 'server.log'),
     });
     servers.push({ ...v, dataDir, server, cpu: { health: [], contract_by_id: [] } });

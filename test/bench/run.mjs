@@ -19,7 +19,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildIfNeeded } from './build-if-needed.mjs';
 import { calibrate } from './calibrate.mjs';
 import { cluster } from './cluster.mjs';
@@ -27,8 +26,19 @@ import { clusterStoresReachable } from './cluster-stores.mjs';
 import { inProcess } from './in-process.mjs';
 import { longTasks } from './long-tasks.mjs';
 import { freshSessions, health, interleave, load, orchestrate, round } from './load.mjs';
-import { seedStore } from './seed.mjs';
-import { DIST, httpJson, makeDataDir, removeDataDir, RESULTS_DIR, ROOT, sleep, startServer } from './server.mjs';
+import { seedStore, seedWithKey } from './seed.mjs';
+import {
+  DIST,
+  FRAMEWORK_APP,
+  httpJson,
+  makeDataDir,
+  PRODUCTION_ENV,
+  removeDataDir,
+  RESULTS_DIR,
+  ROOT,
+  sleep,
+  startServer,
+} from './server.mjs';
 import { startTraceServer } from './trace-server.mjs';
 
 const args = process.argv.slice(2);
@@ -92,39 +102,10 @@ const SIZE = QUICK
 /** Connections of the orchestrate scenarios that are not about concurrency. */
 const C = 10;
 
-/** The bare NestJS app the framework scenario measures the production settings against. */
-const FRAMEWORK_APP = fileURLToPath(new URL('./framework-app.mjs', import.meta.url));
-
-/**
- * Production settings of the framework scenario: request logs at info (JSON lines to a file), the
- * rate limit counting every request (a limit no load here reaches), metrics and helmet (always on);
- * an API key with the admin scope is created before the start and sent with every request.
- */
-const PRODUCTION_ENV = { LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '1000000000' };
-
-/** Creates an API key in `dataDir` with the keys CLI (dist/cli/keys.js); returns the key. */
-function createApiKey(dataDir) {
-  const out = execFileSync(process.execPath, [join(DIST, 'cli/keys.js'), 'create', '--name', 'bench', '--scopes', 'admin', '--json'], {
-    cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, NODE_OPTIONS: '' },
-    encoding: 'utf8',
-  });
-  return JSON.parse(out.trim().split('\n').pop()).key;
-}
-
-/**
- * The store of the framework scenarios: 10 000 contracts in 100 sessions (`<prefix>-<n>`), 1 000 of
- * their ids as `seeded.sampleIds`, and an admin key; `headers` sends the key.
- */
-async function seedWithKey(dataDir, prefix) {
+/** The framework scenarios' store, with a line in the bench's log. */
+async function seedFrameworkStore(dataDir, prefix) {
   log('seeding 10 000 contracts for GET /v1/contracts/:id; creating an API key');
-  const seeded = await seedStore({
-    dataDir,
-    contracts: 10_000,
-    sessionIds: Array.from({ length: 100 }, (_, i) => `${prefix}-${i}`),
-    sample: 1_000,
-  });
-  return { seeded, headers: { 'x-api-key': createApiKey(dataDir) } };
+  return seedWithKey(dataDir, prefix);
 }
 
 const rows = [];
@@ -254,7 +235,7 @@ const scenarios = {
     const dataDir = makeDataDir('production');
     const servers = [];
     try {
-      const { seeded, headers } = await seedWithKey(dataDir, 'fw');
+      const { seeded, headers } = await seedFrameworkStore(dataDir, 'fw');
       servers.push(await startServer({ name: 'framework', main: FRAMEWORK_APP, profile: PROFILE_DIR }));
       servers.push(
         await startServer({
@@ -343,7 +324,7 @@ const scenarios = {
     const dataDir = makeDataDir('floor');
     const servers = [];
     try {
-      const { seeded, headers } = await seedWithKey(dataDir, 'fl');
+      const { seeded, headers } = await seedFrameworkStore(dataDir, 'fl');
       const ref = await startServer({ name: 'framework', main: FRAMEWORK_APP, profile: PROFILE_DIR });
       servers.push(ref);
       const floor = await startServer({

@@ -1,10 +1,11 @@
 // Seeds a contract store directly through the app's own repository (compiled, from dist/), while no
 // server runs on it: big transactions through `importContracts`, the path of the Python import.
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { monotonicFactory } from 'ulid';
-import { DIST } from './server.mjs';
+import { DIST, ROOT } from './server.mjs';
 
 const distModule = (path) => import(pathToFileURL(join(DIST, path)).href);
 
@@ -87,7 +88,7 @@ export async function seedStore({ dataDir, contracts, sessionIds, sample = 0, on
     time += 10;
     if (batch.length >= BATCH || k === pairs - 1) {
       for (const c of batch) {
-        if ((made++ % stride) === 0 && sampleIds.length < sample) sampleIds.push(c.contract_id);
+        if (made++ % stride === 0 && sampleIds.length < sample) sampleIds.push(c.contract_id);
       }
       inserted += await repository.importContracts(batch);
       batch = [];
@@ -96,4 +97,28 @@ export async function seedStore({ dataDir, contracts, sessionIds, sample = 0, on
   }
   await db.destroy();
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, inserted, sampleIds };
+}
+
+/** Creates an API key with the admin scope in `dataDir` with the keys CLI (dist/cli/keys.js); returns the key. */
+export function createApiKey(dataDir) {
+  const out = execFileSync(process.execPath, [join(DIST, 'cli/keys.js'), 'create', '--name', 'bench', '--scopes', 'admin', '--json'], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, NODE_OPTIONS: '' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').pop()).key;
+}
+
+/**
+ * The store of the framework scenarios: 10 000 contracts in 100 sessions (`<prefix>-<n>`), 1 000 of
+ * their ids as `seeded.sampleIds`, and an admin key; `headers` sends the key.
+ */
+export async function seedWithKey(dataDir, prefix) {
+  const seeded = await seedStore({
+    dataDir,
+    contracts: 10_000,
+    sessionIds: Array.from({ length: 100 }, (_, i) => `${prefix}-${i}`),
+    sample: 1_000,
+  });
+  return { seeded, headers: { 'x-api-key': createApiKey(dataDir) } };
 }

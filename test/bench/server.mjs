@@ -12,6 +12,16 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(ROOT, 'dist');
 export const RESULTS_DIR = join(ROOT, 'test/bench/results');
 
+/** The bare NestJS app the framework scenarios measure the production settings against. */
+export const FRAMEWORK_APP = join(ROOT, 'test/bench/framework-app.mjs');
+
+/**
+ * Production settings of the framework scenarios: request logs at info (JSON lines to a file), the
+ * rate limit counting every request (a limit no load here reaches), metrics and helmet (always on);
+ * an API key with the admin scope (seedWithKey) is sent with every request.
+ */
+export const PRODUCTION_ENV = { LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '1000000000' };
+
 /**
  * The node options `npm start` runs the server with (package.json: `"start": "node <options> dist/main.js"`),
  * so that the bench measures the server as users run it.
