@@ -41,6 +41,15 @@ export function jsonBodiesOnly(): (req: Request, res: Response, next: NextFuncti
 }
 
 /**
+ * Whether a request says a body follows (Content-Length, even 0, or Transfer-Encoding): the body
+ * parser's own test, so that skipping it for the others changes nothing. hasBody above, for the
+ * media-type check, counts a Content-Length of 0 as no body.
+ */
+function announcesBody(req: Request): boolean {
+  return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
  * What happens to a request's body, as one Express middleware: jsonBodiesOnly, the JSON parser
  * (`express.json`: at most `limit` bytes of JSON_MEDIA_TYPES) and bodyDepthLimit, in turn. A request
  * that announces no body (neither Content-Length nor Transfer-Encoding, as a GET) skips all three,
@@ -49,7 +58,7 @@ export function jsonBodiesOnly(): (req: Request, res: Response, next: NextFuncti
 export function jsonBodies({ limit }: { limit: number }): RequestHandler {
   const steps: RequestHandler[] = [jsonBodiesOnly(), json({ limit, type: JSON_MEDIA_TYPES }), bodyDepthLimit()];
   return (req, res, next) => {
-    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return next();
+    if (!announcesBody(req)) return next();
     let i = 0;
     const step = (error?: unknown): void => {
       if (error !== undefined || i === steps.length) next(error);
