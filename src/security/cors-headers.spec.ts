@@ -1,6 +1,6 @@
 import cors from 'cors';
 import { corsHeaders, corsOptions } from './cors-headers.js';
-import { recordHeaders } from './security-headers.js';
+import { recordHeaders } from './recorded-headers.js';
 
 describe('corsHeaders', () => {
   const requests = [

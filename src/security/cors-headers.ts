@@ -1,6 +1,6 @@
 import cors, { type CorsOptions } from 'cors';
 import type { RequestHandler } from 'express';
-import { recordHeaders, replayHeaders } from './security-headers.js';
+import { recordHeaders, replayHeaders } from './recorded-headers.js';
 
 /** The CORS options of `CORS_ORIGINS`: any origin without credentials, or a list with credentials. */
 export function corsOptions(origins: '*' | string[]): CorsOptions {
