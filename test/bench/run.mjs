@@ -16,7 +16,7 @@
 //             process, CPU per task by process, and a worker killed with tasks in flight; its raw
 //             figures also go to test/bench/results/cluster-<date>.json. `--only=cluster` runs it alone.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { buildIfNeeded } from './build-if-needed.mjs';
@@ -200,17 +200,22 @@ async function backlogOf(url) {
 }
 
 /**
- * Throws unless `a` and `b` answer each of `paths` with the same status, the same JSON body and the
- * same header names (framework_floor: the floor must do the orchestrator's whole answer, no less).
+ * Throws unless `a` and `b` answer each request with the same status, the same JSON body and the same
+ * header names (framework_floor: the floor must do the orchestrator's whole answer, no less). A
+ * request is a path (GET) or `{ method, path, body, volatile }`; the body's `volatile` fields (new ids,
+ * times) are compared by type only.
  */
-async function sameAnswers(a, b, paths, headers) {
-  for (const path of paths) {
-    const [ra, rb] = await Promise.all([a, b].map((s) => fetch(`${s.url}${path}`, { headers })));
+async function sameAnswers(a, b, requests, headers) {
+  for (const request of requests) {
+    const { method = 'GET', path, body, volatile = [] } = typeof request === 'string' ? { path: request } : request;
+    const init = { method, headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, body };
+    const [ra, rb] = await Promise.all([a, b].map((s) => fetch(`${s.url}${path}`, init)));
     const names = (r) => [...r.headers.keys()].sort((x, y) => x.localeCompare(y)).join(', ');
+    const shown = (json) => JSON.stringify({ ...json, ...Object.fromEntries(volatile.map((k) => [k, typeof json?.[k]])) });
     const [ba, bb] = await Promise.all([ra.json(), rb.json()]);
-    if (ra.status !== rb.status || JSON.stringify(ba) !== JSON.stringify(bb) || names(ra) !== names(rb)) {
+    if (ra.status !== rb.status || shown(ba) !== shown(bb) || names(ra) !== names(rb)) {
       throw new Error(
-        `${path}: the floor answers differently from the orchestrator:\n${ra.status} ${names(ra)}\n${JSON.stringify(ba)}\n${rb.status} ${names(rb)}\n${JSON.stringify(bb)}`,
+        `${method} ${path}: the floor answers differently from the orchestrator:\n${ra.status} ${names(ra)}\n${JSON.stringify(ba)}\n${rb.status} ${names(rb)}\n${JSON.stringify(bb)}`,
       );
     }
   }
@@ -316,22 +321,26 @@ const scenarios = {
    * the framework reference; the same app doing only the work any implementation of the answers has
    * to do (framework-app.mjs with FRAMEWORK_FLOOR=1: the orchestrator's response headers on every
    * answer; for a contract also the key check, one prepared SQLite read, the API's mapping, the
-   * X-RateLimit-* headers and one log line); and the orchestrator with the framework scenario's
+   * X-RateLimit-* headers and one log line; for an echo task the body parser, the key check and the
+   * two group-committed transactions of SPEC §5); and the orchestrator with the framework scenario's
    * production settings. No targets: every row is a ratio to the reference, and the floor rows bound
    * what any implementation on Express could reach on this machine.
    */
   async framework_floor() {
     const dataDir = makeDataDir('floor');
+    // The floor writes tasks too: its own copy of the store, so that the two never wait for each other's lock.
+    const floorDir = makeDataDir('floor-store');
     const servers = [];
     try {
       const { seeded, headers } = await seedFrameworkStore(dataDir, 'fl');
+      cpSync(dataDir, floorDir, { recursive: true });
       const ref = await startServer({ name: 'framework', main: FRAMEWORK_APP, profile: PROFILE_DIR });
       servers.push(ref);
       const floor = await startServer({
         name: 'floor',
         main: FRAMEWORK_APP,
-        env: { FRAMEWORK_FLOOR: '1', DATA_DIR: dataDir, BENCH_DIST: DIST },
-        logFile: join(dataDir, 'floor.log'),
+        env: { FRAMEWORK_FLOOR: '1', DATA_DIR: floorDir, BENCH_DIST: DIST },
+        logFile: join(floorDir, 'floor.log'),
         profile: PROFILE_DIR,
       });
       servers.push(floor);
@@ -343,7 +352,13 @@ const scenarios = {
       });
       servers.push(prod);
       const ids = seeded.sampleIds;
-      await sameAnswers(floor, prod, ['/v1/health', `/v1/contracts/${ids[0]}`], headers);
+      const task = orchestrate(freshSessions(runPrefix('fl-check')))();
+      await sameAnswers(
+        floor,
+        prod,
+        ['/v1/health', `/v1/contracts/${ids[0]}`, { ...task, volatile: ['contract_id', 'timestamp'] }],
+        headers,
+      );
       let next = 0;
       const byId = () => ({ method: 'GET', path: `/v1/contracts/${ids[next++ % ids.length]}` });
       const loads = [
@@ -352,6 +367,8 @@ const scenarios = {
         { app: 'production', kase: 'health', server: prod, request: health() },
         { app: 'floor', kase: 'contract_by_id', server: floor, request: byId },
         { app: 'production', kase: 'contract_by_id', server: prod, request: byId },
+        { app: 'floor', kase: 'orchestrate', server: floor, request: orchestrate(freshSessions(runPrefix('flf'))) },
+        { app: 'production', kase: 'orchestrate', server: prod, request: orchestrate(freshSessions(runPrefix('flp'))) },
       ];
       for (const { server, request } of loads) await load({ url: server.url, connections: C, duration: SIZE.warmup, request, headers });
       log(`framework reference, floor and production settings at ${C} connections`);
@@ -385,6 +402,7 @@ const scenarios = {
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
       removeDataDir(dataDir);
+      removeDataDir(floorDir);
     }
   },
 
