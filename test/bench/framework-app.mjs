@@ -6,7 +6,8 @@
 //
 // FRAMEWORK_FLOOR=1 makes it the `framework_floor` scenario's app instead: the least work any
 // implementation of the same answers has to do on this framework, with none of the orchestrator's
-// code paths (only its constants: the header list, the id generator, the row mapper):
+// code paths (only its constants and helpers: the header list, the id and traceparent makers, the
+// row mapper, the orchestrator's agent id):
 // - every answer carries the orchestrator's headers (X-Request-Id from a new ULID, helmet's headers,
 //   Access-Control-Allow-Origin), set by one middleware;
 // - GET /v1/contracts/:id checks the X-API-Key (SHA-256, one Map look-up), reads the row with one
@@ -65,10 +66,11 @@ if (FLOOR) {
   const ulid = await import(path.join(dist, 'common/ids/ulid.js'));
   const tracing = await import(path.join(dist, 'common/tracing/traceparent.js'));
   const mapper = await import(path.join(dist, 'contracts/persistence/contract-row.mapper.js'));
+  const { ORCHESTRATOR_AGENT_ID } = await import(path.join(dist, 'contracts/contract.model.js'));
   const require = nodeModule.createRequire(import.meta.url);
   const Database = require('better-sqlite3');
-  const express = require('express');
-  bodies = express.json({ limit: '1mb' });
+  // The orchestrator's limit; express.json passes a request without a body on untouched.
+  bodies = require('express').json({ limit: '1mb' });
 
   const headers = [...securityHeaders.helmetHeaders().set, ['Access-Control-Allow-Origin', '*']];
   middleware = (_req, res, next) => {
@@ -147,13 +149,18 @@ if (FLOOR) {
     for (const job of jobs) job.work();
   });
   const commit = (work) =>
-    new Promise((resolve) => {
-      pending.push({ work, resolve });
+    new Promise((resolve, reject) => {
+      pending.push({ work, resolve, reject });
       if (pending.length > 1) return;
       setImmediate(() => {
         const jobs = pending;
         pending = [];
-        commitPending(jobs);
+        try {
+          commitPending(jobs);
+        } catch (error) {
+          for (const job of jobs) job.reject(error);
+          return;
+        }
         for (const job of jobs) job.resolve();
       });
     });
@@ -167,11 +174,12 @@ if (FLOOR) {
       if (typeof parameters !== 'object' || (parameters.text !== undefined && typeof parameters.text !== 'string')) {
         throw new BadRequestException();
       }
+      const metadata = JSON.stringify({ traceparent: tracing.traceparentFrom(req.headers.traceparent) });
       const request = {
         contract_id: ulid.newUlid(),
         session_id: body.session_id,
         contract_type: 'REQUEST',
-        from_agent: 'orchestrator',
+        from_agent: ORCHESTRATOR_AGENT_ID,
         to_agent: AGENT,
         capability: 'echo',
         payload: JSON.stringify(parameters),
@@ -180,7 +188,7 @@ if (FLOOR) {
         completed_at: null,
         result: null,
         error: null,
-        metadata: JSON.stringify({ traceparent: tracing.traceparentFrom(req.headers.traceparent) }),
+        metadata,
         parent_contract_id: null,
       };
       await commit(() => write(request));
@@ -194,13 +202,12 @@ if (FLOOR) {
           contract_id: ulid.newUlid(),
           contract_type: 'RESPONSE',
           from_agent: AGENT,
-          to_agent: 'orchestrator',
+          to_agent: ORCHESTRATOR_AGENT_ID,
           payload: JSON.stringify({ success: true, data, error: null }),
           status: 'completed',
           created_at: completedAt,
           completed_at: completedAt,
           result,
-          metadata: JSON.stringify({ traceparent: JSON.parse(request.metadata).traceparent }),
           parent_contract_id: request.contract_id,
         });
       });
