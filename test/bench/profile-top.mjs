@@ -2,15 +2,21 @@
 // time by area (SQLite native calls, pg, BullMQ, ioredis, Kysely, Express, Nest, validation, ulid, GC, …), then the
 // functions with the most self time and the most inclusive time.
 //
-//   node test/bench/profile-top.mjs <file.cpuprofile> [top=30]
+//   node test/bench/profile-top.mjs <file.cpuprofile> [top=30] [us=<server CPU µs per request>]
+//
+// With `us` (e.g. ab-production.mjs's figure for the load the profile holds) it also gives each area,
+// each frame, and each app function (dist/ or the bench's framework app, with the library and Node
+// frames it called) in µs per request: its share of the busy time (neither idle nor start-up) × `us`.
 import { readFileSync } from 'node:fs';
 
-const [file, topArg] = process.argv.slice(2);
+const [file, ...rest] = process.argv.slice(2);
 if (!file) {
-  console.error('usage: node test/bench/profile-top.mjs <file.cpuprofile> [top]');
+  console.error('usage: node test/bench/profile-top.mjs <file.cpuprofile> [top] [us=<CPU µs per request>]');
   process.exit(2);
 }
-const top = Number(topArg ?? 30);
+const usArg = rest.find((a) => a.startsWith('us='));
+const perRequestUs = usArg ? Number(usArg.slice(3)) : undefined;
+const top = Number(rest.find((a) => !a.startsWith('us=')) ?? 30);
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map();
@@ -71,3 +77,42 @@ console.log(`${file}: ${(total / 1000).toFixed(0)} ms sampled`);
 console.log(`\n-- by area (self time) --\n${list(byArea, 99)}`);
 console.log(`\n-- self time --\n${list(bySelf, top)}`);
 console.log(`\n-- inclusive time --\n${list(byInclusive, top)}`);
+
+if (perRequestUs !== undefined) {
+  // The orchestrator's own code, or the bench's framework app (the floor).
+  const isApp = (n) =>
+    (/\/dist\//.test(n.callFrame.url) && !/node_modules|\/dist\/(esm|cjs|node)\//.test(n.callFrame.url)) ||
+    n.callFrame.url.endsWith('test/bench/framework-app.mjs');
+  const areaUs = new Map();
+  const selfUs = new Map();
+  const appUs = new Map();
+  let busy = 0;
+  for (const [id, t] of selfTime) {
+    const n = nodes.get(id);
+    const area = areaOf(n);
+    if (area === 'idle') continue;
+    let app;
+    let startUp = false;
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const c = nodes.get(cur);
+      if (areaOf(c) === 'module loading (start-up)') startUp = true;
+      if (app === undefined && isApp(c)) app = key(c);
+    }
+    if (startUp) continue;
+    busy += t;
+    areaUs.set(area, (areaUs.get(area) ?? 0) + t);
+    selfUs.set(key(n), (selfUs.get(key(n)) ?? 0) + t);
+    const owner = app ?? `(no app frame) ${area}`;
+    appUs.set(owner, (appUs.get(owner) ?? 0) + t);
+  }
+  const us = (map, n) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, t]) => `${((perRequestUs * t) / busy).toFixed(1).padStart(7)} µs  ${k}`)
+      .join('\n');
+  console.log(`\n-- per request: ${perRequestUs} µs of CPU, shared out by busy time --`);
+  console.log(`\n-- by area --\n${us(areaUs, 99)}`);
+  console.log(`\n-- self time --\n${us(selfUs, top)}`);
+  console.log(`\n-- by the nearest app function on the stack (with what it called outside it) --\n${us(appUs, top)}`);
+}
