@@ -409,7 +409,9 @@ const scenarios = {
   /**
    * One server, on a store seeded (through the repository, before the start) with one session of
    * 10 000 contracts:
-   * - orchestrate: POST /v1/orchestrate (echo, fresh session ids) vs GET /v1/health, at 10 and 100 connections;
+   * - orchestrate: POST /v1/orchestrate (echo, fresh session ids) vs GET /v1/health, at 10 and 100
+   *   connections, a ratio without a target: orchestrate's target is against the framework reference
+   *   (vs_framework), since a ratio to our own health moves whenever health alone gets faster or slower;
    * - history_10000: orchestrate into the 10 000-contract session vs into empty (fresh) sessions.
    */
   async orchestrate() {
@@ -441,7 +443,6 @@ const scenarios = {
           m: o,
           figure: 'ratio',
           value: ratio(o.requests_per_sec, h.requests_per_sec),
-          target: { op: '>=', value: 0.5 },
           reference: { name: 'health', connections, requests_per_sec: h.requests_per_sec },
         });
       }
