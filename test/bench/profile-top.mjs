@@ -54,6 +54,7 @@ const AREAS = [
   ['microtasks / ticks', (n) => ['runMicrotasks', 'processTicksAndRejections'].includes(n.callFrame.functionName)],
   ['program / other native', (n) => n.callFrame.url === ''],
 ];
+/** @type {(n: any) => string} */
 const areaOf = (n) => AREAS.find(([, test]) => test(n))?.[0] ?? 'other JS';
 
 const byArea = new Map();
